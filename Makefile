@@ -1,0 +1,80 @@
+# Two commands on a fresh machine: `make run` (the assistant) and `make test` (everything).
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python310)
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/assistant.tar.gz
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# A model is retrained only when one of these changed since the last training.
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard assistant/nlu/*.py) \
+	assistant/knowledge/names.py
+
+.PHONY: install train run check-data validate test test-unit test-e2e benchmark lock lint clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.lock pyproject.toml package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==24.3.1"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
+	npm ci --no-audit --no-fund --loglevel=error  # axe-core for the widget's accessibility test
+	touch $@
+
+check-data: install
+	$(BIN)/python -m assistant.cli check-data
+
+train: $(MODEL)
+
+$(MODEL): $(BIN)/.installed $(MODEL_INPUTS)
+	$(BIN)/python -m assistant.cli check-data
+	$(BIN)/rasa train --force --fixed-model-name assistant --out models
+	touch $@
+
+run: $(MODEL)
+	$(BIN)/python -m assistant.cli serve
+
+# Telegram in polling mode (no public URL needed), beside `make run`; see docs/telegram.md.
+.PHONY: telegram
+telegram: install
+	$(BIN)/python -m assistant.cli telegram
+
+validate: install
+	$(BIN)/rasa data validate
+
+test-unit: install
+	$(BIN)/pytest
+
+test-e2e: $(MODEL)
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_conversations.yml \
+		--fail-on-prediction-errors --out var/results/e2e
+
+test: check-data validate $(MODEL)
+	$(BIN)/pytest --slow
+	$(MAKE) test-e2e
+
+benchmark: $(MODEL)
+	LOG_LEVEL=WARNING $(BIN)/python -m scripts.benchmark_nlu
+	$(BIN)/python -m scripts.benchmark_training
+
+lint: install
+	$(BIN)/ruff check assistant actions tests scripts
+	$(BIN)/mypy
+
+# Re-resolve the dependency tree from pyproject.toml and write requirements.lock.
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --upgrade "pip==24.3.1"
+	var/lock-venv/bin/pip install --quiet -e ".[dev]"
+	(echo "# Locked dependency tree (Python 3.10). Regenerate with: make lock"; \
+	 var/lock-venv/bin/pip freeze --exclude-editable) > requirements.lock
+	rm -rf var/lock-venv
+
+clean:
+	rm -rf $(VENV) models var/results

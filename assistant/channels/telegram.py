@@ -1,0 +1,212 @@
+"""Telegram as a Rasa input channel: the webhook route on the Rasa server.
+
+Registered in credentials.yml as ``assistant.channels.telegram.TelegramInput``; polling mode
+(no public URL) lives in `telegram_polling` and is started with ``make telegram``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Literal
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from telegram import Update
+
+from assistant.channels.telegram_bot import BotState, build_bot, config_problem, start_bot
+from assistant.channels.telegram_bridge import TelegramBridge
+from assistant.channels.telegram_identity import Pseudonymiser
+from assistant.channels.telegram_retry import RetryPolicy, Sleep, call_bot_api
+from assistant.channels.telegram_updates import ALLOWED_UPDATES
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from sanic import Sanic
+    from sanic.request import Request
+    from sanic.response import HTTPResponse
+    from telegram import Bot
+
+    from assistant.channels.telegram_output import TelegramOutput
+    from assistant.channels.telegram_updates import Incoming
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# How long a stopping server waits for updates still being answered.
+_STOP_GRACE_SECONDS = 15.0
+
+
+class TelegramInput(InputChannel):
+    """Receives Telegram updates on ``POST /webhooks/telegram/webhook``.
+
+    Configuration comes from the environment (`assistant.settings.Settings`), not from
+    credentials.yml:
+
+    - ``TELEGRAM_BOT_TOKEN``: the token from @BotFather; without it the channel is off.
+    - ``TELEGRAM_WEBHOOK_URL``: the public HTTPS URL of the route above, registered with
+      Telegram at start-up; without it the channel is off (use polling mode instead).
+    - ``TELEGRAM_WEBHOOK_SECRET``: required with the URL; Telegram sends it in the
+      ``X-Telegram-Bot-Api-Secret-Token`` header, and any request without it gets 403.
+    - ``TELEGRAM_API_BASE_URL``: Bot API server root (default ``https://api.telegram.org``).
+    - ``ASSISTANT_PSEUDONYM_KEY``: key for the pseudonymous sender ids; required.
+
+    The route answers at once (200) and handles the update in the background, so Telegram
+    never waits for the assistant and never sees a 500. ``GET /webhooks/telegram/`` reports
+    the channel's state.
+
+    Args:
+        settings (Settings): the configuration.
+        bot_factory (Callable[[Settings], Bot]): builds the Bot API client (tests inject one).
+        retry (RetryPolicy | None): retry limits for Bot API calls.
+        sleep (Sleep | None): waits between retries (injected in tests).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bot_factory: Callable[[Settings], Bot] = build_bot,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.settings = settings
+        self.bot_factory = bot_factory
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        """Build the channel from the environment; the credentials entry carries no keys."""
+        return cls(Settings.from_env())
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """The webhook route, or only the status route while the channel is off."""
+        blueprint = Blueprint("berlin_telegram")
+        problem = config_problem(self.settings, "webhook")
+        webhook = None if problem else _Webhook(self, on_new_message)
+
+        @blueprint.route("/", methods=["GET"])
+        async def status(request: Request) -> HTTPResponse:
+            return response.json({"status": webhook.state if webhook else "off"})
+
+        if webhook is None:
+            if problem and problem.startswith("TELEGRAM_BOT_TOKEN"):
+                logger.info("Telegram channel off: %s", problem)
+            else:
+                logger.error("Telegram channel off: %s", problem)
+            return blueprint
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                return webhook.receive(request)
+            except Exception:  # a 5xx would only make Telegram send the same update again
+                logger.exception("Telegram webhook: update could not be accepted and is dropped")
+                return response.json({"status": "dropped"})
+
+        @blueprint.listener("after_server_start")
+        async def start(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            webhook.spawn(webhook.ensure_ready())
+
+        @blueprint.listener("before_server_stop")
+        async def stop(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            await webhook.stop()
+
+        return blueprint
+
+
+class _Webhook:
+    """The running webhook of one server: the bot, the shared bridge and the pending work."""
+
+    def __init__(self, channel: TelegramInput, on_new_message: OnNewMessage) -> None:
+        settings = channel.settings
+        if not settings.pseudonym_key or not settings.telegram_webhook_secret:
+            raise ValueError("the webhook needs a pseudonym key and a webhook secret")
+        self.settings = settings
+        self.retry = channel.retry
+        self.on_new_message = on_new_message
+        self.bot = channel.bot_factory(settings)
+        self.secret = settings.telegram_webhook_secret.encode("utf-8")
+        self.bridge = TelegramBridge(
+            self.bot, Pseudonymiser(settings.pseudonym_key), self.deliver,
+            retry=channel.retry, sleep=channel.sleep,
+        )
+        self.state: BotState | Literal["starting"] = "starting"
+        self._start_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def receive(self, request: Request) -> HTTPResponse:
+        """Check the secret, accept the update and handle it in the background."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8"), self.secret):
+            logger.warning("Telegram webhook: request without the right secret refused (403)")
+            return response.json({"status": "forbidden"}, status=403)
+        try:
+            data = request.json
+            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
+        except Exception as error:  # malformed JSON or not an update: no retry can fix it
+            logger.warning("Telegram webhook: unreadable update refused (%s)", type(error).__name__)
+            update = None
+        if update is None:
+            return response.json({"status": "bad request"}, status=400)
+        self.spawn(self.process(update))
+        return response.json({"status": "ok"})
+
+    async def process(self, update: Update) -> None:
+        if await self.ensure_ready():
+            await self.bridge.handle(update)
+        else:
+            logger.debug("Telegram update %s dropped: the bot is %s", update.update_id, self.state)
+
+    async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:
+        await self.on_new_message(
+            UserMessage(
+                incoming.text, output, incoming.sender_id,
+                input_channel=TelegramInput.name(), metadata=incoming.metadata,
+            )
+        )
+
+    async def ensure_ready(self) -> bool:
+        """Start the bot once (check the token, register the webhook); retried while unreachable."""
+        async with self._start_lock:
+            if self.state in ("starting", "unreachable"):
+                self.state = await start_bot(self.bot, self.retry)
+                if self.state == "ready":
+                    await self._set_webhook()
+            return self.state == "ready"
+
+    async def _set_webhook(self) -> None:
+        url = self.settings.telegram_webhook_url
+
+        async def call() -> bool:
+            return await self.bot.set_webhook(
+                url or "", secret_token=self.settings.telegram_webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+
+        if await call_bot_api(call, method="setWebhook", policy=self.retry) is None:
+            logger.error("Telegram did not accept the webhook URL %s; no updates will arrive", url)
+        else:
+            logger.info("Telegram webhook registered at %s", url)
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` in the background and keep it referenced until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        """Let updates in progress finish (bounded), then close the client."""
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=_STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+        await self.bot.shutdown()

@@ -1,0 +1,83 @@
+"""Bilingual texts the Telegram channel sends on its own (notices and the command menu)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from assistant.lang import LANGUAGES, Lang
+
+NoticeKind = Literal[
+    "unsupported_content",
+    "edited_message",
+    "private_only",
+    "unknown_command",
+    "language_usage",
+    "button_expired",
+    "choose_topic",
+    "unavailable",
+]
+
+NOTICES: dict[NoticeKind, dict[Lang, str]] = {
+    "unsupported_content": {
+        "de": "Ich kann leider nur Textnachrichten lesen. Bitte schreiben Sie Ihre Frage als Text.",
+        "en": "Sorry, I can only read text messages. Please type your question.",
+    },
+    "edited_message": {
+        "de": "Geänderte Nachrichten kann ich leider nicht berücksichtigen. Bitte senden Sie "
+        "Ihre Frage noch einmal als neue Nachricht.",
+        "en": "I cannot take edited messages into account. Please send your question again as a "
+        "new message.",
+    },
+    "private_only": {
+        "de": "Ich antworte nur im privaten Chat. Bitte schreiben Sie mir direkt.",
+        "en": "I only answer in a private chat. Please write to me directly.",
+    },
+    "unknown_command": {
+        "de": "Diesen Befehl kenne ich nicht. Sie können /start, /help oder /language de|en "
+        "verwenden oder Ihre Frage einfach eintippen.",
+        "en": "I do not know that command. You can use /start, /help or /language de|en, or "
+        "simply type your question.",
+    },
+    "language_usage": {
+        "de": "Bitte wählen Sie eine Sprache: /language de (Deutsch) oder /language en (Englisch).",
+        "en": "Please choose a language: /language de (German) or /language en (English).",
+    },
+    "button_expired": {
+        "de": "Diese Schaltfläche ist nicht mehr gültig. Bitte stellen Sie Ihre Frage erneut "
+        "oder tippen Sie /help.",
+        "en": "This button has expired. Please ask your question again or type /help.",
+    },
+    "choose_topic": {
+        "de": "Bitte wählen Sie:",
+        "en": "Please choose:",
+    },
+    "unavailable": {
+        "de": "Entschuldigung, der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie "
+        "es in ein paar Minuten noch einmal.",
+        "en": "Sorry, the assistant is not available right now. Please try again in a few "
+        "minutes.",
+    },
+}
+
+# The bot's command menu in Telegram clients, per interface language (setMyCommands).
+COMMANDS: dict[str, dict[Lang, str]] = {
+    "start": {"de": "Begrüßung und Themen", "en": "Welcome and topics"},
+    "help": {"de": "Wobei ich helfen kann", "en": "What I can help with"},
+    "language": {
+        "de": "Sprache wechseln: /language de oder /language en",
+        "en": "Switch language: /language de or /language en",
+    },
+}
+
+
+def notice(kind: NoticeKind, lang: Lang | None) -> str:
+    """The text of one notice.
+
+    Args:
+        kind: which notice.
+        lang: the visitor's language; None (unknown) gives both languages, German first.
+    """
+    texts = NOTICES[kind]
+    if lang is not None:
+        return texts[lang]
+    return "\n\n".join(texts[language] for language in LANGUAGES)

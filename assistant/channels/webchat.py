@@ -1,0 +1,289 @@
+"""Website chat widget channel: REST messages that carry their language, plus answer feedback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered, SlotSet
+from sanic import Blueprint, response
+
+from assistant.lang import Lang, LanguageDetector, normalise
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sanic.request import Request
+    from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+# The widget makes a random id (32 hex digits, kept in sessionStorage); the pattern keeps
+# empty, huge or path-like ids out of the tracker store.
+_SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+Rating = Literal["up", "down"]
+_RATINGS: tuple[Rating, ...] = ("up", "down")
+
+
+class WebchatMessage(TypedDict, total=False):
+    """One bot message as the widget receives it (Rasa's REST shape plus `lang`)."""
+
+    recipient_id: str
+    text: str
+    buttons: list[dict[str, Any]]
+    image: str
+    attachment: str
+    custom: dict[str, Any]
+    lang: Lang
+
+
+class WebchatReply(TypedDict):
+    """The answer to one visitor message.
+
+    Attributes:
+        messages: the bot's messages, each with the `lang` of its text.
+        language: the conversation language after this turn (the widget's texts follow it).
+        message_language: the language of the visitor's own text, None when it is unclear.
+    """
+
+    messages: list[WebchatMessage]
+    language: Lang | None
+    message_language: Lang | None
+
+
+class Feedback(TypedDict):
+    """What the `feedback` slot holds after a thumbs up or down (one SlotSet per rating)."""
+
+    rating: Rating
+    message: str
+    message_timestamp: float
+    timestamp: float
+
+
+class BadRequest(ValueError):
+    """The widget sent a request that cannot be used; the message says why (no visitor text)."""
+
+
+class WebchatOutput(CollectingOutputChannel):
+    """Collects replies without splitting them at blank lines: one utterance, one message.
+
+    The widget keeps line breaks itself, and a screen reader then announces one answer as a
+    whole; it also lets feedback point at exactly one bot utterance of the tracker.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._persist_message(self._message(recipient_id, text=text.strip()))
+
+
+class WebchatInput(RestInput):
+    """REST input channel for the website chat widget (`assistant/web/static/widget.js`).
+
+    Routes under `/webhooks/webchat/`: `GET /` (health), `POST /webhook` with
+    `{"sender", "message", "metadata": {"language", "explicit"}}` returning a `WebchatReply`,
+    and `POST /feedback` with `{"sender", "rating": "up"|"down", "message"}`, which appends a
+    `SlotSet("feedback", ...)` event to the conversation so that staff see it with the
+    conversation. Cross-origin access is limited by the Rasa server's `--cors` origins.
+
+    Args:
+        max_message_length (int): longest visitor message accepted (characters), default 1000.
+    """
+
+    def __init__(self, max_message_length: int = 1000) -> None:
+        self.max_message_length = max_message_length
+        self._detector = LanguageDetector()
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebchatInput:
+        credentials = credentials or {}
+        return cls(max_message_length=int(credentials.get("max_message_length", 1000)))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The widget's routes; `on_new_message` hands a message to the agent."""
+        webchat = Blueprint("webchat_webhook", __name__)
+
+        @webchat.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webchat.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.receive_message(request, on_new_message)
+
+        @webchat.route("/feedback", methods=["POST"])
+        async def feedback(request: Request) -> HTTPResponse:
+            return await self.receive_feedback(request)
+
+        return webchat
+
+    async def receive_message(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """Hand one visitor message to the agent and answer with a `WebchatReply`."""
+        try:
+            sender, text, metadata = self.parse_message(request.body)
+        except BadRequest as exc:
+            return response.json({"error": str(exc)}, status=400)
+        collector = WebchatOutput()
+        try:
+            await on_new_message(
+                UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            )
+        except Exception:
+            # Logged without the visitor's text; the widget offers a retry.
+            logger.exception("webchat: handling a message failed")
+            return response.json({"error": "the assistant could not answer"}, status=500)
+        language = await _conversation_language(_agent(request), sender)
+        reply: WebchatReply = {
+            "messages": [
+                cast(WebchatMessage, {**m, "lang": language} if language else dict(m))
+                for m in collector.messages
+            ],
+            "language": language,
+            "message_language": self.message_language(text) or language,
+        }
+        return response.json(reply)
+
+    async def receive_feedback(self, request: Request) -> HTTPResponse:
+        """Store a thumbs up or down with the conversation (201), or say why not."""
+        try:
+            sender, rating, message = parse_feedback(request.body)
+        except BadRequest as exc:
+            return response.json({"error": str(exc)}, status=400)
+        agent = _agent(request)
+        if agent is None or not agent.is_ready():
+            return response.json({"error": "the assistant is not ready"}, status=503)
+        if not await store_feedback(agent, sender, rating, message):
+            return response.json({"error": "unknown conversation or message"}, status=404)
+        logger.info("webchat: stored a '%s' rating", rating)
+        return response.json({"status": "stored"}, status=201)
+
+    def parse_message(self, body: bytes) -> tuple[str, str, dict[str, Any]]:
+        """Check a message request and keep only the metadata the widget may set.
+
+        Returns:
+            The sender id, the visitor's text and the metadata for Rasa.
+
+        Raises:
+            BadRequest: the body is not a valid message request.
+        """
+        data = _json_object(body)
+        sender = _sender(data)
+        text = data.get("message")
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest("'message' must be a non-empty string")
+        if len(text) > self.max_message_length:
+            raise BadRequest(f"'message' is longer than {self.max_message_length} characters")
+        raw = data.get("metadata")
+        if not isinstance(raw, dict):
+            raw = {}
+        metadata: dict[str, Any] = {}
+        language = normalise(raw.get("language"))
+        if language:
+            metadata["language"] = language
+            if raw.get("explicit") is True:
+                metadata["explicit"] = True
+        return sender, text.strip(), metadata
+
+    def message_language(self, text: str) -> Lang | None:
+        """The language of the visitor's own words; None for button payloads and unclear text."""
+        if text.startswith("/"):
+            return None
+        return self._detector.detect(text).lang
+
+
+def parse_feedback(body: bytes) -> tuple[str, Rating, str]:
+    """Check a feedback request.
+
+    Returns:
+        The sender id, the rating and the text of the rated bot message.
+
+    Raises:
+        BadRequest: the body is not a valid feedback request.
+    """
+    data = _json_object(body)
+    sender = _sender(data)
+    rating = data.get("rating")
+    if rating not in _RATINGS:
+        raise BadRequest("'rating' must be 'up' or 'down'")
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip() or len(message) > 20_000:
+        raise BadRequest("'message' must be the text of the rated answer")
+    return sender, rating, message.strip()
+
+
+async def store_feedback(agent: Agent, sender: str, rating: Rating, message: str) -> bool:
+    """Append a `feedback` slot event for the latest bot utterance with the rated text.
+
+    Args:
+        agent: the Rasa agent, whose tracker and lock stores hold the conversation.
+        sender: the conversation id.
+        rating: thumbs up or down.
+        message: the text of the rated bot message, as the widget showed it.
+
+    Returns:
+        False when the conversation or the rated message does not exist.
+    """
+    async with agent.lock_store.lock(sender):
+        tracker = await agent.tracker_store.retrieve(sender)
+        if tracker is None:
+            return False
+        rated = _latest_bot_utterance(tracker, message)
+        if rated is None:
+            return False
+        record: Feedback = {
+            "rating": rating,
+            "message": rated.text or "",
+            "message_timestamp": rated.timestamp,
+            "timestamp": time.time(),
+        }
+        tracker.update(SlotSet("feedback", record))
+        await agent.tracker_store.save(tracker)
+    return True
+
+
+def _latest_bot_utterance(tracker: DialogueStateTracker, text: str) -> BotUttered | None:
+    utterances = [e for e in reversed(tracker.events) if isinstance(e, BotUttered) and e.text]
+    exact = next((e for e in utterances if (e.text or "").strip() == text), None)
+    return exact or next((e for e in utterances if text in (e.text or "")), None)
+
+
+async def _conversation_language(agent: Agent | None, sender: str) -> Lang | None:
+    if agent is None or agent.tracker_store is None:
+        return None
+    tracker = await agent.tracker_store.retrieve(sender)
+    return normalise(tracker.get_slot("language")) if tracker else None
+
+
+def _agent(request: Request) -> Agent | None:
+    return getattr(request.app.ctx, "agent", None)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("the body must be a JSON object") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def _sender(data: dict[str, Any]) -> str:
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not _SENDER_ID.fullmatch(sender):
+        raise BadRequest("'sender' must be 16 to 64 letters, digits, '-' or '_'")
+    return sender

@@ -1,0 +1,137 @@
+"""Command-line entry points: check the knowledge files and serve the whole assistant."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from assistant.knowledge import KnowledgeError, load_knowledge
+from assistant.retention import purge_old_events
+from assistant.settings import PROJECT_ROOT, Settings, SettingsError
+
+
+# How often `serve` deletes conversation events older than the retention period.
+PURGE_INTERVAL_SECONDS = 6 * 3600
+
+
+def check_data(settings: Settings) -> int:
+    """Validate the knowledge files; print what is wrong, naming file and field."""
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(f"Knowledge files are invalid: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Knowledge OK: {len(knowledge.partner_cities)} partner cities, "
+        f"{len(knowledge.networks)} networks, {len(knowledge.topics)} topics "
+        f"({settings.knowledge_dir})."
+    )
+    return 0
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -> int:
+    """Run the action server, the Rasa server and the widget's web app until Ctrl-C; stop all."""
+    if check_data(settings) != 0:
+        return 1
+    if not model.exists():
+        print(f"No trained model at {model}; run `make train` first.", file=sys.stderr)
+        return 1
+    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    bin_dir = Path(sys.executable).parent
+    actions = subprocess.Popen(
+        [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
+         "--port", str(settings.action_port)],
+        cwd=PROJECT_ROOT, env=env,
+    )
+    rasa = subprocess.Popen(
+        [str(bin_dir / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
+         "--credentials", str(credentials), "--port", str(settings.rasa_port),
+         "--interface", "127.0.0.1", "--cors", *settings.cors_origins],
+        cwd=PROJECT_ROOT, env=env,
+    )
+    web = subprocess.Popen([sys.executable, "-m", "assistant.web"], cwd=PROJECT_ROOT, env=env)
+    processes = [actions, rasa, web]
+
+    def stop(*_: object) -> None:
+        for p in processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        up = _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120) and (
+            _wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300)
+        ) and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
+        if up:
+            print(
+                "\nThe assistant is running.\n"
+                f"  REST:   curl -s http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook "
+                "-d '{\"sender\": \"me\", \"message\": \"Hallo\"}'\n"
+                f"  Web:    http://localhost:{settings.web_port}/ (demo pages with the chat)\n"
+                "  Stop:   Ctrl-C\n",
+                flush=True,
+            )
+        next_purge = 0.0
+        while all(p.poll() is None for p in processes):
+            if time.monotonic() >= next_purge:
+                purge_old_events(settings.tracker_db, settings.retention_days)
+                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+            time.sleep(0.5)
+    finally:
+        stop()
+        for p in processes:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0 if all(p.returncode in (0, -signal.SIGTERM, -signal.SIGINT) for p in processes) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="berlin-assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check-data", help="validate the knowledge files")
+    run = sub.add_parser("serve", help="run the action server, the Rasa server and the web app")
+    run.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
+    run.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
+    sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-data":
+        return check_data(settings)
+    if args.command == "telegram":
+        from assistant.channels.telegram_polling import run_polling  # PTB only when needed
+
+        return run_polling(settings)
+    return serve(settings, args.model, args.endpoints, args.credentials)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

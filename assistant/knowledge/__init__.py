@@ -1,0 +1,31 @@
+"""Berlin's international relations as structured, validated knowledge (loaded from YAML)."""
+
+from assistant.knowledge.models import (
+    Contact,
+    Department,
+    LocalText,
+    Network,
+    PartnerCity,
+    Place,
+    Since,
+    Topic,
+    Unit,
+    format_day,
+)
+from assistant.knowledge.store import Knowledge, KnowledgeError, load_knowledge
+
+__all__ = [
+    "Contact",
+    "Department",
+    "Knowledge",
+    "KnowledgeError",
+    "LocalText",
+    "Network",
+    "PartnerCity",
+    "Place",
+    "Since",
+    "Topic",
+    "Unit",
+    "format_day",
+    "load_knowledge",
+]

@@ -1,0 +1,179 @@
+"""Frozen records for the knowledge files: partner cities, places, offices, networks, topics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from babel.dates import format_date
+
+from assistant.lang import Lang
+
+Status = Literal["active", "dormant"]
+
+_DATE_PATTERNS: dict[Lang, str] = {"de": "d. MMMM y", "en": "d MMMM y"}
+
+
+def format_day(day: dt.date, lang: Lang) -> str:
+    """A date as written in running text: "5. Mai 2025" or "5 May 2025"."""
+    return format_date(day, _DATE_PATTERNS[lang], locale=lang)
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A text in German and English.
+
+    Attributes:
+        de (str): the German text.
+        en (str): the English text.
+    """
+
+    de: str
+    en: str
+
+    def __call__(self, lang: Lang) -> str:
+        return self.de if lang == "de" else self.en
+
+
+@dataclass(frozen=True)
+class Since:
+    """The start of a partnership: a full date, or only a year where only that is confirmed.
+
+    Attributes:
+        year (int): the year.
+        month (int | None): the month, None when only the year is known.
+        day (int | None): the day, None when only the year is known.
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def format(self, lang: Lang) -> str:
+        """The date in the visitor's language: "27. Juni 1967" or "27 June 1967"."""
+        if self.month is None or self.day is None:
+            return str(self.year)
+        return format_day(dt.date(self.year, self.month, self.day), lang)
+
+
+@dataclass(frozen=True)
+class PartnerCity:
+    """A partner city of the Land Berlin.
+
+    Attributes:
+        id (str): stable key, e.g. "warsaw".
+        name (LocalText): the usual name in each language.
+        aliases (tuple[str, ...]): further spellings visitors use.
+        country (str): key of the country in `places.yml`.
+        continents (tuple[str, ...]): keys of the continents (Istanbul has two).
+        since (Since): when the partnership began.
+        status (Status): "active" or "dormant".
+        note (LocalText | None): a short remark.
+        source (str): public source URL.
+        as_of (dt.date): when the record was last checked.
+    """
+
+    id: str
+    name: LocalText
+    country: str
+    continents: tuple[str, ...]
+    since: Since
+    status: Status
+    source: str
+    as_of: dt.date
+    aliases: tuple[str, ...] = ()
+    note: LocalText | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A continent, country or city that visitors may name.
+
+    Attributes:
+        id (str): stable key.
+        kind (str): "continent", "country" or "city".
+        name (LocalText): the usual name in each language.
+        aliases (tuple[str, ...]): further spellings.
+        countries (tuple[str, ...]): for groupings listed by country (Latin America).
+        note (LocalText | None): a remark, e.g. why a city is wrongly called a partner.
+    """
+
+    id: str
+    kind: str
+    name: LocalText
+    aliases: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    note: LocalText | None = None
+
+
+@dataclass(frozen=True)
+class Department:
+    """Department II of the Senate Chancellery."""
+
+    name: LocalText
+    summary: LocalText
+    source: str
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit (Referat) of Department II: "II A" or "II B"."""
+
+    id: str
+    name: LocalText
+    tasks: LocalText
+    source: str
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Public, institutional contact data. There is deliberately no e-mail field."""
+
+    organisation: LocalText
+    address: str
+    visitor_entrance: str
+    phone: str
+    fax: str
+    web: LocalText
+    source: str
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class Network:
+    """A city network Berlin takes part in."""
+
+    id: str
+    name: LocalText
+    summary: LocalText
+    source: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A service topic answered with one summary and its source (Golden Book, embassies, ...)."""
+
+    id: str
+    summary: LocalText
+    source: str
+
+
+@dataclass(frozen=True)
+class PartnerCityOverview:
+    """Facts about the partner cities as a whole."""
+
+    as_of: dt.date
+    count_note: LocalText
+    districts_note: LocalText
+    status_text: dict[str, LocalText]
+    status_label: dict[str, LocalText]
+    source: str
+    cities: tuple[PartnerCity, ...] = field(default=())

@@ -1,0 +1,276 @@
+"""The single place that decides and normalises the reply language (German or English)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal, get_args
+
+Lang = Literal["de", "en"]
+LANGUAGES: tuple[Lang, ...] = get_args(Lang)
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+# Short words that mark a language on their own. Stop words that both languages share
+# ("in", "was", "will", "also", "die", "so") are left out: they prove nothing.
+_CUES: dict[Lang, frozenset[str]] = {
+    "de": frozenset(
+        {
+            "hallo",
+            "moin",
+            "servus",
+            "tschüss",
+            "tschüs",
+            "danke",
+            "bitte",
+            "ja",
+            "nein",
+            "gut",
+            "partnerstadt",
+            "partnerstädte",
+            "städtepartnerschaft",
+            "wer",
+            "wie",
+            "wo",
+            "warum",
+            "welche",
+            "welcher",
+            "welches",
+            "seit",
+            "wann",
+            "und",
+            "ist",
+            "sind",
+            "gibt",
+            "mir",
+            "mich",
+            "sie",
+            "du",
+            "deutsch",
+            "auf",
+            "über",
+            "guten",
+            "tag",
+            "abend",
+            "morgen",
+            "vielen",
+            "dank",
+            "zuständig",
+            "botschaft",
+            "rathaus",
+        }
+    )
+    - {"in", "so", "was", "will", "also", "die", "an", "am", "man"},
+    "en": frozenset(
+        {
+            "hi",
+            "hello",
+            "hey",
+            "thanks",
+            "thank",
+            "bye",
+            "goodbye",
+            "please",
+            "yes",
+            "no",
+            "good",
+            "city",
+            "cities",
+            "who",
+            "how",
+            "where",
+            "why",
+            "which",
+            "since",
+            "when",
+            "and",
+            "is",
+            "are",
+            "there",
+            "me",
+            "you",
+            "english",
+            "about",
+            "the",
+            "of",
+            "what",
+            "embassy",
+            "responsible",
+            "morning",
+        }
+    ),
+}
+
+# Named languages for explicit requests ("answer in English", "auf Deutsch bitte").
+_LANGUAGE_NAMES: dict[str, Lang] = {
+    "de": "de",
+    "deutsch": "de",
+    "german": "de",
+    "germany": "de",
+    "deutsche": "de",
+    "en": "en",
+    "englisch": "en",
+    "english": "en",
+    "englische": "en",
+    "engl": "en",
+}
+
+
+def normalise(code: object) -> Lang | None:
+    """Map a language code or name to a supported `Lang`.
+
+    Accepts ISO codes with a region ("de-AT", "en_GB"), Telegram's `language_code`,
+    and language names in either language ("Englisch", "German").
+
+    Returns:
+        The language, or None when the value names no supported language.
+    """
+    if not isinstance(code, str):
+        return None
+    key = code.strip().lower().replace("_", "-")
+    if key in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[key]
+    primary = key.split("-", 1)[0]
+    return _LANGUAGE_NAMES.get(primary) if primary in LANGUAGES else None
+
+
+def named_language(text: str) -> Lang | None:
+    """The language a message names ("answer in English" -> "en"), if exactly one."""
+    named = {
+        _LANGUAGE_NAMES[w]
+        for w in (w.lower() for w in _WORD.findall(text))
+        if w in _LANGUAGE_NAMES and w not in LANGUAGES
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the detector found in one message.
+
+    Attributes:
+        lang (Lang | None): the detected language, None when the message is ambiguous.
+        evidence (float): log-odds for German (positive) over English (negative).
+    """
+
+    lang: Lang | None
+    evidence: float
+
+
+class LanguageDetector:
+    """Detects German or English in short chat messages.
+
+    Combines lingua's statistical model with word cues, because lingua alone is unsure on the
+    two- and three-word messages typical of chat ("hallo", "golden book"). Messages that carry
+    no clear evidence are reported as ambiguous, so that the conversation language stays put.
+
+    Args:
+        threshold (float): minimum absolute log-odds needed to call a language.
+        cue_weight (float): log-odds added per cue word.
+        short_text_certainty (float): log-odds lingua must reach to count on one or two words.
+    """
+
+    def __init__(
+        self, threshold: float = 1.0, cue_weight: float = 1.5, short_text_certainty: float = 3.0
+    ) -> None:
+        self.threshold = threshold
+        self.cue_weight = cue_weight
+        self.short_text_certainty = short_text_certainty
+
+    @cached_property
+    def _exclusive_stop_words(self) -> dict[Lang, frozenset[str]]:
+        # Imported here: spaCy pulls in heavy dependencies that `normalise` callers don't need.
+        from spacy.lang.de.stop_words import STOP_WORDS as de_stop_words
+        from spacy.lang.en.stop_words import STOP_WORDS as en_stop_words
+
+        return {
+            "de": frozenset(de_stop_words - en_stop_words),
+            "en": frozenset(en_stop_words - de_stop_words),
+        }
+
+    @cached_property
+    def _lingua(self):  # type: ignore[no-untyped-def]
+        from lingua import Language, LanguageDetectorBuilder
+
+        return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()
+
+    def detect(self, text: str, ignore_spans: Iterable[tuple[int, int]] = ()) -> Detection:
+        """Detect the language of `text`.
+
+        Args:
+            text: the visitor's message.
+            ignore_spans: character spans to leave out, e.g. recognised place names,
+                which look the same in both languages.
+        """
+        words = [w.lower() for w in _WORD.findall(_mask(text, ignore_spans))]
+        if not words:
+            return Detection(None, 0.0)
+        evidence = self._cue_balance(words) * self.cue_weight
+        statistical = self._lingua_log_odds(" ".join(words))
+        # On one or two words lingua guesses; only a near-certain guess counts there.
+        if len(words) > 2 or abs(statistical) >= self.short_text_certainty:
+            evidence += statistical
+        if evidence >= self.threshold:
+            return Detection("de", evidence)
+        if evidence <= -self.threshold:
+            return Detection("en", evidence)
+        return Detection(None, evidence)
+
+    def _cue_balance(self, words: Sequence[str]) -> int:
+        def hits(lang: Lang) -> int:
+            stop_words = self._exclusive_stop_words[lang]
+            return sum(w in _CUES[lang] or w in stop_words for w in words)
+
+        return hits("de") - hits("en")
+
+    def _lingua_log_odds(self, text: str) -> float:
+        from lingua import Language
+
+        values = {
+            c.language: c.value for c in self._lingua.compute_language_confidence_values(text)
+        }
+        p_de = min(max(values.get(Language.GERMAN, 0.5), 1e-3), 1 - 1e-3)
+        return math.log(p_de / (1 - p_de))
+
+
+def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(max(start, 0), min(end, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def decide(
+    detection: Detection,
+    *,
+    current: Lang | None,
+    established: bool,
+    hint: Lang | None = None,
+    requested: Lang | None = None,
+    default: Lang = "en",
+) -> Lang:
+    """Choose the reply language for one message.
+
+    Order: an explicit request wins; then the visitor's own words; then a channel's hint,
+    but only before the conversation has a language; then the current language (sticky on
+    "ok" or "Paris?"); then the default.
+
+    Args:
+        detection: what `LanguageDetector.detect` found in the message.
+        current: the conversation's language so far.
+        established: whether the conversation already settled on `current`.
+        hint: a channel's guess (Telegram's language_code, the web page's lang).
+        requested: a language the visitor asked for explicitly.
+        default: used when nothing else says anything.
+    """
+    if requested:
+        return requested
+    if detection.lang:
+        return detection.lang
+    if hint and not established:
+        return hint
+    return current or hint or default

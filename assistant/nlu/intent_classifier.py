@@ -1,0 +1,142 @@
+"""Intent classification on TF-IDF character and word n-grams with logistic regression."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_union
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+    """Classifies intents from the raw text of German and English messages.
+
+    Sub-linear TF-IDF weighting of character n-grams (German compounds, inflection, typos) and
+    word n-grams, L2-normalised per message, so that long messages do not drown short ones; a
+    logistic regression gives calibrated-enough confidences for the FallbackClassifier. On this
+    data it beats raw counts by two to three points of macro-F1 (docs/benchmarks.md).
+
+    Config:
+        char_ngrams (list[int]): smallest and largest character n-gram (within word bounds).
+        word_ngrams (list[int]): smallest and largest word n-gram.
+        C (float): inverse regularisation strength of the logistic regression.
+        max_iter (int): solver iterations.
+        ranking_length (int): how many intents the ranking lists.
+    """
+
+    MODEL_FILE = "tfidf_intent_classifier.joblib"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # character n-grams inside word bounds
+            "char_ngrams": [2, 5],
+            # word uni- and bigrams
+            "word_ngrams": [1, 2],
+            # weak regularisation: the classes are small and well separated
+            "C": 30.0,
+            # enough for lbfgs to converge on a few thousand examples
+            "max_iter": 2000,
+            # intents listed in intent_ranking
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._pipeline = pipeline
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        if len({m.get(INTENT) for m in examples}) < 2:
+            logger.warning("TfidfIntentClassifier needs at least two intents; not trained.")
+            return self._resource
+        features = make_union(
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=tuple(self._config["char_ngrams"]),
+                sublinear_tf=True,
+            ),
+            TfidfVectorizer(
+                analyzer="word",
+                ngram_range=tuple(self._config["word_ngrams"]),
+                sublinear_tf=True,
+                token_pattern=r"(?u)\b\w+\b",
+            ),
+        )
+        self._pipeline = Pipeline(
+            [
+                ("features", features),
+                (
+                    "classifier",
+                    LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"]),
+                ),
+            ]
+        )
+        self._pipeline.fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+        with self._model_storage.write_to(self._resource) as path:
+            joblib.dump(self._pipeline, path / self.MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfIntentClassifier:
+        try:
+            with model_storage.read_from(resource) as path:
+                pipeline = joblib.load(path / cls.MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("TfidfIntentClassifier was not trained; messages pass through.")
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, pipeline)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._pipeline is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        probabilities = self._pipeline.predict_proba(texts)
+        labels = self._pipeline.classes_
+        for message, row in zip(messages, probabilities, strict=True):
+            scores = sorted(zip(labels, row, strict=True), key=lambda pair: -float(pair[1]))
+            ranking = [{"name": str(label), "confidence": float(p)} for label, p in scores]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True
+            )
+        return messages

@@ -1,0 +1,121 @@
+"""One typed settings object, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.lang import Lang, normalise
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration of the assistant.
+
+    Attributes:
+        knowledge_dir (Path): folder of the knowledge YAML files.
+        default_language (Lang): reply language when nothing else decides it.
+        rasa_url (str): where channels and the web app reach the Rasa server.
+        action_port (int): port of the action server.
+        rasa_port (int): port of the Rasa server.
+        tracker_db (Path): SQLite file of the embedded tracker store.
+        cors_origins (tuple[str, ...]): origins allowed to call the Rasa server from a browser.
+        telegram_token (str | None): Telegram bot token; None switches the channel off.
+        telegram_webhook_url (str | None): public HTTPS URL Telegram posts updates to.
+        telegram_webhook_secret (str | None): secret Telegram sends in its header.
+        telegram_api_base (str | None): Bot API base URL (a local stand-in in tests).
+        pseudonym_key (str | None): key for pseudonymising channel user ids.
+        web_port (int): port of the web app that serves the chat widget and its demo pages.
+        widget_server_url (str): the Rasa server's URL as the visitor's browser reaches it.
+        retention_days (int): days a conversation is kept; the privacy texts state it.
+    """
+
+    knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
+    default_language: Lang = "en"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_port: int = 5055
+    rasa_port: int = 5005
+    tracker_db: Path = PROJECT_ROOT / "var" / "tracker.db"
+    cors_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    telegram_token: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base: str | None = None
+    pseudonym_key: str | None = field(default=None, repr=False)
+    web_port: int = 8000
+    widget_server_url: str = "http://127.0.0.1:5005"
+    retention_days: int = 90
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Settings:
+        """Build settings from `environ` (default: `os.environ`) over an optional `.env` file.
+
+        Raises:
+            SettingsError: a value has the wrong form; the message names the variable.
+        """
+        values = _read_env_file(env_file if env_file is not None else PROJECT_ROOT / ".env")
+        values.update(os.environ if environ is None else environ)
+
+        def get(key: str) -> str | None:
+            value = values.get(key, "").strip()
+            return value or None
+
+        def get_int(key: str, default: int) -> int:
+            raw = get(key)
+            if raw is None:
+                return default
+            try:
+                return int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{key} must be a whole number, got {raw!r}") from exc
+
+        language = get("ASSISTANT_DEFAULT_LANGUAGE")
+        default_language = normalise(language) if language else "en"
+        if default_language is None:
+            raise SettingsError(
+                f"ASSISTANT_DEFAULT_LANGUAGE must be 'de' or 'en', got {language!r}"
+            )
+        origins = get("ASSISTANT_CORS_ORIGINS")
+        rasa_url = (get("ASSISTANT_RASA_URL") or cls.rasa_url).rstrip("/")
+        return cls(
+            knowledge_dir=Path(get("ASSISTANT_KNOWLEDGE_DIR") or cls.knowledge_dir),
+            default_language=default_language,
+            rasa_url=rasa_url,
+            action_port=get_int("ASSISTANT_ACTION_PORT", cls.action_port),
+            rasa_port=get_int("ASSISTANT_RASA_PORT", cls.rasa_port),
+            tracker_db=Path(get("ASSISTANT_TRACKER_DB") or cls.tracker_db),
+            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip())
+            if origins
+            else cls.cors_origins,
+            telegram_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_api_base=get("TELEGRAM_API_BASE_URL"),
+            pseudonym_key=get("ASSISTANT_PSEUDONYM_KEY"),
+            web_port=get_int("ASSISTANT_WEB_PORT", cls.web_port),
+            widget_server_url=(get("ASSISTANT_WIDGET_SERVER_URL") or rasa_url).rstrip("/"),
+            retention_days=get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days),
+        )

@@ -1,0 +1,28 @@
+"""`python -m assistant.web`: serve the chat widget with its demo and privacy pages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assistant.settings import Settings, SettingsError
+from assistant.web.app import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until SIGINT or SIGTERM."""
+    parser = argparse.ArgumentParser(prog="python -m assistant.web", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--port", type=int, help="default: ASSISTANT_WEB_PORT or 8000")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    run(settings, host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

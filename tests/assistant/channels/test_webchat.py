@@ -1,0 +1,224 @@
+"""The webchat channel's handlers, with a stand-in agent over Rasa's in-memory stores."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+
+from assistant.channels.webchat import WebchatInput
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+slots:
+  language:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+  feedback:
+    type: any
+    influence_conversation: false
+    mappings: [{type: custom}]
+"""
+)
+REPLIES = {
+    "de": "Berlin hat 19 Partnerstädte.\n\nQuelle: https://www.berlin.de/",
+    "en": "Berlin has 19 partner cities.\n\nSource: https://www.berlin.de/",
+}
+SENDER = "0123456789abcdef0123456789abcdef"
+
+
+class FakeAgent:
+    """Answers as the assistant does: sets the `language` slot from the hint, then utters."""
+
+    def __init__(self) -> None:
+        self.tracker_store = InMemoryTrackerStore(DOMAIN)
+        self.lock_store = InMemoryLockStore()
+        self.fail = False
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def handle_message(self, message: UserMessage) -> None:
+        if self.fail:
+            raise RuntimeError("model exploded")
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        lang = (message.metadata or {}).get("language", "en")
+        tracker.update(UserUttered(message.text, metadata=message.metadata))
+        tracker.update(SlotSet("language", lang))
+        tracker.update(BotUttered(REPLIES[lang]))
+        await self.tracker_store.save(tracker)
+        await message.output_channel.send_text_message(message.sender_id, REPLIES[lang])
+
+
+@pytest.fixture
+def agent() -> FakeAgent:
+    return FakeAgent()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+
+
+class Client:
+    """Calls the channel's route handlers in-process, the way the blueprint's routes do.
+
+    Sanic 21.12 cannot start a second app in one process (its TouchUp step fails), so the
+    suite does not run a server here; the full stack tests cover the routes over HTTP.
+    """
+
+    def __init__(self, channel: WebchatInput, agent: FakeAgent) -> None:
+        self.channel = channel
+        self.agent = agent
+
+    def _request(self, body: bytes) -> Any:
+        ctx = SimpleNamespace(agent=self.agent)
+        return SimpleNamespace(body=body, app=SimpleNamespace(ctx=ctx))
+
+    async def post(self, path: str, json: Any = None, content: bytes | None = None) -> Reply:
+        request = self._request(content if content is not None else jsonlib.dumps(json).encode())
+        if path == "/webhook":
+            response = await self.channel.receive_message(request, self.agent.handle_message)
+        else:
+            response = await self.channel.receive_feedback(request)
+        return Reply(response.status, jsonlib.loads(response.body))
+
+
+@pytest.fixture
+def client(agent: FakeAgent) -> Client:
+    return Client(WebchatInput.from_credentials(None), agent)
+
+
+async def ask(client: Client, message: str, **metadata: Any) -> Reply:
+    return await client.post(
+        "/webhook", json={"sender": SENDER, "message": message, "metadata": metadata}
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("de", "Welche Partnerstädte hat Berlin?"), ("en", "Which partner cities?")]
+)
+async def test_webchat_reply_carries_the_conversation_and_message_language(
+    client: Client, lang: str, text: str
+) -> None:
+    response = await ask(client, text, language=lang)
+    assert response.status == 200
+    reply = response.body
+    assert reply["language"] == lang
+    assert reply["message_language"] == lang
+    # One utterance stays one message: the widget keeps the blank line itself.
+    assert [m["text"] for m in reply["messages"]] == [REPLIES[lang]]
+    assert all(m["lang"] == lang for m in reply["messages"])
+
+
+async def test_webchat_names_no_message_language_for_a_button_payload(client: Client) -> None:
+    reply = (await ask(client, "/list_partner_cities", language="de")).body
+    assert reply["message_language"] == "de"  # falls back to the conversation language
+    assert WebchatInput().message_language("/list_partner_cities") is None
+
+
+async def test_webchat_passes_only_the_metadata_the_widget_may_set(
+    client: Client, agent: FakeAgent
+) -> None:
+    await ask(client, "Hallo", language="de-AT", explicit=True, admin=True)
+    tracker = await agent.tracker_store.retrieve(SENDER)
+    assert tracker is not None
+    user = next(e for e in tracker.events if isinstance(e, UserUttered))
+    assert user.metadata == {"language": "de", "explicit": True}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"message": "Hallo"}',
+        b'{"sender": "short", "message": "Hallo"}',
+        b'{"sender": "../../etc/passwd-0000000", "message": "Hallo"}',
+        b'{"sender": "0123456789abcdef\\n", "message": "Hallo"}',
+        b'{"sender": "0123456789abcdef", "message": 5}',
+        b'{"sender": "0123456789abcdef", "message": "   "}',
+        b'{"sender": "0123456789abcdef", "message": "' + b"x" * 1001 + b'"}',
+    ],
+)
+async def test_webchat_refuses_bad_message_requests(client: Client, body: bytes) -> None:
+    response = await client.post("/webhook", content=body)
+    assert response.status == 400
+    assert "error" in response.body
+
+
+async def test_webchat_reports_a_failed_turn_as_server_error(
+    client: Client, agent: FakeAgent
+) -> None:
+    agent.fail = True
+    response = await ask(client, "Hallo")
+    assert response.status == 500
+    assert response.body == {"error": "the assistant could not answer"}
+
+
+@pytest.mark.parametrize("rating", ["up", "down"])
+async def test_feedback_is_stored_with_the_conversation(
+    client: Client, agent: FakeAgent, rating: str
+) -> None:
+    await ask(client, "Welche Partnerstädte hat Berlin?", language="de")
+    response = await client.post(
+        "/feedback", json={"sender": SENDER, "rating": rating, "message": REPLIES["de"]}
+    )
+    assert response.status == 201
+    tracker = await agent.tracker_store.retrieve(SENDER)
+    assert tracker is not None
+    bot = next(e for e in tracker.events if isinstance(e, BotUttered))
+    feedback = tracker.get_slot("feedback")
+    assert feedback["rating"] == rating
+    assert feedback["message"] == REPLIES["de"]
+    assert feedback["message_timestamp"] == bot.timestamp
+    assert feedback["timestamp"] >= bot.timestamp
+
+
+async def test_feedback_on_part_of_an_answer_names_the_whole_answer(
+    client: Client, agent: FakeAgent
+) -> None:
+    await ask(client, "Which partner cities?", language="en")
+    response = await client.post(
+        "/feedback", json={"sender": SENDER, "rating": "down", "message": "Source: https://www.berlin.de/"}
+    )
+    assert response.status == 201
+    tracker = await agent.tracker_store.retrieve(SENDER)
+    assert tracker is not None and tracker.get_slot("feedback")["message"] == REPLIES["en"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "message"),
+    [("ffffffffffffffffffffffffffffffff", REPLIES["de"]), (SENDER, "Something never said")],
+)
+async def test_feedback_for_an_unknown_conversation_or_message_is_not_found(
+    client: Client, sender: str, message: str
+) -> None:
+    await ask(client, "Hallo", language="de")
+    body = {"sender": sender, "rating": "up", "message": message}
+    response = await client.post("/feedback", json=body)
+    assert response.status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sender": SENDER, "rating": "meh", "message": "x"},
+        {"sender": SENDER, "rating": "up", "message": ""},
+        {"sender": "x", "rating": "up", "message": "x"},
+    ],
+)
+async def test_feedback_refuses_bad_requests(client: Client, body: dict[str, str]) -> None:
+    response = await client.post("/feedback", json=body)
+    assert response.status == 400

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, SettingsError
+
+
+def test_settings_have_embedded_defaults(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, env_file=tmp_path / "missing.env")
+    assert settings.default_language == "en"
+    assert settings.rasa_port == 5005
+    assert settings.telegram_token is None
+
+
+def test_settings_read_environment_over_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("ASSISTANT_DEFAULT_LANGUAGE=en\nASSISTANT_RASA_PORT=6000\n# comment\n")
+    settings = Settings.from_env({"ASSISTANT_DEFAULT_LANGUAGE": "de-DE"}, env_file=env_file)
+    assert settings.default_language == "de"
+    assert settings.rasa_port == 6000
+
+
+def test_settings_split_cors_origins(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"ASSISTANT_CORS_ORIGINS": "https://www.berlin.de, http://localhost:8000"},
+        env_file=tmp_path / "none",
+    )
+    assert settings.cors_origins == ("https://www.berlin.de", "http://localhost:8000")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("ASSISTANT_RASA_PORT", "abc"), ("ASSISTANT_DEFAULT_LANGUAGE", "fr")]
+)
+def test_settings_reject_bad_values_naming_the_variable(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    with pytest.raises(SettingsError, match=key):
+        Settings.from_env({key: value}, env_file=tmp_path / "none")

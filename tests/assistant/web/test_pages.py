@@ -1,0 +1,46 @@
+"""Page templates and language negotiation of the widget's demo site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.web.pages import PAGES, PAGES_DIR, PageRenderer, preferred_language
+
+
+def test_both_languages_have_the_same_templates() -> None:
+    de = sorted(p.name for p in (PAGES_DIR / "de").iterdir())
+    en = sorted(p.name for p in (PAGES_DIR / "en").iterdir())
+    assert de == en
+    assert {page.template for page in PAGES} == set(de)
+    assert {page.lang for page in PAGES} == {"de", "en"}
+
+
+def test_renderer_refuses_a_template_with_an_unknown_placeholder(tmp_path: Path) -> None:
+    for lang in ("de", "en"):
+        (tmp_path / lang).mkdir()
+        for name in ("index.html", "privacy.html"):
+            (tmp_path / lang / name).write_text("<p>$server_url $unknown</p>", encoding="utf-8")
+    with pytest.raises(KeyError, match="unknown"):
+        PageRenderer({"server_url": "x", "retention_days": "1"}, pages_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-US,en;q=0.9,de;q=0.8", "en"),
+        ("de-AT", "de"),
+        ("fr-FR,fr;q=0.9,en;q=0.5,de;q=0.7", "de"),
+        ("en;q=0,de;q=0.1", "de"),
+        ("*", "de"),
+        ("en;q=bad,de", "de"),
+        (None, "de"),
+    ],
+)
+def test_preferred_language_follows_quality_values(header: str | None, expected: str) -> None:
+    assert preferred_language(header) == expected
+
+
+def test_preferred_language_has_a_configurable_default() -> None:
+    assert preferred_language("ja", default="en") == "en"

@@ -1,0 +1,179 @@
+"""The webhook route on an in-process Sanic server on loopback, with a stand-in assistant."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+
+from assistant.channels.telegram import SECRET_HEADER, TelegramInput
+from assistant.channels.telegram_identity import Pseudonymiser
+from assistant.channels.telegram_texts import NOTICES
+from assistant.settings import Settings
+from tests.channels import updates
+from tests.channels.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
+from tests.channels.fake_bot_api import FakeBotApi
+
+PUBLIC_URL = "https://bot.example.org/webhooks/telegram/webhook"
+USER = 4242424601
+_app_names = itertools.count()
+
+
+@dataclass
+class WebhookServer:
+    url: str
+    received: list[UserMessage] = field(default_factory=list)
+    fail: bool = False
+
+    async def post(self, body: Any, secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        async with httpx.AsyncClient() as client:
+            if isinstance(body, bytes):
+                return await client.post(f"{self.url}/webhook", content=body, headers=headers)
+            return await client.post(f"{self.url}/webhook", json=body, headers=headers)
+
+
+ServerFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def serve(
+    bot_api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ServerFactory]:
+    """Starts TelegramInput's blueprint on 127.0.0.1 as Rasa would register it."""
+    # Sanic 21.12 rewrites some of its methods when the first app starts; without test mode a
+    # second app in the same process fails with KeyError: 'send'.
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    running: list[Any] = []
+
+    async def start(**env: str) -> WebhookServer:
+        settings = Settings.from_env(
+            {
+                **telegram_env(
+                    bot_api, TELEGRAM_WEBHOOK_URL=PUBLIC_URL, TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET
+                ),
+                **env,
+            },
+            env_file=tmp_path / "no.env",
+        )
+        app = Sanic(f"telegram_test_{next(_app_names)}", configure_logging=False)
+        state = WebhookServer("")
+
+        async def on_new_message(message: UserMessage) -> None:
+            state.received.append(message)
+            if state.fail:
+                raise RuntimeError("the assistant is down")
+            await message.output_channel.send_response(message.sender_id, {"text": "Antwort"})
+
+        app.blueprint(
+            TelegramInput(settings).blueprint(on_new_message), url_prefix="/webhooks/telegram"
+        )
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))  # a free port; Sanic takes port=0 for its default 8000
+        server = await app.create_server(sock=sock, return_asyncio_server=True)
+        assert server is not None
+        await server.startup()
+        await server.after_start()
+        running.append(server)
+        state.url = (
+            f"http://127.0.0.1:{server.server.sockets[0].getsockname()[1]}/webhooks/telegram"
+        )
+        return state
+
+    yield start
+    for server in running:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
+
+
+async def test_webhook_is_registered_with_secret_and_update_types(
+    serve: ServerFactory, bot_api: FakeBotApi
+) -> None:
+    await serve()
+    await bot_api.until(lambda: bool(bot_api.calls("setWebhook", ok_only=True)), timeout=10)
+    [call] = bot_api.calls("setWebhook")
+    assert call.params["url"] == PUBLIC_URL
+    assert call.params["secret_token"] == WEBHOOK_SECRET
+    assert call.params["allowed_updates"] == ["message", "edited_message", "callback_query"]
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", WEBHOOK_SECRET + "x"])
+async def test_wrong_or_missing_secret_is_refused_and_reaches_nobody(
+    serve: ServerFactory, bot_api: FakeBotApi, secret: str | None
+) -> None:
+    server = await serve()
+    response = await server.post(updates.text_update(USER, "Hallo"), secret=secret)
+    assert response.status_code == 403
+    await asyncio.sleep(0.2)
+    assert server.received == [] and bot_api.calls("sendMessage") == []
+
+
+async def test_update_is_acknowledged_at_once_and_answered_in_the_background(
+    serve: ServerFactory, bot_api: FakeBotApi
+) -> None:
+    server = await serve()
+    response = await server.post(
+        updates.text_update(USER, "Welche Partnerstädte?", language_code="de")
+    )
+    assert response.status_code == 200
+    await bot_api.until(lambda: bot_api.sent_texts(USER) == ["Antwort"], timeout=10)
+    [message] = server.received
+    assert message.sender_id == Pseudonymiser(PSEUDONYM_KEY)(USER)
+    assert message.text == "Welche Partnerstädte?"
+    assert message.metadata == {"language": "de"}
+    assert message.input_channel == "telegram"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}'])
+async def test_unreadable_bodies_get_a_client_error_never_a_500(
+    serve: ServerFactory, body: bytes
+) -> None:
+    server = await serve()
+    response = await server.post(body)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_failing_assistant_still_gets_200_and_the_visitor_an_apology(
+    serve: ServerFactory, bot_api: FakeBotApi, lang: str
+) -> None:
+    server = await serve()
+    server.fail = True
+    response = await server.post(updates.text_update(USER, "Hallo", language_code=lang))
+    assert response.status_code == 200
+    await bot_api.until(
+        lambda: bot_api.sent_texts(USER) == [NOTICES["unavailable"][lang]], timeout=10
+    )  # type: ignore[index]
+
+
+async def test_channel_is_off_without_a_token(serve: ServerFactory, bot_api: FakeBotApi) -> None:
+    server = await serve(TELEGRAM_BOT_TOKEN="")
+    async with httpx.AsyncClient() as client:
+        status = await client.get(f"{server.url}/")
+    assert status.json() == {"status": "off"}
+    assert (await server.post(updates.text_update(USER, "Hallo"))).status_code == 404
+    assert bot_api.calls() == []
+
+
+async def test_bad_token_keeps_the_server_up_and_the_channel_quiet(
+    serve: ServerFactory, bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await serve(TELEGRAM_BOT_TOKEN="999:wrong-token-value")
+    response = await server.post(updates.text_update(USER, "Hallo"))
+    assert response.status_code == 200
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{server.url}/")).json() == {"status": "bad_token"}
+    assert server.received == []
+    assert bot_api.calls("sendMessage") == [] and bot_api.calls("setWebhook") == []
+    assert "wrong-token-value" not in caplog.text
+    assert sum("refused the bot token" in r.getMessage() for r in caplog.records) == 1

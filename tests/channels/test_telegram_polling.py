@@ -1,0 +1,172 @@
+"""Polling mode against the Bot API stand-in; the Rasa REST channel is a MockTransport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.channels.telegram_identity import Pseudonymiser
+from assistant.channels.telegram_polling import TelegramPolling, run_polling
+from assistant.channels.telegram_texts import NOTICES
+from assistant.settings import Settings
+from tests.channels import updates
+from tests.channels.conftest import PSEUDONYM_KEY, Sleeps, telegram_env
+from tests.channels.fake_bot_api import FakeBotApi
+
+USER = 4242424701
+RASA = "http://rasa.test"
+
+
+class RestStub:
+    """The Rasa REST channel: records requests, answers with an echo and a button."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.status = 200
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.requests.append({"url": str(request.url), **body})
+        if self.status != 200:
+            return httpx.Response(self.status, json={"error": "down"})
+        return httpx.Response(
+            200,
+            json=[
+                {
+                    "recipient_id": body["sender"],
+                    "text": f"echo: {body['message']}",
+                    "buttons": [{"title": "Kontakt", "payload": "/request_contact"}],
+                },
+            ],
+        )
+
+
+@pytest.fixture
+def rest() -> RestStub:
+    return RestStub()
+
+
+Runner = Callable[..., Any]
+
+
+@pytest.fixture
+async def polling(
+    bot_api: FakeBotApi, rest: RestStub, tmp_path: Path, sleeps: Sleeps
+) -> AsyncIterator[Runner]:
+    """Starts polling as a background task; returns a function that stops it."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def start(**env: str) -> Callable[[], Any]:
+        settings = Settings.from_env(
+            {**telegram_env(bot_api, ASSISTANT_RASA_URL=RASA), **env}, env_file=tmp_path / "no.env"
+        )
+        client = httpx.AsyncClient(transport=httpx.MockTransport(rest))
+        clients.append(client)
+        stop = asyncio.Event()
+        runner = TelegramPolling(settings, rest_client=client, sleep=sleeps, poll_timeout=1)
+        task = asyncio.create_task(runner.run(stop))
+
+        async def finish() -> int:
+            stop.set()
+            return await asyncio.wait_for(task, timeout=20)
+
+        return finish
+
+    yield start
+    for client in clients:
+        await client.aclose()
+
+
+async def test_queued_updates_are_answered_and_confirmed(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub
+) -> None:
+    first = updates.text_update(USER, "Welche Partnerstädte gibt es?", language_code="de")
+    second = updates.text_update(USER, "/help", language_code="de")
+    bot_api.queue_update(first)
+    bot_api.queue_update(second)
+    finish = await polling()
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 2, timeout=20)
+    assert await finish() == 0
+    assert bot_api.sent_texts(USER) == [
+        "echo: Welche Partnerstädte gibt es?",
+        "echo: /ask_capabilities",
+    ]
+    assert rest.requests[0] == {
+        "url": f"{RASA}/webhooks/rest/webhook",
+        "sender": Pseudonymiser(PSEUDONYM_KEY)(USER),
+        "message": "Welche Partnerstädte gibt es?",
+        "metadata": {"language": "de"},
+    }
+    keyboard = bot_api.sent_messages(USER)[0]["reply_markup"]["inline_keyboard"]
+    assert keyboard == [[{"text": "Kontakt", "callback_data": "/request_contact"}]]
+    assert bot_api.confirmed_offset == second["update_id"] + 1
+    assert bot_api.pending_updates() == []
+    assert bot_api.calls("deleteWebhook")  # polling and a webhook exclude each other
+
+
+async def test_no_update_is_answered_twice_after_a_restart(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub
+) -> None:
+    bot_api.queue_update(updates.text_update(USER, "Hallo"))
+    finish = await polling()
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
+    assert await finish() == 0
+    finish = await polling()
+    await bot_api.until(lambda: len(bot_api.calls("getUpdates")) >= 4, timeout=20)
+    assert await finish() == 0
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+    assert len(rest.requests) == 1
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_unreachable_assistant_gets_an_apology(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub, lang: str
+) -> None:
+    rest.status = 500
+    bot_api.queue_update(updates.text_update(USER, "Hallo", language_code=lang))
+    finish = await polling()
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
+    assert await finish() == 0
+    assert bot_api.sent_texts(USER) == [NOTICES["unavailable"][lang]]  # type: ignore[index]
+
+
+async def test_bad_token_stops_polling_with_one_clear_line(
+    polling: Runner, bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    finish = await polling(TELEGRAM_BOT_TOKEN="999:wrong-token-value")
+    assert await finish() == 2
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "TELEGRAM_BOT_TOKEN" in errors[0].getMessage()
+    assert "wrong-token-value" not in caplog.text
+    assert bot_api.calls("getUpdates") == []
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"),
+        ({"ASSISTANT_PSEUDONYM_KEY": ""}, "ASSISTANT_PSEUDONYM_KEY"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook"},
+            "TELEGRAM_WEBHOOK_URL",
+        ),
+    ],
+)
+def test_run_polling_refuses_an_incomplete_configuration(
+    bot_api: FakeBotApi,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    env: dict[str, str],
+    variable: str,
+) -> None:
+    settings = Settings.from_env({**telegram_env(bot_api), **env}, env_file=tmp_path / "no.env")
+    assert run_polling(settings) == 2
+    assert variable in caplog.text
+    assert bot_api.calls() == []
