@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import bullet_list, knowledge, language, latest_entity_value
-from assistant.knowledge import PartnerCity, Place, format_day
+from assistant.knowledge import Knowledge, PartnerCity, Place, format_day
 from assistant.lang import Lang
 
 
@@ -156,32 +156,43 @@ class ActionCheckPartner(_CityAction):
         return "action_check_partner"
 
 
-class ActionTellOldestPartner(Action):
+class _RankedPartnerAction(Action, metaclass=ABCMeta):
+    """Base for "the oldest" / "the newest" partner: one city picked from the knowledge."""
+
+    response = ""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    def pick(self, knowledge: Knowledge) -> PartnerCity: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        city = self.pick(knowledge())
+        dispatcher.utter_message(response=self.response, **_city_facts(city, language(tracker)))
+        return [SlotSet("city", city.id)]
+
+
+class ActionTellOldestPartner(_RankedPartnerAction):
+    response = "utter_partner_oldest"
+
     def name(self) -> str:
         return "action_tell_oldest_partner"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        city = knowledge().oldest_partner()
-        dispatcher.utter_message(
-            response="utter_partner_oldest", **_city_facts(city, language(tracker))
-        )
-        return [SlotSet("city", city.id)]
+    def pick(self, knowledge: Knowledge) -> PartnerCity:
+        return knowledge.oldest_partner()
 
 
-class ActionTellNewestPartner(Action):
+class ActionTellNewestPartner(_RankedPartnerAction):
+    response = "utter_partner_newest"
+
     def name(self) -> str:
         return "action_tell_newest_partner"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        city = knowledge().newest_partner()
-        dispatcher.utter_message(
-            response="utter_partner_newest", **_city_facts(city, language(tracker))
-        )
-        return [SlotSet("city", city.id)]
+    def pick(self, knowledge: Knowledge) -> PartnerCity:
+        return knowledge.newest_partner()
 
 
 class ActionListPartnersByRegion(Action):

@@ -1,1 +1,1 @@
-"""Bilingual assistant for international visitors of the Land Berlin (Senatskanzlei, Abteilung II)."""
+"""Bilingual assistant for international visitors of the Land Berlin (Senatskanzlei, Abt. II)."""

@@ -15,7 +15,6 @@ from assistant.knowledge import KnowledgeError, load_knowledge
 from assistant.retention import purge_old_events
 from assistant.settings import PROJECT_ROOT, Settings, SettingsError
 
-
 # How often `serve` deletes conversation events older than the retention period.
 PURGE_INTERVAL_SECONDS = 6 * 3600
 

@@ -30,10 +30,13 @@ def purge_old_events(db: Path, retention_days: int, now: float | None = None) ->
     cutoff = (time.time() if now is None else now) - retention_days * SECONDS_PER_DAY
     try:
         with sqlite3.connect(db, timeout=30) as connection:
-            deleted = connection.execute("DELETE FROM events WHERE timestamp < ?", (cutoff,)).rowcount
+            query = "DELETE FROM events WHERE timestamp < ?"
+            deleted = connection.execute(query, (cutoff,)).rowcount
     except sqlite3.OperationalError as exc:  # no events table yet, or the file is locked
         logger.warning("Retention purge skipped: %s", exc)
         return 0
     if deleted:
-        logger.info("Retention purge deleted %d events older than %d days.", deleted, retention_days)
+        logger.info(
+            "Retention purge deleted %d events older than %d days.", deleted, retention_days
+        )
     return deleted
