@@ -2,141 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
-
-import yaml
 
 from assistant.knowledge.models import (
     Contact,
     Department,
-    LocalText,
     Network,
     PartnerCity,
     PartnerCityOverview,
     Place,
-    Since,
     Topic,
     Unit,
 )
 from assistant.knowledge.names import NameEntry, NameIndex
+from assistant.knowledge.reader import KnowledgeError, Reader, read_file, unique_by_id
+
+__all__ = ["FILES", "Knowledge", "KnowledgeError", "load_knowledge"]
 
 FILES = ("partner_cities.yml", "places.yml", "organisation.yml", "networks.yml", "services.yml")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-_T = TypeVar("_T")
 
 
-class KnowledgeError(ValueError):
-    """A knowledge file is missing, unreadable or has a wrong field; the message names both."""
-
-
-class _Reader:
-    """Typed access to one YAML mapping with error messages that name file and field."""
-
-    def __init__(self, file: str, data: object, path: str = "") -> None:
-        self.file = file
-        self.path = path
-        if not isinstance(data, dict):
-            self.fail("expected a mapping")
-        self.data: dict[str, Any] = data
-
-    def fail(self, problem: str, key: str | None = None) -> NoReturn:
-        field = ".".join(p for p in (self.path, key) if p) or "(top level)"
-        raise KnowledgeError(f"{self.file}: {field}: {problem}")
-
-    def _at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def has(self, key: str) -> bool:
-        return self.data.get(key) not in (None, "", [])
-
-    def string(self, key: str) -> str:
-        value = self.data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            self.fail("required text is missing", key)
-        return " ".join(value.split())
-
-    def url(self, key: str) -> str:
-        value = self.string(key)
-        if not _URL.match(value):
-            self.fail(f"not a web address: {value!r}", key)
-        return value
-
-    def date(self, key: str) -> dt.date:
-        value = self.data.get(key)
-        if isinstance(value, dt.date):
-            return value
-        self.fail("expected a date like 2025-05-05", key)
-
-    def since(self, key: str) -> Since:
-        value = self.data.get(key)
-        if isinstance(value, dt.date):
-            return Since(value.year, value.month, value.day)
-        if isinstance(value, int) and 1000 <= value <= 9999:
-            return Since(value)
-        self.fail("expected a date (YYYY-MM-DD) or a year (YYYY)", key)
-
-    def text(self, key: str) -> LocalText:
-        sub = self.sub(key)
-        return LocalText(de=sub.string("de"), en=sub.string("en"))
-
-    def optional_text(self, key: str) -> LocalText | None:
-        return self.text(key) if self.has(key) else None
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.fail("expected a list of texts", key)
-        return tuple(v.strip() for v in value)
-
-    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
-        value = self.string(key)
-        if value not in allowed:
-            self.fail(f"must be one of {', '.join(allowed)}, got {value!r}", key)
-        return value
-
-    def sub(self, key: str) -> _Reader:
-        if key not in self.data:
-            self.fail("required field is missing", key)
-        return _Reader(self.file, self.data[key], self._at(key))
-
-    def items(self, key: str) -> Iterator[_Reader]:
-        value = self.data.get(key)
-        if not isinstance(value, list) or not value:
-            self.fail("expected a non-empty list", key)
-        for i, item in enumerate(value):
-            yield _Reader(self.file, item, f"{self._at(key)}[{i}]")
-
-
-def _read_file(directory: Path, name: str) -> _Reader:
-    path = directory / name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KnowledgeError(f"{name}: file not found in {directory}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise KnowledgeError(f"{name}: not valid YAML{where}: {exc}") from None
-    return _Reader(name, data)
-
-
-def _unique(items: list[_T], key: Callable[[_T], str], file: str, what: str) -> dict[str, _T]:
-    result: dict[str, _T] = {}
-    for item in items:
-        k = key(item)
-        if k in result:
-            raise KnowledgeError(f"{file}: {what}: id {k!r} appears twice")
-        result[k] = item
-    return result
-
-
-def _partner_city(r: _Reader) -> PartnerCity:
+def _partner_city(r: Reader) -> PartnerCity:
     return PartnerCity(
         id=r.string("id"),
         name=r.text("name"),
@@ -151,7 +39,7 @@ def _partner_city(r: _Reader) -> PartnerCity:
     )
 
 
-def _place(r: _Reader, kind: str) -> Place:
+def _place(r: Reader, kind: str) -> Place:
     return Place(
         id=r.string("id"),
         kind=kind,
@@ -268,25 +156,25 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         KnowledgeError: a file is missing or invalid; the message names the file and field.
     """
     directory = Path(directory)
-    partners = _read_file(directory, "partner_cities.yml")
+    partners = read_file(directory, "partner_cities.yml")
     meta = partners.sub("meta")
     cities = [_partner_city(r) for r in partners.items("cities")]
-    _unique(cities, lambda c: c.id, "partner_cities.yml", "cities")
+    unique_by_id(cities, lambda c: c.id, "partner_cities.yml", "cities")
 
-    places = _read_file(directory, "places.yml")
-    continents = _unique(
+    places = read_file(directory, "places.yml")
+    continents = unique_by_id(
         [_place(r, "continent") for r in places.items("continents")],
         lambda p: p.id,
         "places.yml",
         "continents",
     )
-    countries = _unique(
+    countries = unique_by_id(
         [_place(r, "country") for r in places.items("countries")],
         lambda p: p.id,
         "places.yml",
         "countries",
     )
-    other_cities = _unique(
+    other_cities = unique_by_id(
         [_place(r, "city") for r in places.items("other_cities")],
         lambda p: p.id,
         "places.yml",
@@ -304,10 +192,10 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         if city.id in other_cities:
             raise KnowledgeError(f"places.yml: other_cities: {city.id!r} is a partner city")
 
-    organisation = _read_file(directory, "organisation.yml")
+    organisation = read_file(directory, "organisation.yml")
     dept = organisation.sub("department")
     contact = organisation.sub("contact")
-    units = _unique(
+    units = unique_by_id(
         [
             Unit(
                 id=r.choice("id", ("II A", "II B")),
@@ -322,8 +210,8 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         "organisation.yml",
         "units",
     )
-    networks_file = _read_file(directory, "networks.yml")
-    networks = _unique(
+    networks_file = read_file(directory, "networks.yml")
+    networks = unique_by_id(
         [
             Network(
                 id=r.string("id"),
@@ -338,8 +226,8 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         "networks.yml",
         "networks",
     )
-    services = _read_file(directory, "services.yml")
-    topics = _unique(
+    services = read_file(directory, "services.yml")
+    topics = unique_by_id(
         [
             Topic(id=r.string("id"), summary=r.text("summary"), source=r.url("source"))
             for r in services.items("topics")
