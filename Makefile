@@ -51,13 +51,12 @@ validate: install
 test-unit: install
 	$(BIN)/pytest
 
+# The end-to-end conversations through the real servers (also part of `make test`).
 test-e2e: $(MODEL)
-	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_conversations.yml \
-		--fail-on-prediction-errors --out var/results/e2e
+	$(BIN)/pytest --slow tests/test_conversations.py
 
 test: check-data validate $(MODEL)
 	$(BIN)/pytest --slow
-	$(MAKE) test-e2e
 
 benchmark: $(MODEL)
 	LOG_LEVEL=WARNING $(BIN)/python -m scripts.benchmark_nlu

@@ -219,6 +219,53 @@ class LanguageDetector:
             return Detection("en", evidence)
         return Detection(None, evidence)
 
+    @cached_property
+    def _wide(self):  # type: ignore[no-untyped-def]
+        from lingua import Language, LanguageDetectorBuilder
+
+        languages = [getattr(Language, name) for name in _OTHER_LANGUAGES] + [
+            Language.GERMAN,
+            Language.ENGLISH,
+        ]
+        # Trigrams only: enough to tell a whole sentence's language, at a fraction of the memory.
+        return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+    def foreign(self, text: str, ignore_spans: Iterable[tuple[int, int]] = ()) -> str | None:
+        """The ISO 639-1 code of another language a message is clearly written in, else None.
+
+        A message counts as foreign when most of its letters are in a script that German and
+        English do not use (Cyrillic, Arabic, CJK, ...), or when it has at least three words, no
+        German or English cue word, and lingua is sure of another language.
+        """
+        masked = _mask(text, ignore_spans)
+        letters = [c for c in masked if c.isalpha()]
+        if not letters:
+            return None
+        latin = sum(1 for c in letters if _is_latin(c))
+        if latin < len(letters) / 2:
+            return self._wide_guess(masked, certainty=0.0) or "und"
+        words = [w.lower() for w in _WORD.findall(masked)]
+        if len(words) < 3 or self._cue_hits(words):
+            return None
+        return self._wide_guess(" ".join(words), certainty=0.8)
+
+    def _wide_guess(self, text: str, certainty: float) -> str | None:
+        values = self._wide.compute_language_confidence_values(text)
+        if not values:
+            return None
+        top = values[0]
+        code = top.language.iso_code_639_1.name.lower()
+        if code in LANGUAGES or top.value < certainty:
+            return None
+        return str(code)
+
+    def _cue_hits(self, words: Sequence[str]) -> int:
+        return sum(
+            w in _CUES[lang] or w in self._exclusive_stop_words[lang]
+            for lang in LANGUAGES
+            for w in words
+        )
+
     def _cue_balance(self, words: Sequence[str]) -> int:
         def hits(lang: Lang) -> int:
             stop_words = self._exclusive_stop_words[lang]
@@ -236,6 +283,39 @@ class LanguageDetector:
         return math.log(p_de / (1 - p_de))
 
 
+# Languages visitors are likely to write in besides German and English (lingua's names).
+_OTHER_LANGUAGES = (
+    "FRENCH",
+    "SPANISH",
+    "ITALIAN",
+    "PORTUGUESE",
+    "DUTCH",
+    "POLISH",
+    "TURKISH",
+    "UKRAINIAN",
+    "RUSSIAN",
+    "CZECH",
+    "SWEDISH",
+    "DANISH",
+    "ARABIC",
+    "HEBREW",
+    "CHINESE",
+    "JAPANESE",
+    "INDONESIAN",
+    "HUNGARIAN",
+    "ROMANIAN",
+    "GREEK",
+    "VIETNAMESE",
+    "PERSIAN",
+)
+
+
+def _is_latin(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.name(char, "").startswith("LATIN")
+
+
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:
@@ -245,7 +325,7 @@ def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def decide(
-    detection: Detection,
+    detection: Detection | None,
     *,
     current: Lang | None,
     established: bool,
@@ -253,14 +333,35 @@ def decide(
     requested: Lang | None = None,
     default: Lang = "en",
 ) -> Lang:
-    """Choose the reply language for one message.
+    """Choose the reply language for one message (see `decide_with_reason`)."""
+    return decide_with_reason(
+        detection,
+        current=current,
+        established=established,
+        hint=hint,
+        requested=requested,
+        default=default,
+    )[0]
 
-    Order: an explicit request wins; then the visitor's own words; then a channel's hint,
-    but only before the conversation has a language; then the current language (sticky on
-    "ok" or "Paris?"); then the default.
+
+def decide_with_reason(
+    detection: Detection | None,
+    *,
+    current: Lang | None,
+    established: bool,
+    hint: Lang | None = None,
+    requested: Lang | None = None,
+    default: Lang = "en",
+) -> tuple[Lang, str]:
+    """Choose the reply language for one message, and say why.
+
+    Order: an explicit request wins ("requested"); then the visitor's own words ("words"); then
+    a channel's hint, but only before the conversation has a language ("channel_hint"); then the
+    current language, sticky on "ok" or "Paris?" ("kept"); then the default ("default").
 
     Args:
-        detection: what `LanguageDetector.detect` found in the message.
+        detection: what `LanguageDetector.detect` found in the message; None for a button
+            payload or a message in another language.
         current: the conversation's language so far.
         established: whether the conversation already settled on `current`.
         hint: a channel's guess (Telegram's language_code, the web page's lang).
@@ -268,9 +369,13 @@ def decide(
         default: used when nothing else says anything.
     """
     if requested:
-        return requested
-    if detection.lang:
-        return detection.lang
+        return requested, "requested"
+    if detection is not None and detection.lang:
+        return detection.lang, "words"
     if hint and not established:
-        return hint
-    return current or hint or default
+        return hint, "channel_hint"
+    if current:
+        return current, "kept"
+    if hint:
+        return hint, "channel_hint"
+    return default, "default"

@@ -10,6 +10,8 @@ import pytest
 import yaml
 from rapidfuzz import fuzz, process
 
+from assistant.answers.engine import answer_templates
+
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
@@ -91,7 +93,13 @@ def test_every_response_is_used_by_a_rule_story_or_action() -> None:
     used = set()
     for file in (ROOT / "data").glob("*/*.yml"):
         used |= set(re.findall(r"\butter_\w+", file.read_text(encoding="utf-8")))
-    for file in (ROOT / "actions").glob("*.py"):
-        used |= set(re.findall(r"\"(utter_\w+)\"", file.read_text(encoding="utf-8")))
+    for folder in ("actions", "assistant/answers"):
+        for file in (ROOT / folder).glob("*.py"):
+            used |= set(re.findall(r"\"((?:utter|a|crit)_\w+)\"", file.read_text(encoding="utf-8")))
+    used |= set(answer_templates())
     built_in = {"utter_default"}  # uttered by Rasa's action_default_fallback
     assert set(DOMAIN["responses"]) - used - built_in == set()
+
+
+def test_every_template_the_answers_use_exists() -> None:
+    assert set(answer_templates()) - set(DOMAIN["responses"]) == set()

@@ -76,6 +76,10 @@ class PartnerCity:
         note (LocalText | None): a short remark.
         source (str): public source URL.
         as_of (dt.date): when the record was last checked.
+        capital (bool): whether the city is its country's capital.
+        capital_note (LocalText | None): explains the capital status where it needs explaining.
+        signed_by (tuple[str, ...]): who signed the agreement, empty when no source says so.
+        signed_in (LocalText | None): where it was signed.
     """
 
     id: str
@@ -88,6 +92,10 @@ class PartnerCity:
     as_of: dt.date
     aliases: tuple[str, ...] = ()
     note: LocalText | None = None
+    capital: bool = True
+    capital_note: LocalText | None = None
+    signed_by: tuple[str, ...] = ()
+    signed_in: LocalText | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,10 @@ class Place:
         name (LocalText): the usual name in each language.
         aliases (tuple[str, ...]): further spellings.
         countries (tuple[str, ...]): for groupings listed by country (Latin America).
+        continents (tuple[str, ...]): for groupings of continents (the Americas).
+        adjectives (dict[str, tuple[str, ...]]): word stems per language ("europäisch", "European").
         note (LocalText | None): a remark, e.g. why a city is wrongly called a partner.
+        locative (LocalText | None): "in der Türkei" where "in" + name is wrong.
     """
 
     id: str
@@ -108,7 +119,16 @@ class Place:
     name: LocalText
     aliases: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    continents: tuple[str, ...] = ()
+    adjectives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     note: LocalText | None = None
+    locative: LocalText | None = None
+
+    def where(self, lang: Lang) -> str:
+        """ "in Asien", "in der Türkei", "in the United States"."""
+        if self.locative:
+            return self.locative(lang)
+        return f"in {self.name(lang)}"
 
 
 @dataclass(frozen=True)
@@ -159,11 +179,40 @@ class Network:
 
 @dataclass(frozen=True)
 class Topic:
-    """A service topic answered with one summary and its source (Golden Book, embassies, ...)."""
+    """A service topic answered with one summary and its source (Golden Book, embassies, ...).
+
+    Attributes:
+        id (str): stable key, e.g. "golden_book".
+        summary (LocalText): the answer.
+        source (str): public source URL.
+        unit (str | None): the responsible unit ("II A" or "II B"), if any.
+        intents (tuple[str, ...]): NLU intents that ask for this topic.
+        since (LocalText | None): the answer to "since when?", if known.
+    """
 
     id: str
     summary: LocalText
     source: str
+    unit: str | None = None
+    intents: tuple[str, ...] = ()
+    since: LocalText | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which unit handles a kind of request, found by word beginnings in the visitor's text.
+
+    Attributes:
+        id (str): stable key, e.g. "honour".
+        unit (str): "II A" or "II B".
+        words (dict[str, tuple[str, ...]]): lower-case word beginnings per language.
+        reason (LocalText): why this unit is the right one.
+    """
+
+    id: str
+    unit: str
+    words: dict[str, tuple[str, ...]]
+    reason: LocalText
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,19 @@ class Reader:
             self.fail("expected a list of texts", key)
         return tuple(v.strip() for v in value)
 
+    def boolean(self, key: str) -> bool:
+        value = self.data.get(key)
+        if not isinstance(value, bool):
+            self.fail("expected true or false", key)
+        return value
+
+    def per_language_strings(self, key: str) -> dict[str, tuple[str, ...]]:
+        """An optional mapping `{de: [...], en: [...]}` of word lists."""
+        if not self.has(key):
+            return {}
+        sub = self.sub(key)
+        return {lang: sub.strings(lang) for lang in ("de", "en")}
+
     def choice(self, key: str, allowed: tuple[str, ...]) -> str:
         value = self.string(key)
         if value not in allowed:

@@ -13,6 +13,7 @@ from assistant.knowledge.models import (
     PartnerCity,
     PartnerCityOverview,
     Place,
+    Route,
     Topic,
     Unit,
 )
@@ -36,6 +37,10 @@ def _partner_city(r: Reader) -> PartnerCity:
         note=r.optional_text("note"),
         source=r.url("source"),
         as_of=r.date("as_of"),
+        capital=r.boolean("capital"),
+        capital_note=r.optional_text("capital_note"),
+        signed_by=r.strings("signed_by"),
+        signed_in=r.optional_text("signed_in"),
     )
 
 
@@ -46,7 +51,10 @@ def _place(r: Reader, kind: str) -> Place:
         name=r.text("name"),
         aliases=r.strings("aliases"),
         countries=r.strings("countries"),
+        continents=r.strings("continents"),
+        adjectives=r.per_language_strings("adjectives"),
         note=r.optional_text("note"),
+        locative=r.optional_text("in"),
     )
 
 
@@ -63,6 +71,11 @@ class Knowledge:
     contact: Contact
     networks: dict[str, Network]
     topics: dict[str, Topic]
+    routes: tuple[Route, ...] = ()
+
+    def topic_for_intent(self, intent: str) -> Topic | None:
+        """The topic an NLU intent asks for (`intents` in services.yml), if any."""
+        return next((t for t in self.topics.values() if intent in t.intents), None)
 
     # -- partner cities -------------------------------------------------------------------
     @property
@@ -87,10 +100,11 @@ class Knowledge:
         """Partner cities in a continent, a grouping of countries or a country."""
         if region.kind == "country":
             return tuple(c for c in self.partner_cities if c.country == region.id)
+        continents = {region.id, *region.continents}
         return tuple(
             c
             for c in self.partner_cities
-            if region.id in c.continents or c.country in region.countries
+            if continents & set(c.continents) or c.country in region.countries
         )
 
     # -- names ----------------------------------------------------------------------------
@@ -229,13 +243,36 @@ def load_knowledge(directory: Path | str) -> Knowledge:
     services = read_file(directory, "services.yml")
     topics = unique_by_id(
         [
-            Topic(id=r.string("id"), summary=r.text("summary"), source=r.url("source"))
+            Topic(
+                id=r.string("id"),
+                summary=r.text("summary"),
+                source=r.url("source"),
+                unit=r.choice("unit", ("II A", "II B")) if r.has("unit") else None,
+                intents=r.strings("intents"),
+                since=r.optional_text("since"),
+            )
             for r in services.items("topics")
         ],
         lambda t: t.id,
         "services.yml",
         "topics",
     )
+    routes = tuple(
+        Route(
+            id=r.string("id"),
+            unit=r.choice("unit", ("II A", "II B")),
+            words={lang: r.sub("words").strings(lang) for lang in ("de", "en")},
+            reason=r.text("reason"),
+        )
+        for r in organisation.items("routes")
+    )
+    unique_by_id(list(routes), lambda r: r.id, "organisation.yml", "routes")
+    for i, place in enumerate(continents.values()):
+        for continent in place.continents:
+            if continent not in continents:
+                raise KnowledgeError(
+                    f"places.yml: continents[{i}].continents: unknown continent {continent!r}"
+                )
     return Knowledge(
         overview=PartnerCityOverview(
             as_of=meta.date("as_of"),
@@ -268,4 +305,5 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         ),
         networks=networks,
         topics=topics,
+        routes=routes,
     )

@@ -18,6 +18,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
+from assistant.answers.query import split_questions
+
 logger = logging.getLogger(__name__)
 
 
@@ -139,4 +141,26 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             message.set(
                 INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True
             )
+            self._classify_questions(message)
         return messages
+
+    def _classify_questions(self, message: Message) -> None:
+        """For a message that asks several things, the intent of each question (`questions`)."""
+        assert self._pipeline is not None
+        text = message.get(TEXT) or ""
+        spans = split_questions(text) if not text.startswith("/") else []
+        if len(spans) < 2:
+            return
+        rows = self._pipeline.predict_proba([text[s:e] for s, e in spans])
+        labels = self._pipeline.classes_
+        questions = []
+        for (start, end), row in zip(spans, rows, strict=True):
+            best = int(row.argmax())
+            questions.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "intent": {"name": str(labels[best]), "confidence": float(row[best])},
+                }
+            )
+        message.set("questions", questions, add_to_output=True)

@@ -1,0 +1,97 @@
+"""The one custom action: answers every question of a message from the knowledge files."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import knowledge, settings
+from assistant.answers.engine import Context, Reply, answer
+from assistant.answers.query import Query
+from assistant.answers.wording import Wording
+from assistant.lang import Lang, decide_with_reason, normalise
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_SLOT = "context"
+
+
+class ActionAnswer(Action):
+    """Answers the latest message: every question in it, in order, in the conversation language.
+
+    Reads the structured queries the NLU pipeline put into the parse data (`queries`, see
+    `assistant.nlu.query_parser`), the reply language (`language` slot, decided by
+    `assistant.nlu.language`) and the conversation's context (`context` slot), and keeps the
+    context for follow-ups. A message in another language gets a short note in German and
+    English instead.
+    """
+
+    def name(self) -> str:
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message or {}
+        decision = message.get("language") or {}
+        events: list[EventType] = []
+        # The NLU pipeline decided the language (LanguageDecider) and the slot follows it. A
+        # button payload ("/greet") skips the pipeline: the same rule decides here, from the
+        # channel's hint and the current language.
+        lang = normalise(decision.get("reply"))
+        if lang is None:
+            lang, current = _payload_language(tracker), normalise(tracker.get_slot("language"))
+            if lang != current:
+                events.append(SlotSet("language", lang))
+        k = knowledge()
+        words = Wording(domain.get("responses") or {})
+        if decision.get("foreign"):
+            reply = Reply(kind="other_language").add("a_other_language", web_en=k.contact.web("en"))
+            text, _ = words.render(reply, lang)
+            dispatcher.utter_message(text=text)
+            return events
+        queries = [Query.from_dict(q) for q in message.get("queries") or [] if isinstance(q, dict)]
+        if not queries:
+            queries = [Query(text=message.get("text") or "", intent=_intent(message))]
+        context = Context.from_dict(tracker.get_slot(CONTEXT_SLOT))
+        replies, context = answer(queries, knowledge=k, lang=lang, context=context)
+        for reply in replies:
+            _fill_chitchat(reply, k, lang)
+            text, buttons = words.render(reply, lang)
+            dispatcher.utter_message(text=text, buttons=buttons or None)
+        return [*events, SlotSet(CONTEXT_SLOT, context.as_dict())]
+
+
+def _payload_language(tracker: Tracker) -> Lang:
+    user: dict[str, Any] = next(
+        (e for e in reversed(tracker.events) if e.get("event") == "user"), {}
+    )
+    metadata = user.get("metadata") or {}
+    hint = normalise(metadata.get("language")) if isinstance(metadata, dict) else None
+    current = normalise(tracker.get_slot("language"))
+    explicit = isinstance(metadata, dict) and metadata.get("explicit") is True
+    return decide_with_reason(
+        None,
+        current=current,
+        established=current is not None,
+        hint=hint,
+        requested=hint if explicit else None,
+        default=settings().default_language,
+    )[0]
+
+
+def _intent(message: dict[str, Any]) -> str | None:
+    return (message.get("intent") or {}).get("name")
+
+
+def _fill_chitchat(reply: Reply, k: Any, lang: str) -> None:
+    """Facts that fixed responses mention: the department's and the units' names."""
+    for part in reply.parts:
+        if part.template in ("utter_greet", "utter_capabilities"):
+            part.values.setdefault("department", k.department.name(lang))
+            part.values.setdefault("unit_a", k.units["II A"].name(lang))
+            part.values.setdefault("unit_b", k.units["II B"].name(lang))

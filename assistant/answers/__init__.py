@@ -1,0 +1,1 @@
+"""Understanding and answering visitors' questions: structured queries over the knowledge."""

@@ -1,0 +1,775 @@
+"""Answers structured queries from the knowledge files, keeping the conversation's context.
+
+`answer` takes the queries of one message (`assistant.answers.query`), the context left by the
+previous message and the reply language, and returns one `Reply` per question plus the new
+context. A reply is a list of sentence templates with their values: the wording lives in
+`domain.yml` (responses named `a_*`, `crit_*`), the facts come from `Knowledge`. The direct
+answer always comes first, the supporting facts after it, the source last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answers.query import Query
+from assistant.knowledge import Knowledge, PartnerCity, Place
+from assistant.lang import Lang
+
+# Intents whose answer is a fixed response of domain.yml, not a query over the knowledge.
+CHITCHAT = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_thank",
+    "bot_challenge": "utter_bot_challenge",
+    "ask_capabilities": "utter_capabilities",
+}
+# Intents about partner cities: their questions are queries even without cue words.
+PARTNER_INTENTS = {
+    "list_partner_cities": "list",
+    "count_partner_cities": "count",
+    "ask_partner_city": "lookup",
+    "ask_partner_since": "lookup",
+    "ask_is_partner": "verify",
+    "ask_oldest_partner": "superlative",
+    "ask_newest_partner": "superlative",
+    "ask_partners_by_region": "list",
+}
+ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "international"}
+FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
+MAX_CONTEXT_CITIES = 4
+
+
+@dataclass
+class Part:
+    """One sentence (or block) of a reply: a template of domain.yml and its values."""
+
+    template: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Reply:
+    """One answer: its parts in order, the source to cite, and buttons (a response name)."""
+
+    parts: list[Part] = field(default_factory=list)
+    source: str | None = None
+    buttons: str | None = None
+    kind: str = "answer"
+
+    def add(self, template: str, **values: Any) -> Reply:
+        self.parts.append(Part(template, values))
+        return self
+
+
+@dataclass
+class Context:
+    """What the conversation is about, for follow-ups (kept in the `context` slot).
+
+    Attributes:
+        subject (dict | None): {"kind": "city"|"topic"|"route"|"network"|"place", "id": ...}.
+        cities (list[str]): partner cities named lately, oldest first ("which of them").
+        results (list[str] | None): the partner cities of the last list.
+        query (dict | None): the last knowledge query, for "and Warsaw?" and "how many are those?".
+    """
+
+    subject: dict[str, str] | None = None
+    cities: list[str] = field(default_factory=list)
+    results: list[str] | None = None
+    query: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "cities": self.cities,
+            "results": self.results,
+            "query": self.query,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Context:
+        if not isinstance(data, dict):
+            return cls()
+        raw_cities, raw_results = data.get("cities"), data.get("results")
+        cities = [str(c) for c in raw_cities] if isinstance(raw_cities, list) else []
+        results = [str(c) for c in raw_results] if isinstance(raw_results, list) else None
+        subject = data.get("subject") if isinstance(data.get("subject"), dict) else None
+        query = data.get("query") if isinstance(data.get("query"), dict) else None
+        return cls(subject=subject, cities=cities, results=results, query=query)
+
+    def mention(self, *city_ids: str) -> None:
+        for city_id in city_ids:
+            if city_id in self.cities:
+                self.cities.remove(city_id)
+            self.cities.append(city_id)
+        del self.cities[:-MAX_CONTEXT_CITIES]
+
+
+class Answerer:
+    """Answers the queries of one message in one language.
+
+    Args:
+        knowledge (Knowledge): the facts.
+        lang (Lang): the reply language.
+        context (Context): what the conversation was about before this message.
+    """
+
+    def __init__(self, knowledge: Knowledge, lang: Lang, context: Context) -> None:
+        self.k = knowledge
+        self.lang = lang
+        self.context = context
+
+    # -- entry point ------------------------------------------------------------------------
+    def answer(self, queries: list[Query]) -> list[Reply]:
+        replies: list[Reply] = []
+        for query in queries:
+            reply = self.answer_one(query)
+            if reply is not None:
+                replies.append(reply)
+        return replies
+
+    def answer_one(self, q: Query) -> Reply | None:
+        intent = q.intent
+        if intent == "switch_language":
+            return Reply(kind="switch").add("utter_language_switched")
+        if intent in CHITCHAT and not self._is_knowledge_question(q):
+            return Reply(kind="chitchat").add(CHITCHAT[intent])
+        # "since when does it exist?" after the Emigrant Programme: the topic in context.
+        if not self._names_a_subject(q):
+            follow = self._follow_up_on_subject(q)
+            if follow is not None:
+                return follow
+        if self._is_partner_question(q):
+            return self.partner_question(q)
+        topic = self._topic_of(q)
+        if topic is not None:
+            return topic
+        if intent == "request_contact" or (q.route and not q.route_id and not q.topic):
+            if intent == "request_contact" or q.route:
+                return self.contact()
+        if intent in FALLBACK_INTENTS:
+            follow = self._follow_up_on_subject(q)
+            if follow is not None:
+                return follow
+            return self.dont_know(q)
+        return self.dont_know(q)
+
+    # -- what kind of question --------------------------------------------------------------
+    def _names_a_subject(self, q: Query) -> bool:
+        return bool(
+            q.cities
+            or q.others
+            or q.unknown
+            or q.has_filters
+            or q.topic
+            or q.network
+            or q.district
+            or (q.route and q.route_id)
+            or q.partner_words
+            or q.superlative
+        )
+
+    def _is_knowledge_question(self, q: Query) -> bool:
+        return bool(q.cities or q.op in ("list", "count", "superlative", "compare"))
+
+    def _is_partner_question(self, q: Query) -> bool:
+        if q.district or (q.topic and q.topic not in ("networks",) and not q.cities):
+            return False
+        if q.route and q.route_id and not (q.cities or q.others or q.unknown):
+            return False
+        if q.cities or q.others or q.unknown:
+            return q.intent not in ROUTE_INTENTS or q.op == "verify"
+        if q.intent in PARTNER_INTENTS:
+            return True
+        if q.op in ("list", "count", "superlative", "compare") and (
+            q.partner_words or q.has_filters or q.among or q.back_reference or q.continuation
+        ):
+            return True
+        if q.op in ("count", "compare") and self.context.results is not None:
+            return True
+        # "who signed it?", "und seit wann?": an attribute of the city in context.
+        if (
+            q.attribute
+            and self.context.subject
+            and self.context.subject.get("kind") == "city"
+            and q.intent not in {*ROUTE_INTENTS, "request_contact"}
+        ):
+            return True
+        if q.has_filters and (q.partner_words or q.op == "verify"):
+            return True
+        return False
+
+    # -- partner cities ---------------------------------------------------------------------
+    def partner_question(self, q: Query) -> Reply:
+        op = q.op or PARTNER_INTENTS.get(q.intent or "", None)
+        if q.intent == "ask_oldest_partner" and not q.superlative:
+            q.superlative = "oldest"
+        if q.intent == "ask_newest_partner" and not q.superlative:
+            q.superlative = "newest"
+        cities = list(q.cities)
+        previous = Query.from_dict(self.context.query or {})
+        # "and Warsaw?": the new city, the previous question.
+        if (
+            cities
+            and not q.attribute
+            and op in (None, "lookup")
+            and (q.continuation or len(q.text.split()) <= 4)
+        ):
+            if previous.attribute and previous.op in ("lookup", "verify"):
+                q.attribute = previous.attribute
+                op = previous.op if previous.op == "lookup" else "lookup"
+        if (q.back_reference or q.among) and op in ("compare",) and len(cities) < 2:
+            cities = self._cities_in_context(cities)
+        if not cities and not q.others and not q.unknown and op in (None, "lookup", "verify"):
+            if op == "verify" and q.has_filters and not q.back_reference:
+                return self.list_cities(q, verify=True)
+            from_context = self._subject_city()
+            if from_context and (
+                q.attribute or q.back_reference or q.continuation or op == "verify"
+            ):
+                cities = [from_context]
+            elif op is None and q.has_filters:
+                return self.list_cities(q)
+            elif op is None and q.intent in ("list_partner_cities", "ask_partners_by_region"):
+                return self.list_cities(q)
+            elif not from_context and q.intent not in PARTNER_INTENTS:
+                return self.dont_know(q)
+        if op == "count" or (op is None and q.intent == "count_partner_cities"):
+            return self.count(q)
+        if op == "compare":
+            return self.compare(q, cities)
+        if op == "superlative" or (op is None and q.superlative):
+            return self.superlative(q)
+        if op == "list" or (op is None and not cities and not q.others):
+            if cities and not q.has_filters:
+                return self.city_facts(q, cities)
+            return self.list_cities(q)
+        if q.others or q.unknown:
+            if not cities:
+                return self.not_partner(q)
+        if not cities:
+            return self.ask_which_city()
+        if op == "verify":
+            return self.verify_city(q, cities[0], extra=cities[1:])
+        return self.city_facts(q, cities)
+
+    def _subject_city(self) -> str | None:
+        subject = self.context.subject or {}
+        if subject.get("kind") == "city" and self.k.partner(subject.get("id", "")):
+            return subject["id"]
+        return None
+
+    def _cities_in_context(self, named: list[str]) -> list[str]:
+        results = self.context.results or []
+        if 2 <= len(results) <= 6 and not named:
+            return list(results)
+        pool = [c for c in self.context.cities if c not in named]
+        return (pool + named)[-2:] if named else pool[-2:]
+
+    def _remember(self, q: Query, subject: dict[str, str] | None, cities: list[str]) -> None:
+        self.context.subject = subject
+        self.context.mention(*cities)
+        self.context.query = q.as_dict()
+
+    # facts of one or more cities
+    def city_facts(self, q: Query, cities: list[str]) -> Reply:
+        reply = Reply(kind="city")
+        for city_id in cities:
+            city = self.k.partner(city_id)
+            assert city is not None
+            self._facts_of(reply, city, q.attribute)
+        last = self.k.partner(cities[-1])
+        reply.source = last.source if last else None
+        self._remember(q, {"kind": "city", "id": cities[-1]}, cities)
+        return reply
+
+    def _facts_of(self, reply: Reply, city: PartnerCity, attribute: str | None) -> None:
+        v = self._values(city)
+        if attribute == "signers":
+            if city.signed_by:
+                reply.add("a_city_signers", **v)
+                reply.add("a_city_since", **v)
+            else:
+                reply.add("a_city_signers_unknown", unit=self.k.units["II B"].name(self.lang), **v)
+                reply.add("a_city_since", **v)
+                reply.add("a_contact_short", **self._contact_values())
+            return
+        if attribute == "country":
+            reply.add("a_city_country", **v)
+            return
+        if attribute == "continent":
+            reply.add("a_city_continent", **v)
+            return
+        if attribute == "capital":
+            reply.add("a_city_capital_yes" if city.capital else "a_city_capital_no", **v)
+            if city.capital_note:
+                reply.add("a_text", text=city.capital_note(self.lang))
+            return
+        if attribute == "status":
+            reply.add(f"a_city_status_{city.status}", **v)
+            reply.add("a_city_since", **v)
+            return
+        reply.add("a_city_since", **v)
+        if attribute in (None, "history", "since") and city.note:
+            reply.add("a_text", text=city.note(self.lang))
+        if attribute in (None, "history") and city.signed_by:
+            reply.add("a_city_signers", **v)
+        if attribute is None:
+            reply.add(f"a_city_status_{city.status}", **v)
+        elif city.status != "active":
+            reply.add(f"a_city_status_{city.status}", **v)
+
+    def _values(self, city: PartnerCity) -> dict[str, Any]:
+        lang = self.lang
+        country = self.k.countries[city.country]
+        continents = [self.k.continents[c].name(lang) for c in city.continents]
+        signers = _join(list(city.signed_by), lang)
+        return {
+            "name": city.name(lang),
+            "country": country.name(lang),
+            "in_country": country.where(lang),
+            "continent": _join(continents, lang),
+            "since": city.since.format(lang),
+            "year": city.since.year,
+            "signers": signers,
+            "signed_in": city.signed_in(lang) if city.signed_in else "",
+            "status": self.k.overview.status_text[city.status](lang),
+        }
+
+    # yes/no
+    def verify_city(self, q: Query, city_id: str, extra: list[str]) -> Reply:
+        city = self.k.partner(city_id)
+        assert city is not None
+        v = self._values(city)
+        reply = Reply(kind="verify", source=city.source)
+        attribute = q.attribute
+        if q.claim_year is not None:
+            if city.since.year == q.claim_year:
+                reply.add("a_yes_city_since", **v)
+            else:
+                reply.add("a_no_city_since", claim=q.claim_year, **v)
+        elif attribute == "capital":
+            reply.add("a_yes_capital" if city.capital else "a_no_capital", **v)
+            if city.capital_note:
+                reply.add("a_text", text=city.capital_note(self.lang))
+        elif attribute == "status" and q.status:
+            matches = city.status == q.status
+            reply.add("a_yes" if matches else "a_no")
+            reply.add(f"a_city_status_{city.status}", **v)
+        elif q.regions:
+            region = self._region(q.regions[0])
+            inside = region is not None and city in self.k.partners_in(region)
+            reply.add(
+                "a_yes_in_region" if inside else "a_no_in_region",
+                where=region.where(self.lang) if region else "",
+                **v,
+            )
+        elif attribute == "signers":
+            self._facts_of(reply, city, "signers")
+        elif city.status != "active":
+            reply.add("a_yes_partner_dormant", **v)
+        else:
+            reply.add("a_yes_partner", **v)
+        for other in extra:
+            other_city = self.k.partner(other)
+            if other_city:
+                reply.add("a_yes_partner", **self._values(other_city))
+        self._remember(q, {"kind": "city", "id": city_id}, [city_id, *extra])
+        return reply
+
+    def not_partner(self, q: Query) -> Reply:
+        reply = Reply(kind="not_partner", source=self.k.overview.source)
+        for other in q.others:
+            place = self.k.other_cities[other]
+            reply.add("a_not_partner", name=place.name(self.lang))
+            if place.note:
+                reply.add("a_text", text=place.note(self.lang))
+        for name in q.unknown:
+            reply.add("a_not_partner", name=_display(name))
+        reply.add("a_text", text=self.k.overview.districts_note(self.lang))
+        reply.add(
+            "a_partner_names",
+            count=len(self.k.partner_cities),
+            names=self._names(self.k.partner_cities),
+        )
+        self._remember(q, None, [])
+        return reply
+
+    def ask_which_city(self) -> Reply:
+        return Reply(kind="clarify").add(
+            "utter_ask_city", cities=self._names(self.k.partner_cities)
+        )
+
+    # lists, counts, superlatives, comparisons
+    def _filtered(self, q: Query) -> tuple[list[PartnerCity], list[str], bool]:
+        """The cities that meet the query's conditions, the criteria, and whether there were any."""
+        cities = list(self.k.partner_cities)
+        criteria: list[str] = []
+        for region_id in q.regions:
+            region = self._region(region_id)
+            if region is None:
+                continue
+            inside = set(c.id for c in self.k.partners_in(region))
+            cities = [c for c in cities if c.id in inside]
+            criteria.append(("region", {"where": region.where(self.lang)}))  # type: ignore[arg-type]
+        if q.year:
+            op, year, to = q.year["op"], int(q.year["year"]), int(q.year.get("to") or 0)
+            test = {
+                "in": lambda y: y == year,
+                "before": lambda y: y < year,
+                "after": lambda y: y > year,
+                "from": lambda y: y >= year,
+                "between": lambda y: year <= y <= to,
+            }[op]
+            cities = [c for c in cities if test(c.since.year)]
+            criteria.append((f"year_{op}", {"year": year, "to": to}))  # type: ignore[arg-type]
+        if q.status:
+            cities = [c for c in cities if c.status == q.status]
+            criteria.append((f"status_{q.status}", {}))  # type: ignore[arg-type]
+        if q.capital is not None:
+            cities = [c for c in cities if c.capital == q.capital]
+            criteria.append(("capital" if q.capital else "not_capital", {}))  # type: ignore[arg-type]
+        return cities, criteria, bool(criteria)  # type: ignore[return-value]
+
+    def _apply_previous_list(self, q: Query) -> Query:
+        """The last list's conditions for "und wie viele sind das?" or "which of them ..."."""
+        refers_back = q.back_reference or q.among or q.continuation
+        if not q.has_filters and refers_back and self.context.query:
+            previous = Query.from_dict(self.context.query)
+            if previous.has_filters:
+                q.regions, q.year = previous.regions, previous.year
+                q.status, q.capital = previous.status, previous.capital
+        return q
+
+    def list_cities(self, q: Query, verify: bool = False) -> Reply:
+        q = self._apply_previous_list(q)
+        cities, criteria, filtered = self._filtered(q)
+        reply = Reply(kind="list", source=self.k.overview.source)
+        total = len(self.k.partner_cities)
+        if verify:
+            reply.add("a_yes" if cities else "a_no")
+        if not filtered:
+            reply.add(
+                "a_list_all",
+                count=total,
+                as_of=self.k.overview.as_of,
+            )
+        elif not cities:
+            reply.add("a_list_none", total=total, criteria=self._crit(criteria, "one"))
+        elif len(cities) == 1:
+            reply.add(
+                "a_list_one",
+                total=total,
+                criteria=self._crit(criteria, "one"),
+                name=cities[0].name(self.lang),
+            )
+        else:
+            reply.add(
+                "a_list_many", count=len(cities), total=total, criteria=self._crit(criteria, "many")
+            )
+        if cities:
+            reply.add("a_bullets", lines=[self._line(c) for c in cities])
+        if not filtered:
+            reply.add("a_text", text=self.k.overview.districts_note(self.lang))
+        self.context.results = [c.id for c in cities]
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def count(self, q: Query) -> Reply:
+        q = self._apply_previous_list(q)
+        if (
+            not q.has_filters
+            and (q.back_reference or q.continuation)
+            and self.context.results is not None
+        ):
+            ids = self.context.results
+            reply = Reply(kind="count", source=self.k.overview.source)
+            reply.add(
+                "a_count_previous",
+                count=len(ids),
+                names=self._names([self.k.partner(i) for i in ids]),
+            )  # type: ignore[misc]
+            self.context.query = q.as_dict()
+            return reply
+        cities, criteria, filtered = self._filtered(q)
+        reply = Reply(kind="count", source=self.k.overview.source)
+        total = len(self.k.partner_cities)
+        if not filtered:
+            dormant = [c for c in self.k.partner_cities if c.status != "active"]
+            reply.add(
+                "a_count_all",
+                count=total,
+                active=len(self.k.active_partners),
+                as_of=self.k.overview.as_of,
+            )
+            for city in dormant:
+                reply.add(f"a_city_status_short_{city.status}", **self._values(city))
+            reply.add("a_text", text=self.k.overview.count_note(self.lang))
+        elif not cities:
+            reply.add("a_count_none", total=total, criteria=self._crit(criteria, "one"))
+        elif len(cities) == 1:
+            reply.add(
+                "a_list_one",
+                total=total,
+                criteria=self._crit(criteria, "one"),
+                name=cities[0].name(self.lang),
+            )
+        else:
+            reply.add(
+                "a_count_many",
+                count=len(cities),
+                total=total,
+                criteria=self._crit(criteria, "many"),
+                names=self._names(cities),
+            )
+        self.context.results = [c.id for c in cities]
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def superlative(self, q: Query) -> Reply:
+        among_results = (q.among or q.back_reference) and self.context.results and not q.has_filters
+        if among_results:
+            cities = [c for c in (self.k.partner(i) for i in self.context.results or []) if c]
+            criteria: list[Any] = []
+        else:
+            q = self._apply_previous_list(q)
+            cities, criteria, _ = self._filtered(q)
+        if not cities:
+            _, criteria, _ = self._filtered(q)
+            return Reply(kind="list", source=self.k.overview.source).add(
+                "a_list_none",
+                total=len(self.k.partner_cities),
+                criteria=self._crit(criteria, "one"),
+            )
+        ordered = sorted(cities, key=lambda c: c.since.sort_key)
+        city = ordered[0] if q.superlative != "newest" else ordered[-1]
+        v = self._values(city)
+        reply = Reply(kind="superlative", source=city.source)
+        which = q.superlative or "oldest"
+        if criteria:
+            reply.add(f"a_{which}_among", criteria=self._crit(criteria, "rel"), **v)
+        elif among_results:
+            reply.add(f"a_{which}_of_these", **v)
+        else:
+            reply.add(f"a_{which}", **v)
+        if city.note and not criteria:
+            reply.add("a_text", text=city.note(self.lang))
+        if city.status != "active":
+            reply.add(f"a_city_status_{city.status}", **v)
+        self._remember(q, {"kind": "city", "id": city.id}, [city.id])
+        return reply
+
+    def compare(self, q: Query, cities: list[str]) -> Reply:
+        records = [c for c in (self.k.partner(i) for i in cities) if c]
+        if len(records) < 2:
+            if len(records) == 1:
+                return self.city_facts(q, [records[0].id])
+            return self.dont_know(q)
+        ordered = sorted(records, key=lambda c: c.since.sort_key)
+        first = ordered[0] if q.compare != "newer" else ordered[-1]
+        others = [c for c in records if c is not first]
+        reply = Reply(kind="compare", source=self.k.overview.source)
+        reply.add(f"a_{q.compare or 'older'}", **self._values(first))
+        for other in others:
+            reply.add("a_city_since_short", **self._values(other))
+        self._remember(q, {"kind": "city", "id": first.id}, [c.id for c in records])
+        return reply
+
+    # -- topics, routes, contact ------------------------------------------------------------
+    def _topic_of(self, q: Query) -> Reply | None:
+        intent = q.intent or ""
+        if q.district or (intent == "ask_partner_city" and q.topic == "district_partnerships"):
+            return self.topic("district_partnerships", q)
+        if q.network or intent == "ask_city_networks" or q.topic == "networks":
+            if q.route and q.route_id and not q.network:
+                return self.route(q.route_id, q)
+            return self.networks(q)
+        if intent == "ask_unit_info" or intent == "ask_department":
+            return self.department(q, intent)
+        if q.route and q.route_id:
+            return self.route(q.route_id, q)
+        if intent in ROUTE_INTENTS:
+            return self.route(q.route_id or ROUTE_INTENTS[intent], q)
+        topic = self.k.topic_for_intent(intent)
+        if topic is None and q.topic and q.topic in self.k.topics:
+            topic = self.k.topics[q.topic]
+        if topic is not None:
+            return self.topic(topic.id, q)
+        return None
+
+    def topic(self, topic_id: str, q: Query) -> Reply:
+        topic = self.k.topics[topic_id]
+        reply = Reply(kind="topic", source=topic.source)
+        if q.attribute == "since" and topic.since:
+            reply.add("a_text", text=topic.since(self.lang))
+        else:
+            reply.add("a_text", text=topic.summary(self.lang))
+        if q.route and topic.unit:
+            reply.add("a_contact_short", **self._contact_values())
+        self._remember(q, {"kind": "topic", "id": topic_id}, [])
+        return reply
+
+    def networks(self, q: Query) -> Reply:
+        if q.network:
+            network = self.k.networks[q.network]
+            reply = Reply(kind="network", source=network.source)
+            reply.add("a_network", name=network.name(self.lang), summary=network.summary(self.lang))
+            self._remember(q, {"kind": "network", "id": network.id}, [])
+            return reply
+        reply = Reply(kind="networks", source=self.k.units["II B"].source)
+        reply.add(
+            "a_networks",
+            unit=self.k.units["II B"].name(self.lang),
+            lines=[
+                f"{n.name(self.lang)}: {n.summary(self.lang)}" for n in self.k.networks.values()
+            ],
+        )
+        self._remember(q, {"kind": "topic", "id": "networks"}, [])
+        return reply
+
+    def department(self, q: Query, intent: str) -> Reply:
+        unit_id = None
+        for entity_unit in ("II A", "II B"):
+            if entity_unit.lower().replace(" ", "") in q.text.lower().replace(" ", ""):
+                unit_id = entity_unit
+        if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
+            unit_id = self.context.subject["id"] if q.back_reference else None
+        if unit_id:
+            unit = self.k.units[unit_id]
+            reply = Reply(kind="unit", source=unit.source)
+            reply.add("a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang))
+            self._remember(q, {"kind": "unit", "id": unit_id}, [])
+            return reply
+        if intent == "ask_unit_info":
+            return Reply(kind="clarify").add("utter_ask_unit")
+        dept = self.k.department
+        reply = Reply(kind="department", source=dept.source)
+        reply.add("a_text", text=dept.summary(self.lang))
+        for unit in self.k.units.values():
+            reply.add("a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang))
+        self._remember(q, {"kind": "topic", "id": "department"}, [])
+        return reply
+
+    def route(self, route_id: str, q: Query) -> Reply:
+        route = next((r for r in self.k.routes if r.id == route_id), None)
+        if route is None:
+            return self.dont_know(q)
+        unit = self.k.units[route.unit]
+        reply = Reply(kind="route", source=unit.source)
+        reply.add("a_route", unit=unit.name(self.lang), reason=route.reason(self.lang))
+        reply.add("a_contact_short", **self._contact_values())
+        self._remember(q, {"kind": "route", "id": route_id}, [])
+        return reply
+
+    def contact(self) -> Reply:
+        c = self.k.contact
+        reply = Reply(kind="contact", source=c.source)
+        reply.add(
+            "a_contact",
+            organisation=c.organisation(self.lang),
+            address=c.address,
+            visitor_entrance=c.visitor_entrance,
+            phone=c.phone,
+            fax=c.fax,
+            web=c.web(self.lang),
+        )
+        return reply
+
+    def _contact_values(self) -> dict[str, str]:
+        return {"phone": self.k.contact.phone, "web": self.k.contact.web(self.lang)}
+
+    def _follow_up_on_subject(self, q: Query) -> Reply | None:
+        """A question about the topic, route, network or unit the conversation is about."""
+        subject = self.context.subject or {}
+        kind, subject_id = subject.get("kind"), subject.get("id", "")
+        asks_back = q.attribute or q.back_reference or q.continuation
+        if not asks_back and not q.route:
+            return None
+        if kind == "topic" and subject_id in self.k.topics:
+            return self.topic(subject_id, q)
+        if kind == "route":
+            return self.route(subject_id, q)
+        if kind == "network" and subject_id in self.k.networks:
+            q.network = subject_id
+            return self.networks(q)
+        if kind == "unit" and subject_id in self.k.units:
+            unit = self.k.units[subject_id]
+            if q.route:
+                return self.contact()
+            return Reply(kind="unit", source=unit.source).add(
+                "a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang)
+            )
+        return None
+
+    def dont_know(self, q: Query) -> Reply:
+        reply = Reply(kind="dont_know", buttons="utter_default")
+        reply.add("a_dont_know")
+        reply.add("a_contact_short", **self._contact_values())
+        return reply
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _region(self, region_id: str) -> Place | None:
+        return self.k.continents.get(region_id) or self.k.countries.get(region_id)
+
+    def _names(self, cities: Any) -> str:
+        return _join([c.name(self.lang) for c in cities], self.lang)
+
+    def _line(self, city: PartnerCity) -> str:
+        country = self.k.countries[city.country].name(self.lang)
+        status = (
+            ""
+            if city.status == "active"
+            else f"; {self.k.overview.status_label[city.status](self.lang)}"
+        )
+        return f"{city.name(self.lang)}, {country} ({city.since.format(self.lang)}{status})"
+
+    def _crit(self, criteria: list[Any], form: str) -> list[Part]:
+        return [Part(f"crit_{name}_{form}", values) for name, values in criteria]
+
+
+# Conditions of lists and the forms their wording takes (templates crit_<condition>_<form>).
+CRITERIA = (
+    "region",
+    "year_in",
+    "year_before",
+    "year_after",
+    "year_from",
+    "year_between",
+    "status_active",
+    "status_dormant",
+    "capital",
+    "not_capital",
+)
+CRITERIA_FORMS = ("one", "many", "rel")
+
+
+def answer_templates() -> list[str]:
+    """Names of the templates the engine builds from parts ("a_city_status_<status>", ...)."""
+    names = [f"crit_{c}_{f}" for c in CRITERIA for f in CRITERIA_FORMS]
+    names += [f"a_city_status_{s}" for s in ("active", "dormant")]
+    names += ["a_city_status_short_dormant"]
+    for which in ("oldest", "newest"):
+        names += [f"a_{which}", f"a_{which}_among", f"a_{which}_of_these"]
+    names += ["a_older", "a_newer"]
+    return names
+
+
+def _join(items: list[str], lang: Lang) -> str:
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    last = " und " if lang == "de" else " and "
+    return ", ".join(items[:-1]) + last + items[-1]
+
+
+def _display(text: str) -> str:
+    return " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def answer(
+    queries: list[Query], *, knowledge: Knowledge, lang: Lang, context: Context
+) -> tuple[list[Reply], Context]:
+    """Answer the questions of one message; returns the replies and the new context."""
+    answerer = Answerer(knowledge, lang, context)
+    return answerer.answer(queries), answerer.context

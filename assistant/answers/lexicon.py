@@ -1,0 +1,398 @@
+"""Words that mark the parts of a question, German and English side by side.
+
+Every cue is written as a visitor types it; `assistant.answers.query` compares them after
+`normalise_name` (lower case, no accents: "älteste" -> "alteste"). A cue ending in "*" matches any
+word that begins with it ("unterzeichn*" finds "unterzeichnet"); other cues match whole words or
+phrases. Domain facts (names, units, routes) are not here: they live in data/knowledge.
+"""
+
+from __future__ import annotations
+
+from assistant.lang import Lang
+
+Cues = dict[Lang, tuple[str, ...]]
+
+# -- what the visitor wants done -------------------------------------------------------------
+COUNT: Cues = {
+    "de": ("wie viele", "wieviele", "wie viel", "wieviel", "anzahl", "zahl der", "zählen"),
+    "en": ("how many", "how much", "number of", "count"),
+}
+LIST: Cues = {
+    "de": (
+        "welche",
+        "welcher",
+        "liste*",
+        "alle",
+        "nenn*",
+        "zeig*",
+        "aufzähl*",
+        "auflisten",
+        "was sind",
+    ),
+    "en": ("which", "list*", "all", "name the", "name all", "show", "what are", "tell me the"),
+}
+OLDEST: Cues = {
+    "de": ("älteste*", "erste", "ersten", "früheste*", "am längsten", "längste*", "am frühesten"),
+    "en": ("oldest", "first", "earliest", "longest", "longest-standing"),
+}
+NEWEST: Cues = {
+    "de": ("jüngste*", "neueste*", "neuste*", "letzte", "letzten", "zuletzt", "aktuellste*"),
+    "en": ("newest", "latest", "most recent", "youngest", "last", "recent", "most recently"),
+}
+OLDER: Cues = {
+    "de": ("älter", "früher", "zuerst", "eher"),
+    "en": ("older", "earlier", "came first", "first"),
+}
+NEWER: Cues = {
+    "de": ("jünger", "neuer", "später"),
+    "en": ("newer", "younger", "more recent", "later"),
+}
+# A question that expects yes or no: by its first word, or by a tag at its end.
+VERIFY_START: Cues = {
+    "de": (
+        "ist",
+        "sind",
+        "war",
+        "waren",
+        "hat",
+        "haben",
+        "hatte",
+        "gibt es",
+        "gab es",
+        "stimmt",
+        "gehört",
+        "gehören",
+        "zählt",
+        "zählen",
+        "besteht",
+        "bestehen",
+        "kann",
+        "wurde",
+        "liegt",
+        "stimmt es",
+        "richtig dass",
+        "trifft",
+    ),
+    "en": (
+        "is",
+        "are",
+        "was",
+        "were",
+        "does",
+        "do",
+        "did",
+        "has",
+        "have",
+        "had",
+        "can",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "doesn't",
+    ),
+}
+VERIFY_END: Cues = {
+    "de": (
+        "oder",
+        "richtig",
+        "stimmt das",
+        "stimmts",
+        "nicht wahr",
+        "gell",
+        "oder nicht",
+        "stimmt's",
+    ),
+    "en": (
+        "right",
+        "correct",
+        "true",
+        "isn't it",
+        "is that so",
+        "is that right",
+        "didn't it",
+        "no",
+    ),
+}
+NEGATION: Cues = {
+    "de": ("nicht", "kein", "keine", "keinen"),
+    "en": ("not", "no", "non", "isn't", "aren't", "n't"),
+}
+
+# -- which fact about a partner city -----------------------------------------------------------
+ATTRIBUTES: dict[str, Cues] = {
+    "signers": {
+        "de": ("unterschrieb*", "unterzeichn*", "unterschrift*", "wer hat", "signiert*"),
+        "en": ("signed", "sign", "signer*", "signator*", "signing", "who put"),
+    },
+    "capital": {
+        "de": ("hauptstadt", "hauptstädte"),
+        "en": ("capital", "capitals", "capital city", "capital cities"),
+    },
+    "continent": {
+        "de": ("kontinent*", "erdteil*"),
+        "en": ("continent*",),
+    },
+    "country": {
+        "de": (
+            "welchem land",
+            "welches land",
+            "in welchem staat",
+            "land",
+            "staat",
+            "wo liegt",
+            "wo ist",
+        ),
+        "en": (
+            "country",
+            "which country",
+            "what country",
+            "where is",
+            "where's",
+            "located",
+            "nation",
+        ),
+    },
+    "status": {
+        "de": (
+            "status",
+            "aktiv",
+            "ruht",
+            "ruhend*",
+            "beendet",
+            "ausgesetzt",
+            "eingefroren",
+            "noch",
+        ),
+        "en": (
+            "status",
+            "active",
+            "dormant",
+            "suspended",
+            "terminated",
+            "ended",
+            "still",
+            "frozen",
+        ),
+    },
+    "history": {
+        "de": (
+            "geschichte",
+            "hintergrund",
+            "wie kam",
+            "warum",
+            "wieso",
+            "entstanden",
+            "entstehung",
+        ),
+        "en": ("history", "background", "how did", "why", "how come", "story"),
+    },
+    "since": {
+        "de": (
+            "seit wann",
+            "wann",
+            "welchem jahr",
+            "welches jahr",
+            "wie lange",
+            "datum",
+            "seit",
+            "jahr",
+            "gegründet",
+            "geschlossen",
+            "begonnen",
+            "besteht",
+        ),
+        "en": (
+            "since when",
+            "when",
+            "what year",
+            "which year",
+            "how long",
+            "date",
+            "since",
+            "year",
+            "founded",
+            "established",
+            "began",
+            "start*",
+            "became",
+            "become",
+            "signed on",
+        ),
+    },
+}
+STATUS_FILTER: dict[str, Cues] = {
+    "dormant": {
+        "de": ("ruht", "ruhend*", "inaktiv*", "ausgesetzt*", "eingefroren*", "nicht aktiv*"),
+        "en": ("dormant", "inactive", "suspended", "frozen", "not active"),
+    },
+    "active": {
+        "de": ("aktiv", "aktive*"),
+        "en": ("active",),
+    },
+}
+
+# -- periods ----------------------------------------------------------------------------------
+BEFORE: Cues = {
+    "de": ("vor", "bis", "früher als", "vorher"),
+    "en": ("before", "until", "prior to", "earlier than", "by"),
+}
+AFTER: Cues = {"de": ("nach", "später als"), "en": ("after", "later than")}
+FROM: Cues = {"de": ("seit", "ab", "von"), "en": ("since", "from")}
+BETWEEN: Cues = {"de": ("zwischen",), "en": ("between",)}
+
+# -- what the question is about ----------------------------------------------------------------
+PARTNER: Cues = {
+    "de": (
+        "partnerstadt",
+        "partnerstädte*",
+        "städtepartnerschaft*",
+        "partnerschaft*",
+        "partner*",
+        "zwilling*",
+    ),
+    "en": ("partner*", "twin*", "sister cit*", "sister town*", "partnership*"),
+}
+# Words that point back to what was said before.
+BACK_REFERENCE: Cues = {
+    "de": (
+        "sie",
+        "es",
+        "ihr",
+        "ihre",
+        "ihrer",
+        "dort",
+        "da",
+        "diese",
+        "dieser",
+        "dieses",
+        "davon",
+        "die stadt",
+        "der stadt",
+        "derer",
+        "denen",
+        "das",
+        "dazu",
+        "damit",
+        "beide",
+        "beiden",
+    ),
+    "en": (
+        "it",
+        "its",
+        "it's",
+        "that one",
+        "this one",
+        "that city",
+        "this city",
+        "there",
+        "them",
+        "they",
+        "those",
+        "these",
+        "that",
+        "both",
+        "the city",
+        "each",
+    ),
+}
+# Follow-ups that change only the subject: "and Warsaw?", "und mit Warschau?", "what about Tokyo?".
+CONTINUATION: Cues = {
+    "de": (
+        "und",
+        "und mit",
+        "und was ist mit",
+        "was ist mit",
+        "wie ist es mit",
+        "und bei",
+        "und für",
+        "auch",
+    ),
+    "en": ("and", "and what about", "what about", "how about", "and for", "also", "same for"),
+}
+# "which of them", "welche davon": a comparison or choice among what was just named or listed.
+AMONG: Cues = {
+    "de": ("davon", "von beiden", "von ihnen", "von denen", "der beiden", "beiden", "unter ihnen"),
+    "en": ("of them", "of the two", "of both", "of those", "of these", "between them", "which one"),
+}
+# Asking who is responsible or whom to contact.
+ROUTE: Cues = {
+    "de": (
+        "zuständig*",
+        "ansprechpartner*",
+        "an wen",
+        "wen kann ich",
+        "wer kümmert",
+        "welches referat",
+        "wohin",
+        "kontaktier*",
+        "melden",
+        "wende ich",
+        "wenden",
+        "wer hilft",
+        "wer ist für",
+    ),
+    "en": (
+        "responsible",
+        "contact",
+        "who do i",
+        "whom",
+        "who handles",
+        "who deals",
+        "which unit",
+        "who should",
+        "get in touch",
+        "turn to",
+        "reach out",
+        "who can help",
+        "in charge",
+        "who takes care",
+    ),
+}
+# Topics named in a message (for compound messages and follow-ups); keys are topic ids of
+# services.yml, plus "networks", "unit:II A", "unit:II B".
+TOPICS: dict[str, Cues] = {
+    "golden_book": {
+        "de": ("goldene buch", "goldenen buch", "goldenes buch"),
+        "en": ("golden book",),
+    },
+    "emigrant_program": {"de": ("emigrant*",), "en": ("emigrant*", "emigre*")},
+    "rotes_rathaus": {
+        "de": ("rotes rathaus", "roten rathaus", "rathaus"),
+        "en": ("rotes rathaus", "red city hall", "city hall", "town hall"),
+    },
+    "embassies": {"de": ("botschaft*",), "en": ("embass*",)},
+    "visas": {"de": ("visum", "visa", "einreise*"), "en": ("visa", "visas", "entry permit")},
+    "governing_mayor": {
+        "de": ("bürgermeister*", "regierende*", "regierender*"),
+        "en": ("mayor",),
+    },
+    "district_partnerships": {"de": ("bezirk*",), "en": ("district*", "borough*")},
+    "guest_services": {
+        "de": ("gästeservice", "service für", "internationale gäste"),
+        "en": ("guest service*", "international guests"),
+    },
+    "networks": {"de": ("netzwerk*", "städtenetzwerk*"), "en": ("network*",)},
+}
+# Berlin's districts: a question about one of them is about district partnerships.
+DISTRICTS: tuple[str, ...] = (
+    "mitte",
+    "friedrichshain",
+    "kreuzberg",
+    "pankow",
+    "charlottenburg",
+    "wilmersdorf",
+    "spandau",
+    "steglitz",
+    "zehlendorf",
+    "tempelhof",
+    "schöneberg",
+    "neukölln",
+    "treptow",
+    "köpenick",
+    "marzahn",
+    "hellersdorf",
+    "lichtenberg",
+    "reinickendorf",
+    "prenzlauer berg",
+    "wedding",
+)

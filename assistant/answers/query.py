@@ -1,0 +1,351 @@
+"""A visitor's question as a structured query: operation, subject, attribute and filters.
+
+The NLU pipeline (`assistant.nlu.query_parser.QueryParser`) builds one `Query` per question in a
+message from the words (`assistant.answers.lexicon`), the places the CityMatcher found and the
+intent; `assistant.answers.engine` answers it, filling gaps from the conversation's context.
+Nothing here reads the conversation: a query holds only what this message says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.answers import lexicon
+from assistant.knowledge import Knowledge
+from assistant.knowledge.names import normalise_name
+from assistant.lang import LANGUAGES, Lang
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\d+")
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
+
+# Separators between two questions in one message.
+_QUESTION_END = re.compile(r"[?!;]+\s+|\.\s+(?=[A-ZÄÖÜ])")
+_CONJUNCTION = re.compile(
+    r",?\s+(?:and also|and then|and tell me|and|und außerdem|und sagen sie mir|und sag mir|und|"
+    r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|wer|was|wann|welche|"
+    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig)\b)",
+    re.IGNORECASE,
+)
+
+OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify")
+
+
+@dataclass
+class Query:
+    """What one question asks.
+
+    Attributes:
+        text (str): the question's own words.
+        intent (str | None): the intent the classifier gave this question.
+        op (str | None): "lookup", "list", "count", "superlative", "compare" or "verify"; None
+            when the words show no operation (then the intent decides).
+        cities (list[str]): partner cities named, in order (knowledge keys).
+        others (list[str]): other known cities named (not partners).
+        regions (list[str]): continents or countries named, or meant by an adjective.
+        unknown (list[str]): town names the NLU found but the knowledge does not know.
+        attribute (str | None): the fact asked for ("since", "signers", "country", ...).
+        year (dict | None): a period, {"op": "in"|"before"|"after"|"from"|"between", "year", "to"}.
+        status (str | None): "active" or "dormant" as a filter.
+        capital (bool | None): only capitals (True) or only non-capitals (False).
+        superlative (str | None): "oldest" or "newest".
+        compare (str | None): "older" or "newer".
+        negated (bool): the question contains a negation ("not a capital").
+        back_reference (bool): words point back ("it", "davon", "that one").
+        continuation (bool): starts like "and ...?", "und mit ...?".
+        among (bool): asks to choose among what was named ("which of them").
+        partner_words (bool): speaks of partner cities or partnerships.
+        route (bool): asks who is responsible or whom to contact.
+        route_id (str | None): the route in organisation.yml whose words match best.
+        topic (str | None): a topic of services.yml, "networks", or a unit ("unit:II A").
+        network (str | None): a city network named.
+        district (str | None): a Berlin district named.
+        claim_year (int | None): a year the visitor asserts ("... in 2022, right?").
+    """
+
+    text: str
+    intent: str | None = None
+    op: str | None = None
+    cities: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    attribute: str | None = None
+    year: dict[str, Any] | None = None
+    status: str | None = None
+    capital: bool | None = None
+    superlative: str | None = None
+    compare: str | None = None
+    negated: bool = False
+    back_reference: bool = False
+    continuation: bool = False
+    among: bool = False
+    partner_words: bool = False
+    route: bool = False
+    route_id: str | None = None
+    topic: str | None = None
+    network: str | None = None
+    district: str | None = None
+    claim_year: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The query for the parse data: fields left at their default are left out."""
+        defaults = Query(text="")
+        return {k: v for k, v in asdict(self).items() if k == "text" or v != getattr(defaults, k)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Query:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{"text": "", **known})
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.regions or self.year or self.status or self.capital is not None)
+
+
+class _Words:
+    """The normalised words of a text, for cue lookups."""
+
+    def __init__(self, text: str) -> None:
+        self.words = [normalise_name(w) for w in _WORD.findall(text)]
+        self.joined = " " + " ".join(self.words) + " "
+
+    def has(self, cues: Iterable[str]) -> bool:
+        return any(self.position(c) >= 0 for c in cues)
+
+    def position(self, cue: str) -> int:
+        """Index of the first word where `cue` matches, or -1."""
+        prefix = cue.endswith("*")
+        key = normalise_name(cue.rstrip("*"))
+        if not key:
+            return -1
+        parts = key.split()
+        for i in range(len(self.words) - len(parts) + 1):
+            window = self.words[i : i + len(parts)]
+            if window[:-1] == parts[:-1] and (
+                window[-1].startswith(parts[-1]) if prefix else window[-1] == parts[-1]
+            ):
+                return i
+        return -1
+
+    def starts_with(self, cues: Iterable[str]) -> bool:
+        return any(self.position(c) == 0 for c in cues)
+
+    def ends_with(self, cues: Iterable[str]) -> bool:
+        for cue in cues:
+            parts = normalise_name(cue).split()
+            if parts and self.words[-len(parts) :] == parts:
+                return True
+        return False
+
+
+def _both(cues: lexicon.Cues) -> tuple[str, ...]:
+    return tuple(c for lang in LANGUAGES for c in cues[lang])
+
+
+def split_questions(text: str) -> list[tuple[int, int]]:
+    """Character spans of the separate questions in a message (one span when there is one).
+
+    Splits at question marks and full stops between sentences, and at "and"/"und" when a new
+    question word follows ("Is Vienna a partner and who do I contact?").
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _QUESTION_END.finditer(text):
+        spans.append((start, match.start() + 1))
+        start = match.end()
+    spans.append((start, len(text)))
+    result: list[tuple[int, int]] = []
+    for s, e in spans:
+        piece = text[s:e]
+        cut = s
+        for match in _CONJUNCTION.finditer(piece):
+            # "... in Europe and are active?" is one question: a part needs three words.
+            if (
+                len(_WORD.findall(text[cut : s + match.start()])) >= 3
+                and len(_WORD.findall(piece[match.end() :])) >= 3
+            ):
+                result.append((cut, s + match.start()))
+                cut = s + match.end()
+        result.append((cut, e))
+    return [(s, e) for s, e in result if text[s:e].strip(" ,.;!?")]
+
+
+def parse(
+    text: str,
+    *,
+    knowledge: Knowledge,
+    intent: str | None = None,
+    entities: Iterable[dict[str, Any]] = (),
+) -> Query:
+    """Read one question.
+
+    Args:
+        text: the question's words.
+        knowledge: the facts (for names of networks, region adjectives, routes).
+        intent: the intent the classifier gave this question.
+        entities: NLU entities inside this question (CityMatcher's `city` and `region`, the
+            CRF's unknown towns), with offsets relative to `text`.
+    """
+    words = _Words(text)
+    query = Query(text=text.strip(), intent=intent)
+    _places(query, knowledge, entities)
+    _regions_by_adjective(query, words, knowledge)
+    _period(query, text, words)
+    query.partner_words = words.has(_both(lexicon.PARTNER))
+    for status, cues in lexicon.STATUS_FILTER.items():
+        if words.has(_both(cues)):
+            query.status = status
+            break
+    query.negated = words.has(_both(lexicon.NEGATION))
+    if words.has(_both(lexicon.ATTRIBUTES["capital"])):
+        query.capital = not query.negated
+    query.back_reference = words.has(_both(lexicon.BACK_REFERENCE))
+    query.continuation = words.starts_with(_both(lexicon.CONTINUATION))
+    query.among = words.has(_both(lexicon.AMONG))
+    query.route = words.has(_both(lexicon.ROUTE))
+    query.route_id = _route(words, knowledge)
+    query.topic = _topic(words)
+    query.network = _network(words, knowledge)
+    query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
+    query.attribute = _attribute(words)
+    if words.has(_both(lexicon.OLDEST)):
+        query.superlative = "oldest"
+    elif words.has(_both(lexicon.NEWEST)):
+        query.superlative = "newest"
+    if words.has(_both(lexicon.OLDER)):
+        query.compare = "older"
+    elif words.has(_both(lexicon.NEWER)):
+        query.compare = "newer"
+    query.op = _operation(query, words)
+    if query.op == "verify" and query.year and query.year["op"] == "in":
+        query.claim_year = query.year["year"]
+    return query
+
+
+def _places(query: Query, knowledge: Knowledge, entities: Iterable[dict[str, Any]]) -> None:
+    for entity in entities:
+        value = str(entity.get("value") or "")
+        if entity.get("entity") == "city":
+            if knowledge.partner(value):
+                _add(query.cities, value)
+            elif value in knowledge.other_cities:
+                _add(query.others, value)
+            elif entity.get("extractor") != "CityMatcher":
+                _add(query.unknown, str(entity.get("text") or value))
+        elif entity.get("entity") == "region" and (
+            value in knowledge.continents or value in knowledge.countries
+        ):
+            _add(query.regions, value)
+
+
+def _add(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> None:
+    found: list[tuple[int, str]] = []
+    for place in knowledge.continents.values():
+        for stems in place.adjectives.values():
+            for stem in stems:
+                # German stems take any ending; English adjectives are whole words.
+                position = words.position(stem + "*")
+                if position >= 0:
+                    found.append((len(normalise_name(stem)), place.id))
+    # "südamerikanisch" also starts no other stem, but "amerikanisch" is inside it: keep the
+    # longest stem per position by preferring longer matches.
+    for _, place_id in sorted(found, reverse=True):
+        if place_id == "americas" and any(
+            r in query.regions for r in ("north_america", "south_america", "latin_america")
+        ):
+            continue
+        _add(query.regions, place_id)
+
+
+def _period(query: Query, text: str, words: _Words) -> None:
+    years = [int(y) for y in _YEAR.findall(text)]
+    decade = _DECADE.search(text)
+    if decade:
+        century = decade.group(1) or ("20" if decade.group(2) in "012" else "19")
+        start = int(f"{century}{decade.group(2)}0")
+        query.year = {"op": "between", "year": start, "to": start + 9}
+        return
+    if not years:
+        return
+    if len(years) >= 2 and words.has(_both(lexicon.BETWEEN)):
+        query.year = {"op": "between", "year": min(years[:2]), "to": max(years[:2])}
+        return
+    year = years[0]
+    index = next((i for i, w in enumerate(words.words) if w == str(year)), 0)
+    before = " ".join(words.words[max(0, index - 3) : index])
+    near = _Words(before)
+    if near.has(_both(lexicon.BEFORE)):
+        query.year = {"op": "before", "year": year}
+    elif near.has(_both(lexicon.AFTER)):
+        query.year = {"op": "after", "year": year}
+    elif near.has(_both(lexicon.FROM)):
+        query.year = {"op": "from", "year": year}
+    else:
+        query.year = {"op": "in", "year": year}
+
+
+def _attribute(words: _Words) -> str | None:
+    for name, cues in lexicon.ATTRIBUTES.items():
+        if words.has(_both(cues)):
+            return name
+    return None
+
+
+def _route(words: _Words, knowledge: Knowledge) -> str | None:
+    best: tuple[int, str] | None = None
+    for route in knowledge.routes:
+        for lang in LANGUAGES:
+            for word in route.words.get(lang, ()):
+                if words.position(word + "*") >= 0 and (best is None or len(word) > best[0]):
+                    best = (len(word), route.id)
+    return best[1] if best else None
+
+
+def _topic(words: _Words) -> str | None:
+    for topic, cues in lexicon.TOPICS.items():
+        if words.has(_both(cues)):
+            return topic
+    return None
+
+
+def _network(words: _Words, knowledge: Knowledge) -> str | None:
+    for network in knowledge.networks.values():
+        names = (network.id, network.name.de, network.name.en, *network.aliases)
+        if any(words.has((n,)) for n in names):
+            return network.id
+    return None
+
+
+def _operation(query: Query, words: _Words) -> str | None:
+    if words.has(_both(lexicon.COUNT)):
+        return "count"
+    if query.compare and (len(query.cities) >= 2 or query.among or query.back_reference):
+        return "compare"
+    verify = words.starts_with(_both(lexicon.VERIFY_START)) or words.ends_with(
+        _both(lexicon.VERIFY_END)
+    )
+    if query.superlative and not (verify and query.cities):
+        return "superlative"
+    if query.among and query.compare:
+        return "compare"
+    if verify:
+        return "verify"
+    if query.cities or query.others or query.unknown:
+        return "lookup"
+    listing = words.has(_both(lexicon.LIST)) or query.has_filters
+    if listing and (query.partner_words or query.has_filters):
+        return "list"
+    return None
+
+
+def lang_of(value: object) -> Lang | None:
+    return value if value in LANGUAGES else None  # type: ignore[return-value]

@@ -1,0 +1,137 @@
+"""Decides the reply language of every message inside the NLU pipeline (no action server call)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from assistant.lang import Lang, LanguageDetector, decide_with_reason, named_language, normalise
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE = "language"
+SWITCH_INTENT = "switch_language"
+# Entities whose text looks the same in both languages and says nothing about the language.
+_NEUTRAL_ENTITIES = {"city", "region", "network", "unit"}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class LanguageDecider(GraphComponent, EntityExtractorMixin):
+    """The one owner of the reply language.
+
+    For each message it decides the language in this order: an explicit request ("answer in
+    English", or a channel's `{"language": ..., "explicit": true}` metadata); the language of the
+    visitor's own words (place names masked); a channel's hint (`{"language": ...}` metadata, the
+    web page's or the phone's language) while the conversation has no language yet; the
+    conversation's current language (sticky on "ok" or "Paris?"); `ASSISTANT_DEFAULT_LANGUAGE`.
+
+    It emits a `language` entity when the decision differs from the conversation's `language`
+    slot (the slot maps from that entity, in-process), and records the decision and its reason
+    in the parse data under `language` for staff: `{"reply", "reason", "detected", "foreign"}`.
+    A message clearly in another language (`foreign`) keeps the conversation language.
+
+    Config:
+        default_language (str | None): overrides ASSISTANT_DEFAULT_LANGUAGE (tests).
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # None: read ASSISTANT_DEFAULT_LANGUAGE from the environment when the model loads
+            "default_language": None,
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._detector = LanguageDetector()
+        configured = normalise(self._config["default_language"])
+        self._default: Lang = configured or Settings.from_env().default_language
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageDecider:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(
+        self, messages: list[Message], tracker: DialogueStateTracker | None = None
+    ) -> list[Message]:
+        current = normalise(tracker.get_slot(LANGUAGE)) if tracker is not None else None
+        for message in messages:
+            self.decide(message, current)
+        return messages
+
+    def decide(self, message: Message, current: Lang | None) -> dict[str, Any]:
+        """Decide one message's reply language; sets entity and parse data, returns the latter."""
+        text = message.get(TEXT) or ""
+        metadata = message.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            metadata = {}
+        hint = normalise(metadata.get("language"))
+        entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != LANGUAGE]
+        spans = [
+            (int(e["start"]), int(e["end"]))
+            for e in entities
+            if e.get("entity") in _NEUTRAL_ENTITIES and "start" in e and "end" in e
+        ]
+        requested = self._requested(message, text)
+        if requested is None and metadata.get("explicit") is True:
+            requested = hint
+        payload = text.startswith("/")
+        foreign = None if payload else self._detector.foreign(text, spans)
+        detection = None if payload or foreign else self._detector.detect(text, spans)
+        chosen, reason = decide_with_reason(
+            detection,
+            current=current,
+            established=current is not None,
+            hint=hint,
+            requested=requested,
+            default=self._default,
+        )
+        decision = {
+            "reply": chosen,
+            "reason": reason,
+            "detected": detection.lang if detection else None,
+            "evidence": round(detection.evidence, 2) if detection else None,
+            "foreign": foreign,
+        }
+        message.set(LANGUAGE, decision, add_to_output=True)
+        if chosen != current:
+            entities.append(
+                {
+                    "entity": LANGUAGE,
+                    "value": chosen,
+                    "start": 0,
+                    "end": 0,
+                    "confidence_entity": 1.0,
+                    "extractor": self.__class__.__name__,
+                }
+            )
+        message.set(ENTITIES, entities, add_to_output=True)
+        return decision
+
+    @staticmethod
+    def _requested(message: Message, text: str) -> Lang | None:
+        intents = [(message.get(INTENT) or {}).get("name")]
+        intents += [(q.get("intent") or {}).get("name") for q in message.get("questions") or []]
+        if SWITCH_INTENT not in intents:
+            return None
+        return named_language(text)

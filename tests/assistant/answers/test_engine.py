@@ -1,0 +1,139 @@
+"""Answers over the fixture knowledge (seven partner cities), in both languages, with context."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.knowledge import Knowledge
+from tests.assistant.answers.conftest import language_of
+
+
+def one(replies: list[str]) -> str:
+    assert len(replies) == 1, replies
+    return replies[0]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_every_reply_is_in_the_conversation_language(conversation, lang) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    for text in (
+        "Which partner cities are in Asia?",
+        "Welche Partnerstädte gibt es vor 1990?",
+        "Is Vienna a partner?",
+        "Who signed the Kyiv partnership?",
+        "Tell me about Tokyo",
+        "Who handles protocol matters?",
+    ):
+        for reply in ask(text):
+            assert language_of(reply) == lang, reply
+
+
+def test_only_african_partner(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    windhoek = knowledge.partner("windhoek")
+    assert windhoek is not None
+    en = one(conversation("en")("Which is the only African partner city?"))
+    de = one(conversation("de")("Welche ist die einzige afrikanische Partnerstadt?"))
+    assert en.startswith(f"Only one of Berlin's {len(knowledge.partner_cities)} partner cities")
+    assert windhoek.name.en in en.splitlines()[0]
+    assert de.startswith("Nur eine") and windhoek.name.de in de.splitlines()[0]
+
+
+def test_signers_follow_up_and_unknown_signers(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Tell me about the partnership with Kyiv")
+    signed = one(ask("who signed it?"))
+    assert signed.startswith(
+        "The agreement with Kyiv was signed by Kai Wegner and Vitali Klitschko"
+    )
+    unknown = one(ask("Who signed the Tokyo partnership?"))
+    assert "not in my records" in unknown and "+49 30 9026-0" in unknown
+    assert "Klitschko" not in unknown
+
+
+def test_which_of_them_is_older_compares_the_cities_in_context(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Erzähl mir von Paris")
+    ask("Und mit Tokio?")
+    older = one(ask("Welche davon ist älter?"))
+    assert older.startswith("Die Partnerschaft mit Paris ist älter")
+
+
+def test_and_with_another_city_keeps_the_question(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Is Tokyo a capital?")
+    answer = one(ask("and Istanbul?"))
+    assert answer.startswith("Istanbul is not a capital") and "Ankara" in answer
+
+
+def test_count_of_a_list_as_a_follow_up(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    asia = knowledge.partners_in(knowledge.continents["asia"])
+    ask = conversation("de")
+    listing = one(ask("Welche Partnerstädte liegen in Asien?"))
+    assert listing.startswith(f"{len(asia)} der {len(knowledge.partner_cities)} Partnerstädte")
+    count = one(ask("und wie viele sind das?"))
+    assert count.startswith(f"{len(asia)} der")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "en",
+            "Kyiv became a partner city in 2022, right?",
+            "No, Kyiv did not become a partner city in 2022",
+        ),
+        (
+            "de",
+            "Kyjiw ist 2022 Partnerstadt geworden, oder?",
+            "Nein, Kyjiw wurde nicht 2022 Partnerstadt",
+        ),
+        ("en", "Is Vienna a partner city?", "No, Vienna is not a partner city"),
+        ("de", "Ist Wien eine Partnerstadt?", "Nein, Wien ist keine Partnerstadt"),
+        ("en", "Is Moscow still a partner?", "Yes, Moscow (Russia) has been a partner city"),
+        ("en", "Is Bern a twin city of Berlin?", "No, Bern is not a partner city"),
+        ("en", "Is Istanbul a capital?", "No, Istanbul is not a capital"),
+        ("de", "Ist Paris eine Hauptstadt?", "Ja, Paris ist die Hauptstadt von Frankreich"),
+    ],
+)
+def test_yes_no_answers_lead(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
+
+
+def test_compound_message_answers_both_in_order(conversation) -> None:  # type: ignore[no-untyped-def]
+    first, second = conversation("en")("Is Vienna a partner and who do I contact about a visit?")
+    assert first.startswith("No, Vienna")
+    assert second.startswith("Please contact Unit II A")
+
+
+def test_topic_context_for_since_when(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("what is the Emigrantenprogramm?", intent="ask_emigrant_program")
+    since = one(ask("since when does it exist?", intent="nlu_fallback"))
+    assert "1969" in since and "Which city" not in since
+
+
+def test_lists_with_conditions(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    before = [c for c in knowledge.partner_cities if c.since.year < 1990]
+    reply = one(ask("Which partner cities became partners before 1990?"))
+    assert reply.startswith(f"{len(before)} of Berlin's")
+    for city in before:
+        assert city.name.en in reply
+    not_capitals = [c for c in knowledge.partner_cities if not c.capital]
+    reply = one(ask("Which partner cities are not capitals?"))
+    assert all(c.name.en in reply for c in not_capitals)
+    dormant = one(ask("Which partnerships are dormant?"))
+    assert dormant.startswith("Only one") and "Moscow" in dormant.splitlines()[0]
+
+
+def test_superlative_with_a_condition(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("de")("Welche ist die älteste Partnerstadt in Asien?"))
+    assert reply.startswith("Von den Partnerstädten, die in Asien liegen, ist Istanbul")
+
+
+def test_no_double_spaces_or_fragments(conversation) -> None:  # type: ignore[no-untyped-def]
+    for lang in ("de", "en"):
+        ask = conversation(lang)
+        for text in ("Tell me about Los Angeles", "Erzähl mir von Moskau", "Is Tokyo a partner?"):
+            for reply in ask(text):
+                assert "  " not in reply and " ." not in reply and "{" not in reply

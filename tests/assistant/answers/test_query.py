@@ -1,0 +1,134 @@
+"""Reading questions as structured queries, German and English side by side."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answers.query import Query, parse, split_questions
+from assistant.knowledge import Knowledge
+from tests.assistant.answers.conftest import places
+
+
+def read(text: str, knowledge: Knowledge, intent: str | None = None) -> Query:
+    return parse(text, knowledge=knowledge, intent=intent, entities=places(text, knowledge))
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Is Vienna a partner and who do I contact about a visit?", 2),
+        ("Ist Wien eine Partnerstadt und an wen wende ich mich wegen eines Besuchs?", 2),
+        ("Please switch to English and tell me when Paris became a partner city.", 2),
+        ("Bitte auf Deutsch, und sag mir, seit wann Tokio Partnerstadt ist", 2),
+        ("Which partner cities are in Europe and are active?", 1),
+        ("Welche Partnerstädte liegen in Europa und sind aktiv?", 1),
+        ("Tell me about Paris. Who signed the Kyiv agreement?", 2),
+        ("Paris and London?", 1),
+    ],
+)
+def test_split_questions(text: str, parts: int) -> None:
+    assert len(split_questions(text)) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "regions"),
+    [
+        ("Which is the only African partner city?", "list", ["africa"]),
+        ("Welche ist die einzige afrikanische Partnerstadt?", "list", ["africa"]),
+        ("Welche europäischen Partnerstädte gibt es?", "list", ["europe"]),
+        ("list the South American partner cities", "list", ["south_america"]),
+        ("Which partner cities are in the Americas?", "list", ["americas"]),
+        ("Welche Partnerstädte liegen in Asien?", "list", ["asia"]),
+        ("How many partner cities are in Asia?", "count", ["asia"]),
+        ("Wie viele Partnerstädte hat Berlin in Europa?", "count", ["europe"]),
+        ("What is Berlin's oldest partner city in Asia?", "superlative", ["asia"]),
+        ("Welches ist die jüngste Partnerstadt?", "superlative", []),
+    ],
+)
+def test_operation_and_region(text: str, op: str, regions: list[str], knowledge: Knowledge) -> None:
+    query = read(text, knowledge)
+    assert (query.op, query.regions) == (op, regions)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("Which partner cities joined in 1994?", {"op": "in", "year": 1994}),
+        ("Welche Partnerstädte kamen 1994 dazu?", {"op": "in", "year": 1994}),
+        ("partner cities before 1990", {"op": "before", "year": 1990}),
+        ("Partnerstädte vor 1990", {"op": "before", "year": 1990}),
+        ("Which partnerships exist since 2000?", {"op": "from", "year": 2000}),
+        ("Partnerschaften seit 2000", {"op": "from", "year": 2000}),
+        ("partners after 2000", {"op": "after", "year": 2000}),
+        ("Partnerstädte aus den 90er Jahren", {"op": "between", "year": 1990, "to": 1999}),
+        ("partner cities from the 1990s", {"op": "between", "year": 1990, "to": 1999}),
+        ("zwischen 1990 und 1995", {"op": "between", "year": 1990, "to": 1995}),
+    ],
+)
+def test_periods(text: str, period: dict[str, int], knowledge: Knowledge) -> None:
+    assert read(text, knowledge).year == period
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute"),
+    [
+        ("who signed it?", "signers"),
+        ("und wer hat unterschrieben?", "signers"),
+        ("Is Paris a capital?", "capital"),
+        ("Ist Tokio eine Hauptstadt?", "capital"),
+        ("since when?", "since"),
+        ("seit wann?", "since"),
+        ("in which country is it?", "country"),
+        ("in welchem Land liegt das?", "country"),
+        ("is the partnership still active?", "status"),
+        ("Ruht die Partnerschaft?", "status"),
+    ],
+)
+def test_attributes(text: str, attribute: str, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).attribute == attribute
+
+
+def test_a_false_premise_is_a_claim_to_verify(knowledge: Knowledge) -> None:
+    en = read("Kyiv became a partner city in 2022, right?", knowledge)
+    de = read("Kyjiw ist seit 2022 Partnerstadt, oder?", knowledge)
+    assert (en.op, en.cities, en.claim_year) == ("verify", ["kyiv"], 2022)
+    assert (de.op, de.cities) == ("verify", ["kyiv"])
+
+
+def test_non_capitals_are_a_filter(knowledge: Knowledge) -> None:
+    assert read("Which partner cities are not capitals?", knowledge).capital is False
+    assert read("Welche Partnerstädte sind keine Hauptstädte?", knowledge).capital is False
+    assert read("Which partner cities are capitals?", knowledge).capital is True
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("Who handles protocol matters?", "protocol"),
+        ("Wer ist für Protokollfragen zuständig?", "protocol"),
+        ("Whom do I contact about an honour for a citizen?", "honour"),
+        ("An wen wende ich mich wegen einer Ehrung für eine Bürgerin?", "honour"),
+        ("Who is responsible for a climate project with a partner city?", "partner_city"),
+        ("Our embassy has a request, who is in charge?", "embassy"),
+        ("Wir sind eine Botschaft und haben ein Anliegen. Wer ist zuständig?", "embassy"),
+    ],
+)
+def test_routes_come_from_the_knowledge(text: str, route: str, knowledge: Knowledge) -> None:
+    query = read(text, knowledge)
+    assert query.route and query.route_id == route
+
+
+def test_follow_up_words(knowledge: Knowledge) -> None:
+    assert read("Und mit Warschau?", knowledge).continuation
+    assert read("what about Tokyo?", knowledge).continuation
+    assert read("Welche davon ist älter?", knowledge).among
+    assert read("which of them is older?", knowledge).compare == "older"
+
+
+def test_a_district_is_not_a_place_abroad(knowledge: Knowledge) -> None:
+    assert read("Does Neukölln have partner cities?", knowledge).district == "neukölln"
+
+
+def test_round_trip_through_the_parse_data(knowledge: Knowledge) -> None:
+    query = read("Which partner cities joined before 1990 in Europe?", knowledge)
+    assert Query.from_dict(query.as_dict()) == query
