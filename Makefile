@@ -10,7 +10,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-# A model is retrained only when one of these changed since the last training.
+# `rasa train` runs when one of these changed since the last training; Rasa's own fingerprints
+# then retrain only the parts that need it (the place recogniser only when names change).
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard assistant/nlu/*.py) \
 	assistant/knowledge/names.py
 
@@ -34,7 +35,7 @@ train: $(MODEL)
 
 $(MODEL): $(BIN)/.installed $(MODEL_INPUTS)
 	$(BIN)/python -m assistant.cli check-data
-	$(BIN)/rasa train --force --fixed-model-name assistant --out models
+	$(BIN)/rasa train --fixed-model-name assistant --out models
 	touch $@
 
 run: $(MODEL)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 
-from assistant.knowledge import load_knowledge
+from assistant.knowledge import KnowledgeError, load_knowledge
 from assistant.knowledge.names import (
     NameEntry,
     NameIndex,
@@ -29,6 +31,7 @@ from assistant.knowledge.names import (
     confusable_words,
     normalise_name,
 )
+from assistant.nlu.fingerprint import source_of
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +104,22 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
                 self._labels[key] = entry
                 matcher.add(key, [nlp.make_doc(entry.surface)])
             self._pipelines.append((nlp, matcher))
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The place names of the knowledge files, so that `rasa train` retrains this component
+        when a name or alias changes, and only then (a new phone number retrains nothing)."""
+        directory = Path({**cls.get_default_config(), **config}["knowledge_dir"])
+        try:
+            knowledge = load_knowledge(directory)
+        except KnowledgeError:
+            return None  # training will stop with the knowledge error itself
+        names = sorted(
+            (e.surface, e.label, e.place_id)
+            for e in knowledge.city_names() + knowledge.region_names()
+        )
+        code = [source_of(cls), source_of(NameIndex)]
+        return hashlib.sha256(json.dumps([names, code]).encode("utf-8")).hexdigest()
 
     @classmethod
     def create(

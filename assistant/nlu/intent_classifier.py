@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
 from assistant.answers.query import split_questions
+from assistant.nlu.fingerprint import source_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self._pipeline = pipeline
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """This module's code: `rasa train` retrains the classifier when the code changes."""
+        return source_of(cls)
 
     @classmethod
     def create(
