@@ -187,12 +187,14 @@ class Answerer:
             return True
         if q.op in ("count", "compare") and self.context.results is not None:
             return True
+        if q.op == "compare" and len(self.context.cities) >= 2:
+            return True
         # "who signed it?", "und seit wann?": an attribute of the city in context.
         if (
             q.attribute
-            and self.context.subject
-            and self.context.subject.get("kind") == "city"
-            and q.intent not in {*ROUTE_INTENTS, "request_contact"}
+            and self._subject_city()
+            and not (q.route and q.route_id)
+            and q.intent != "request_contact"
         ):
             return True
         if q.has_filters and (q.partner_words or q.op == "verify"):
@@ -218,10 +220,10 @@ class Answerer:
             if previous.attribute and previous.op in ("lookup", "verify"):
                 q.attribute = previous.attribute
                 op = previous.op if previous.op == "lookup" else "lookup"
-        if (q.back_reference or q.among) and op in ("compare",) and len(cities) < 2:
+        if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
         if not cities and not q.others and not q.unknown and op in (None, "lookup", "verify"):
-            if op == "verify" and q.has_filters and not q.back_reference:
+            if op == "verify" and q.has_filters and not (q.back_reference and self._subject_city()):
                 return self.list_cities(q, verify=True)
             from_context = self._subject_city()
             if from_context and (
@@ -314,9 +316,10 @@ class Answerer:
             reply.add("a_text", text=city.note(self.lang))
         if attribute in (None, "history") and city.signed_by:
             reply.add("a_city_signers", **v)
-        if attribute is None:
+        # A dormant partnership's note explains the dormancy; do not say it twice.
+        if attribute is None and not (city.status != "active" and city.note):
             reply.add(f"a_city_status_{city.status}", **v)
-        elif city.status != "active":
+        elif city.status != "active" and not city.note:
             reply.add(f"a_city_status_{city.status}", **v)
 
     def _values(self, city: PartnerCity) -> dict[str, Any]:

@@ -328,7 +328,7 @@ def _network(words: _Words, knowledge: Knowledge) -> str | None:
 def _operation(query: Query, words: _Words) -> str | None:
     if words.has(_both(lexicon.COUNT)):
         return "count"
-    if query.compare and (len(query.cities) >= 2 or query.among or query.back_reference):
+    if query.compare and not query.superlative:
         return "compare"
     verify = words.starts_with(_both(lexicon.VERIFY_START)) or words.ends_with(
         _both(lexicon.VERIFY_END)

@@ -137,3 +137,39 @@ def test_no_double_spaces_or_fragments(conversation) -> None:  # type: ignore[no
         for text in ("Tell me about Los Angeles", "Erzähl mir von Moskau", "Is Tokyo a partner?"):
             for reply in ask(text):
                 assert "  " not in reply and " ." not in reply and "{" not in reply
+
+
+def test_an_attribute_follow_up_wins_over_a_routing_intent(conversation) -> None:  # type: ignore[no-untyped-def]
+    # "sign" also suggests signing the Golden Book to the classifier; the city in context wins.
+    ask = conversation("en")
+    ask("Which European partner city is the newest?")
+    signed = one(ask("who signed it", intent="route_protocol"))
+    assert signed.startswith("The agreement with Kyiv was signed by")
+    capital = one(ask("is it a capital", intent="out_of_scope"))
+    assert capital.startswith("Yes, Kyiv is the capital of Ukraine")
+
+
+def test_comparative_without_which_of_them(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Seit wann ist Tokio Partnerstadt?")
+    ask("Und Paris?")
+    assert one(ask("Welche ist älter?")).startswith("Die Partnerschaft mit Paris ist älter")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "de",
+            "Gibt es Partnerstädte in Australien?",
+            "Nein. Keine der 7 Partnerstädte Berlins liegt in Australien",
+        ),
+        (
+            "en",
+            "Are there partner cities in Africa?",
+            "Yes. Only one of Berlin's 7 partner cities is in Africa: Windhoek",
+        ),
+    ],
+)
+def test_are_there_partners_in_a_region(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
