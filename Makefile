@@ -59,6 +59,11 @@ test-e2e: $(MODEL)
 test: check-data validate $(MODEL)
 	$(BIN)/pytest --slow
 
+# Held-out multi-turn conversations (issue 7) through a fresh stack -> var/results/conversation-eval.md.
+.PHONY: eval
+eval: $(MODEL)
+	$(BIN)/pytest --slow -q tests/test_heldout_conversations.py
+
 benchmark: $(MODEL)
 	LOG_LEVEL=WARNING $(BIN)/python -m scripts.benchmark_nlu
 	$(BIN)/python -m scripts.benchmark_training
