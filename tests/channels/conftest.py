@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from assistant.channels.telegram_bot import build_bot
+from assistant.channels.telegram.bot import build_bot
 from assistant.settings import Settings
 from tests.channels.fake_bot_api import TOKEN, FakeBotApi
 

@@ -15,9 +15,9 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from assistant.channels.telegram import SECRET_HEADER, TelegramInput
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_texts import NOTICES
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.texts import NOTICES
+from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
 from assistant.settings import Settings
 from tests.channels import updates
 from tests.channels.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.channels.telegram_bot import api_urls, build_bot, config_problem, start_bot
+from assistant.channels.telegram.bot import api_urls, build_bot, config_problem, start_bot
 from assistant.settings import Settings
 from tests.channels.conftest import WEBHOOK_SECRET, telegram_env
 from tests.channels.fake_bot_api import FakeBotApi

@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from assistant.channels.telegram_bridge import TelegramBridge
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_output import TelegramOutput
-from assistant.channels.telegram_texts import NOTICES
-from assistant.channels.telegram_updates import Incoming
+from assistant.channels.telegram.bridge import TelegramBridge
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.output import TelegramOutput
+from assistant.channels.telegram.texts import NOTICES
+from assistant.channels.telegram.updates import Incoming
 from tests.channels import updates
 from tests.channels.conftest import PSEUDONYM_KEY, Sleeps
 from tests.channels.fake_bot_api import FakeBotApi

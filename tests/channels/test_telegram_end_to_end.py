@@ -21,11 +21,11 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.channels.telegram import SECRET_HEADER
-from assistant.channels.telegram_chunks import TEXT_LIMIT, telegram_length
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_polling import TelegramPolling
-from assistant.channels.telegram_texts import NOTICES
+from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.polling import TelegramPolling
+from assistant.channels.telegram.texts import NOTICES
+from assistant.channels.telegram.webhook import SECRET_HEADER
 from assistant.settings import Settings
 from tests.channels import updates
 from tests.channels.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env

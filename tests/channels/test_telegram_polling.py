@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_polling import TelegramPolling, run_polling
-from assistant.channels.telegram_texts import NOTICES
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.polling import TelegramPolling, run_polling
+from assistant.channels.telegram.texts import NOTICES
 from assistant.settings import Settings
 from tests.channels import updates
 from tests.channels.conftest import PSEUDONYM_KEY, Sleeps, telegram_env

@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from assistant.channels.telegram_buttons import CallbackPayloads
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_updates import Incoming, Notice, Reading, read_update
+from assistant.channels.telegram.buttons import CallbackPayloads
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.updates import Incoming, Notice, Reading, read_update
 from tests.channels import updates
 from tests.channels.conftest import PSEUDONYM_KEY
 

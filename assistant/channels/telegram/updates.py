@@ -11,8 +11,8 @@ from typing import Any
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 
-from assistant.channels.telegram_buttons import CallbackPayloads
-from assistant.channels.telegram_texts import NoticeKind
+from assistant.channels.telegram.buttons import CallbackPayloads
+from assistant.channels.telegram.texts import NoticeKind
 from assistant.lang import Lang, normalise
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Notice:
 
     Attributes:
         chat_id (int): where the notice goes.
-        kind (NoticeKind): which notice (see `telegram_texts.NOTICES`).
+        kind (NoticeKind): which notice (see `texts.NOTICES`).
         lang (Lang | None): the visitor's language; None sends both languages.
     """
 

@@ -17,23 +17,23 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from assistant.channels.telegram_bot import (
+from assistant.channels.telegram.bot import (
     api_urls,
     bot_request,
     config_problem,
     describe_bad_token,
     register_commands,
 )
-from assistant.channels.telegram_bridge import TelegramBridge
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_retry import RetryPolicy, Sleep
-from assistant.channels.telegram_updates import ALLOWED_UPDATES
+from assistant.channels.telegram.bridge import TelegramBridge
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.retry import RetryPolicy, Sleep
+from assistant.channels.telegram.updates import ALLOWED_UPDATES
 
 if TYPE_CHECKING:
     from telegram.ext import CallbackContext
 
-    from assistant.channels.telegram_output import TelegramOutput
-    from assistant.channels.telegram_updates import Incoming
+    from assistant.channels.telegram.output import TelegramOutput
+    from assistant.channels.telegram.updates import Incoming
     from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)

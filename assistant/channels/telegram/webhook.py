@@ -1,7 +1,8 @@
 """Telegram as a Rasa input channel: the webhook route on the Rasa server.
 
-Registered in credentials.yml as ``assistant.channels.telegram.TelegramInput``; polling mode
-(no public URL) lives in `telegram_polling` and is started with ``make telegram``.
+Registered in credentials.yml as ``assistant.channels.telegram.TelegramInput`` (re-exported by
+the package); polling mode (no public URL) lives in `polling` and is started with
+``make telegram``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from telegram import Update
 
-from assistant.channels.telegram_bot import BotState, build_bot, config_problem, start_bot
-from assistant.channels.telegram_bridge import TelegramBridge
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_retry import RetryPolicy, Sleep, call_bot_api
-from assistant.channels.telegram_updates import ALLOWED_UPDATES
+from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
+from assistant.channels.telegram.bridge import TelegramBridge
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
+from assistant.channels.telegram.updates import ALLOWED_UPDATES
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from sanic.response import HTTPResponse
     from telegram import Bot
 
-    from assistant.channels.telegram_output import TelegramOutput
-    from assistant.channels.telegram_updates import Incoming
+    from assistant.channels.telegram.output import TelegramOutput
+    from assistant.channels.telegram.updates import Incoming
 
 logger = logging.getLogger(__name__)
 

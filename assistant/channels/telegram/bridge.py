@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from telegram.constants import ChatAction
 
-from assistant.channels.telegram_buttons import CallbackPayloads
-from assistant.channels.telegram_output import TelegramOutput
-from assistant.channels.telegram_retry import RetryPolicy, Sleep, call_bot_api
-from assistant.channels.telegram_updates import Incoming, Notice, read_update
+from assistant.channels.telegram.buttons import CallbackPayloads
+from assistant.channels.telegram.output import TelegramOutput
+from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
+from assistant.channels.telegram.updates import Incoming, Notice, read_update
 
 if TYPE_CHECKING:
     from telegram import Bot, Update

@@ -11,8 +11,8 @@ from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
-from assistant.channels.telegram_retry import RetryPolicy, call_bot_api
-from assistant.channels.telegram_texts import COMMANDS
+from assistant.channels.telegram.retry import RetryPolicy, call_bot_api
+from assistant.channels.telegram.texts import COMMANDS
 from assistant.lang import LANGUAGES
 
 if TYPE_CHECKING:
