@@ -8,8 +8,8 @@ from telegram import Update
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.updates import Incoming, Notice, Reading, read_update
-from tests.channels import updates
-from tests.channels.conftest import PSEUDONYM_KEY
+from tests.assistant.channels.telegram import update_builders as build
+from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY
 
 USER = 4242424201
 pseudonymise = Pseudonymiser(PSEUDONYM_KEY)
@@ -28,7 +28,7 @@ def read(data: dict[str, Any], payloads: CallbackPayloads | None = None) -> Read
     ("code", "lang"), [("de", "de"), ("de-AT", "de"), ("en", "en"), ("en-GB", "en")]
 )
 def test_telegram_input_passes_language_code(code: str, lang: str) -> None:
-    reading = read(updates.text_update(USER, "Welche Partnerstädte gibt es?", language_code=code))
+    reading = read(build.text_update(USER, "Welche Partnerstädte gibt es?", language_code=code))
     assert reading == Incoming(
         USER,
         pseudonymise(USER),
@@ -40,12 +40,12 @@ def test_telegram_input_passes_language_code(code: str, lang: str) -> None:
 
 @pytest.mark.parametrize("code", ["fr", None])
 def test_unsupported_language_code_gives_no_hint(code: str | None) -> None:
-    reading = read(updates.text_update(USER, "Bonjour", language_code=code))
+    reading = read(build.text_update(USER, "Bonjour", language_code=code))
     assert isinstance(reading, Incoming) and reading.metadata == {} and reading.lang is None
 
 
 def test_sender_is_the_pseudonym_and_metadata_holds_no_ids() -> None:
-    reading = read(updates.text_update(USER, "Hallo"))
+    reading = read(build.text_update(USER, "Hallo"))
     assert isinstance(reading, Incoming)
     assert reading.sender_id == pseudonymise(USER)
     assert str(USER) not in repr(reading.metadata) and str(USER) not in reading.sender_id
@@ -64,7 +64,7 @@ def test_sender_is_the_pseudonym_and_metadata_holds_no_ids() -> None:
 def test_start_and_help_become_intent_payloads_with_the_hint(
     text: str, payload: str, lang: str
 ) -> None:
-    reading = read(updates.text_update(USER, text, language_code=lang))
+    reading = read(build.text_update(USER, text, language_code=lang))
     assert isinstance(reading, Incoming)
     assert (reading.text, reading.metadata) == (payload, {"language": lang})
 
@@ -73,7 +73,7 @@ def test_start_and_help_become_intent_payloads_with_the_hint(
     ("arg", "lang"), [("en", "en"), ("de", "de"), ("English", "en"), ("Deutsch", "de")]
 )
 def test_language_command_switches_explicitly(arg: str, lang: str) -> None:
-    reading = read(updates.text_update(USER, f"/language {arg}", language_code="de"))
+    reading = read(build.text_update(USER, f"/language {arg}", language_code="de"))
     assert isinstance(reading, Incoming)
     assert reading.text == "/switch_language"
     assert reading.metadata == {"language": lang, "explicit": True}
@@ -90,47 +90,47 @@ def test_language_command_switches_explicitly(arg: str, lang: str) -> None:
     ],
 )
 def test_other_commands_get_a_notice_and_never_reach_the_assistant(text: str, kind: str) -> None:
-    assert read(updates.text_update(USER, text, language_code="en")) == Notice(USER, kind, "en")  # type: ignore[arg-type]
+    assert read(build.text_update(USER, text, language_code="en")) == Notice(USER, kind, "en")  # type: ignore[arg-type]
 
 
 def test_commands_for_other_bots_are_ignored() -> None:
-    assert read(updates.text_update(USER, "/help@other_bot")) is None
+    assert read(build.text_update(USER, "/help@other_bot")) is None
 
 
 @pytest.mark.parametrize(
-    "content", [updates.PHOTO, updates.STICKER, updates.VOICE, updates.LOCATION]
+    "content", [build.PHOTO, build.STICKER, build.VOICE, build.LOCATION]
 )
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_non_text_messages_get_a_polite_notice(content: dict[str, Any], lang: str) -> None:
-    reading = read(updates.content_update(USER, language_code=lang, **content))
+    reading = read(build.content_update(USER, language_code=lang, **content))
     assert reading == Notice(USER, "unsupported_content", lang)  # type: ignore[arg-type]
 
 
 def test_service_messages_are_ignored() -> None:
-    assert read(updates.content_update(USER, new_chat_title="Neu")) is None
+    assert read(build.content_update(USER, new_chat_title="Neu")) is None
 
 
 def test_edited_messages_get_a_notice() -> None:
-    assert read(updates.edited_update(USER, "Korrigiert")) == Notice(USER, "edited_message", "de")
+    assert read(build.edited_update(USER, "Korrigiert")) == Notice(USER, "edited_message", "de")
 
 
 def test_group_messages_are_ignored_unless_meant_for_the_bot() -> None:
     group = -100123
-    chatter = updates.text_update(USER, "Wer kommt heute?", chat_id=group, chat_type="supergroup")
+    chatter = build.text_update(USER, "Wer kommt heute?", chat_id=group, chat_type="supergroup")
     assert read(chatter) is None
-    command = updates.text_update(USER, "/help@berlin_test_bot", chat_id=group, chat_type="group")
+    command = build.text_update(USER, "/help@berlin_test_bot", chat_id=group, chat_type="group")
     assert read(command) == Notice(group, "private_only", "de")
-    mention = updates.text_update(USER, "@berlin_test_bot hallo", chat_id=group, chat_type="group")
+    mention = build.text_update(USER, "@berlin_test_bot hallo", chat_id=group, chat_type="group")
     mention["message"]["entities"] = [{"type": "mention", "offset": 0, "length": 16}]
     assert read(mention) == Notice(group, "private_only", "de")
 
 
 def test_channel_posts_and_bots_are_ignored() -> None:
     assert (
-        read({"update_id": 1, "channel_post": updates.message(USER, "News", chat_type="channel")})
+        read({"update_id": 1, "channel_post": build.message(USER, "News", chat_type="channel")})
         is None
     )
-    from_bot = updates.text_update(USER, "Hallo")
+    from_bot = build.text_update(USER, "Hallo")
     from_bot["message"]["from"]["is_bot"] = True
     assert read(from_bot) is None
 
@@ -140,11 +140,11 @@ def test_button_press_becomes_its_payload() -> None:
     long_payload = '/ask_partner_city{"city": "' + "x" * 80 + '"}'
     for payload in ('/ask_unit_info{"unit": "II A"}', long_payload):
         reading = read(
-            updates.button_update(USER, payloads.encode(payload), language_code="en"), payloads
+            build.button_update(USER, payloads.encode(payload), language_code="en"), payloads
         )
         assert reading == Incoming(USER, pseudonymise(USER), payload, {"language": "en"}, "en")
 
 
 def test_expired_button_gets_a_notice() -> None:
-    reading = read(updates.button_update(USER, "#0123456789abcdef01234567"))
+    reading = read(build.button_update(USER, "#0123456789abcdef01234567"))
     assert reading == Notice(USER, "button_expired", "de")

@@ -8,8 +8,8 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from assistant.channels.telegram.retry import RetryPolicy, call_bot_api, retry_after_seconds
-from tests.channels.conftest import Sleeps
-from tests.channels.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram.conftest import Sleeps
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 CHAT = 4242424301
 

@@ -5,8 +5,8 @@ from telegram import Bot
 
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
-from tests.channels.conftest import Sleeps
-from tests.channels.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram.conftest import Sleeps
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 CHAT = 4242424401
 

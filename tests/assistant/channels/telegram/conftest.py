@@ -10,7 +10,7 @@ from telegram import Bot
 
 from assistant.channels.telegram.bot import build_bot
 from assistant.settings import Settings
-from tests.channels.fake_bot_api import TOKEN, FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
 
 PSEUDONYM_KEY = "test-pseudonym-key-3c1f0a9e"
 WEBHOOK_SECRET = "test-secret_4711"
