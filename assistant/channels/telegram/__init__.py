@@ -5,7 +5,7 @@ One module per concept; import the public names from here (``assistant.channels.
 """
 
 from assistant.channels.telegram.bot import build_bot, config_problem, start_bot
-from assistant.channels.telegram.bridge import TelegramBridge
+from assistant.channels.telegram.bridge import ChatOrder, TelegramBridge, build_application
 from assistant.channels.telegram.buttons import CallbackPayloads, inline_keyboard
 from assistant.channels.telegram.chunks import TEXT_LIMIT, split_text, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
@@ -13,7 +13,12 @@ from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.polling import RestAssistant, TelegramPolling, run_polling
 from assistant.channels.telegram.retry import RetryPolicy, call_bot_api
 from assistant.channels.telegram.texts import COMMANDS, NOTICES, notice
-from assistant.channels.telegram.updates import ALLOWED_UPDATES, Incoming, Notice, read_update
+from assistant.channels.telegram.updates import (
+    ALLOWED_UPDATES,
+    Incoming,
+    Notice,
+    reading_handlers,
+)
 from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "SECRET_HEADER",
     "TEXT_LIMIT",
     "CallbackPayloads",
+    "ChatOrder",
     "Incoming",
     "Notice",
     "Pseudonymiser",
@@ -32,12 +38,13 @@ __all__ = [
     "TelegramInput",
     "TelegramOutput",
     "TelegramPolling",
+    "build_application",
     "build_bot",
     "call_bot_api",
     "config_problem",
     "inline_keyboard",
     "notice",
-    "read_update",
+    "reading_handlers",
     "run_polling",
     "split_text",
     "start_bot",

@@ -86,7 +86,7 @@ def build_bot(settings: Settings) -> Bot:
     base_url, base_file_url = api_urls(settings.telegram_api_base)
     return Bot(
         settings.telegram_token, base_url=base_url, base_file_url=base_file_url,
-        request=bot_request(),
+        request=bot_request(), get_updates_request=bot_request(),
     )
 
 

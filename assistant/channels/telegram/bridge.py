@@ -1,4 +1,14 @@
-"""One Telegram update, handled the same way in webhook and polling mode."""
+"""The bridge to the assistant: one PTB `Application` per mode, its handlers, and per-chat order.
+
+python-telegram-bot does the routing (the handlers of `updates.reading_handlers`), the error
+handling and the concurrency limit in both modes. Two things it cannot do are written here:
+
+- `ChatOrder`: PTB runs updates either all in sequence or concurrently in any order; replies
+  must keep the order of one chat's questions while other chats go on, so this update
+  processor (PTB's extension point for exactly this) holds one lock per chat.
+- Handing a message to the assistant and answering it: `Deliver` differs per mode (Rasa's
+  `on_new_message` in the server, the REST channel from the polling process).
+"""
 
 from __future__ import annotations
 
@@ -7,115 +17,60 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.constants import ChatAction
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackQueryHandler
 
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
-from assistant.channels.telegram.updates import Incoming, Notice, read_update
+from assistant.channels.telegram.updates import Incoming, Notice, Reading, reading_handlers
 
 if TYPE_CHECKING:
-    from telegram import Bot, Update
+    from telegram import Bot
+
+    from assistant.channels.telegram.updates import Context
 
 logger = logging.getLogger(__name__)
 
 Deliver = Callable[[Incoming, TelegramOutput], Awaitable[None]]
 """Hands a message to the assistant; the replies go out through the output channel."""
+TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
 # Best-effort calls (the typing indicator) are tried once: a retry would come too late.
 _ONCE = RetryPolicy(attempts=1)
+# Handler group that runs before the reading handlers (PTB runs one handler per group).
+_BEFORE_READING = -1
 
 
-class TelegramBridge:
-    """Reads an update, answers it or hands it to the assistant, and sends the replies.
+class ChatOrder(BaseUpdateProcessor):
+    """Handles the updates of one chat one after the other, different chats concurrently.
 
-    The webhook route and the polling application both call `handle`; only `deliver` differs
-    (Rasa's `on_new_message` in the server, the REST channel from the polling process).
-    Updates of one chat are handled one after the other, in the order they arrived, so that
-    replies keep the order of the questions; different chats are handled concurrently.
+    A chat's lock exists only while one of its updates is handled or waiting.
 
     Args:
-        bot (Bot): the Bot API client.
-        pseudonymise (Callable[[int], str]): maps a Telegram user id to the sender id.
-        deliver (Deliver): hands a message to the assistant.
-        payloads (CallbackPayloads): maps button payloads to callback data and back.
-        retry (RetryPolicy | None): retry limits for Bot API calls.
-        sleep (Sleep | None): waits between retries (injected in tests).
+        max_concurrent_updates (int): updates handled at the same time, across all chats.
     """
 
-    def __init__(
-        self,
-        bot: Bot,
-        pseudonymise: Callable[[int], str],
-        deliver: Deliver,
-        payloads: CallbackPayloads | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep | None = None,
-    ) -> None:
-        self.bot = bot
-        self.pseudonymise = pseudonymise
-        self.deliver = deliver
-        self.payloads = payloads or CallbackPayloads()
-        self.retry = retry or RetryPolicy()
-        self.sleep: Sleep = sleep or asyncio.sleep
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
         self._chats: dict[int, _ChatTurn] = {}
 
-    async def handle(self, update: Update) -> None:
-        """Handle one update; never raises (errors are logged and, if possible, apologised for)."""
-        try:
-            await self._handle(update)
-        except Exception:
-            logger.exception("Telegram update %s could not be handled", update.update_id)
-
-    async def _handle(self, update: Update) -> None:
-        reading = read_update(
-            update,
-            pseudonymise=self.pseudonymise,
-            payloads=self.payloads,
-            bot_username=self._bot_username(),
-        )
-        if reading is None:
-            logger.debug("Telegram update %s ignored", update.update_id)
-            if update.callback_query is not None:
-                await self._answer_button(update.callback_query.id)
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
             return
-        async with self._turn(reading.chat_id):
-            if update.callback_query is not None:
-                await self._answer_button(update.callback_query.id)
-            output = TelegramOutput(
-                self.bot, reading.chat_id, self.payloads, reading.lang, self.retry, self.sleep
-            )
-            if isinstance(reading, Notice):
-                logger.debug("Telegram update %s: notice %s", update.update_id, reading.kind)
-                await output.send_notice(reading.kind)
-                return
-            logger.debug("Telegram update %s: message from %s", update.update_id, reading.sender_id)
-            await self._show_typing(reading.chat_id)
-            try:
-                await self.deliver(reading, output)
-            except Exception:
-                logger.exception(
-                    "The assistant failed on a Telegram message from %s", reading.sender_id
-                )
-                if not output.undeliverable:
-                    await output.send_notice("unavailable")
+        async with self._turn(chat.id):
+            await coroutine
 
-    def _bot_username(self) -> str | None:
-        try:
-            return self.bot.username
-        except RuntimeError:  # not initialised yet (getMe has not succeeded)
-            return None
+    async def initialize(self) -> None:
+        """Nothing to set up."""
 
-    async def _answer_button(self, query_id: str) -> None:
-        # Stops the spinner on the pressed button; the answer itself follows as a message.
-        call = functools.partial(self.bot.answer_callback_query, query_id)
-        await call_bot_api(call, method="answerCallbackQuery", policy=self.retry, sleep=self.sleep)
-
-    async def _show_typing(self, chat_id: int) -> None:
-        call = functools.partial(self.bot.send_chat_action, chat_id, ChatAction.TYPING)
-        await call_bot_api(call, method="sendChatAction", policy=_ONCE, sleep=self.sleep)
+    async def shutdown(self) -> None:
+        """Nothing to release."""
 
     @contextlib.asynccontextmanager
     async def _turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -139,3 +94,110 @@ class _ChatTurn:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.users = 0
+
+
+def build_application(
+    bot: Bot, *, max_concurrent_updates: int, polling: bool = False
+) -> TelegramApplication:
+    """A PTB `Application` around `bot` that keeps each chat in order (not yet initialised).
+
+    Args:
+        bot: the Bot API client (`bot.build_bot`).
+        max_concurrent_updates: updates handled at the same time, across all chats.
+        polling: with PTB's `Updater` (polling mode); the webhook route feeds updates itself.
+    """
+    builder = (
+        ApplicationBuilder()
+        .bot(bot)
+        .job_queue(None)  # no scheduled jobs; PTB's JobQueue would need APScheduler
+        .concurrent_updates(ChatOrder(max_concurrent_updates))
+    )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramBridge:
+    """Registers the channel's handlers on an `Application` and answers what they read.
+
+    A notice is sent at once; a message for the assistant shows the typing indicator, goes to
+    `deliver`, and gets an apology if the assistant fails. Every button press is answered
+    (which stops the spinner on the button) before its update is read.
+
+    Args:
+        application (TelegramApplication): from `build_application`; its bot sends the replies.
+        pseudonymise (Callable[[int], str]): maps a Telegram user id to the sender id.
+        deliver (Deliver): hands a message to the assistant.
+        payloads (CallbackPayloads): maps button payloads to callback data and back.
+        retry (RetryPolicy | None): retry limits for Bot API calls.
+        sleep (Sleep | None): waits between retries (injected in tests).
+    """
+
+    def __init__(
+        self,
+        application: TelegramApplication,
+        pseudonymise: Callable[[int], str],
+        deliver: Deliver,
+        payloads: CallbackPayloads | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.application = application
+        self.deliver = deliver
+        self.payloads = payloads or CallbackPayloads()
+        self.retry = retry or RetryPolicy()
+        self.sleep: Sleep = sleep or asyncio.sleep
+        application.add_handler(CallbackQueryHandler(self._answer_button), _BEFORE_READING)
+        application.add_handlers(
+            reading_handlers(self._answer, pseudonymise=pseudonymise, payloads=self.payloads)
+        )
+        application.add_error_handler(self._log_error)
+
+    async def handle(self, update: Update) -> None:
+        """Handle one update the way the polling `Application` does; never raises.
+
+        For the webhook route, which receives updates itself. The application must be
+        initialised.
+        """
+        application = self.application
+        try:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        except Exception:
+            logger.exception("Telegram update %s could not be handled", update.update_id)
+
+    async def _answer(self, reading: Reading, context: Context) -> None:
+        output = TelegramOutput(
+            context.bot, reading.chat_id, self.payloads, reading.lang, self.retry, self.sleep
+        )
+        if isinstance(reading, Notice):
+            logger.debug("Telegram notice %s", reading.kind)
+            await output.send_notice(reading.kind)
+            return
+        logger.debug("Telegram message from %s", reading.sender_id)
+        await self._show_typing(context.bot, reading.chat_id)
+        try:
+            await self.deliver(reading, output)
+        except Exception:
+            logger.exception(
+                "The assistant failed on a Telegram message from %s", reading.sender_id
+            )
+            if not output.undeliverable:
+                await output.send_notice("unavailable")
+
+    async def _answer_button(self, update: Update, context: Context) -> None:
+        # Stops the spinner on the pressed button; the answer itself follows as a message.
+        if update.callback_query is None:
+            return
+        call = functools.partial(context.bot.answer_callback_query, update.callback_query.id)
+        await call_bot_api(call, method="answerCallbackQuery", policy=self.retry, sleep=self.sleep)
+
+    async def _show_typing(self, bot: Bot, chat_id: int) -> None:
+        call = functools.partial(bot.send_chat_action, chat_id, ChatAction.TYPING)
+        await call_bot_api(call, method="sendChatAction", policy=_ONCE, sleep=self.sleep)
+
+    async def _log_error(self, update: object, context: Context) -> None:
+        # PTB's error handler; without one PTB logs the error itself, but not which update.
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error("Telegram update %s could not be handled", update_id, exc_info=context.error)

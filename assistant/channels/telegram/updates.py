@@ -1,21 +1,32 @@
-"""Reading a Telegram update: what goes to the assistant, what the channel answers itself."""
+"""Reading a Telegram update: what goes to the assistant, what the channel answers itself.
+
+The reading is done by python-telegram-bot's handlers (`CommandHandler`, `MessageHandler`,
+`CallbackQueryHandler`) and filters, registered on the `Application` of either mode; what they
+cannot express is written here as three small message filters (`VISITOR`, `SLASH`,
+`ADDRESSED_TO_BOT`). Each handler turns its update into an `Incoming` message or a `Notice` and
+passes it on; updates no handler takes (service messages, group chatter, channel posts, other
+bots) are ignored.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatType, MessageEntityType
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.texts import NoticeKind
 from assistant.lang import Lang, normalise
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from telegram import Message, User
+    from telegram.ext import BaseHandler, CallbackContext
+
+    from assistant.channels.telegram.buttons import CallbackPayloads
 
 # The update types the channel asks Telegram for (setWebhook and getUpdates).
 ALLOWED_UPDATES: tuple[str, ...] = ("message", "edited_message", "callback_query")
@@ -25,9 +36,8 @@ COMMAND_PAYLOADS: dict[str, str] = {"start": "/greet", "help": "/ask_capabilitie
 LANGUAGE_COMMAND = "language"
 SWITCH_LANGUAGE_PAYLOAD = "/switch_language"
 
-_COMMAND = re.compile(
-    r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+(?P<arg>.*))?$", re.S
-)
+# "/name" or "/name@bot" at the start of a text, as Telegram writes a command.
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -66,113 +76,178 @@ class Notice:
 
 
 Reading = Incoming | Notice
+Context: TypeAlias = "CallbackContext[Any, Any, Any, Any]"
+OnReading: TypeAlias = Callable[[Reading, Context], Awaitable[None]]
+"""Receives what an update means, with PTB's context (``context.bot`` answers it)."""
+Callback: TypeAlias = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
-def read_update(
-    update: Update,
-    *,
-    pseudonymise: Callable[[int], str],
-    payloads: CallbackPayloads,
-    bot_username: str | None = None,
-) -> Reading | None:
-    """Decide what one update means.
+class _Visitor(filters.MessageFilter):
+    """Messages written by a person (not by a bot, not posted by a channel)."""
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None and not message.from_user.is_bot
+
+
+class _Slash(filters.MessageFilter):
+    """Texts that start with "/": the assistant never gets one as text.
+
+    Rasa reads ``/intent{...}`` as an intent payload, so a visitor must not be able to send one;
+    PTB's `filters.COMMAND` looks only at the entities Telegram marked, not at the text.
+    """
+
+    def filter(self, message: Message) -> bool:
+        return (message.text or "").lstrip().startswith("/")
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """Group messages meant for this bot: a reply to it, a mention or a command for it."""
+
+    def filter(self, message: Message) -> bool:
+        bot_username = _bot_username(message)
+        if bot_username is None:  # the bot is not initialised yet: stay quiet rather than guess
+            return False
+        reply_to = message.reply_to_message
+        if reply_to is not None and reply_to.from_user is not None:
+            if (reply_to.from_user.username or "").lower() == bot_username.lower():
+                return True
+        mention = f"@{bot_username}".lower()
+        for entity, value in message.parse_entities(
+            [MessageEntityType.MENTION, MessageEntityType.BOT_COMMAND]
+        ).items():
+            if value.lower() == mention or (
+                entity.type == MessageEntityType.BOT_COMMAND and value.lower().endswith(mention)
+            ):
+                return True
+        return False
+
+
+VISITOR = _Visitor(name="VISITOR")
+SLASH = _Slash(name="SLASH")
+ADDRESSED_TO_BOT = _AddressedToBot(name="ADDRESSED_TO_BOT")
+
+# A new message from a visitor in a private chat (not an edit, not a button press).
+_PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & VISITOR
+
+
+def reading_handlers(
+    on_reading: OnReading, *, pseudonymise: Callable[[int], str], payloads: CallbackPayloads
+) -> list[BaseHandler[Update, Any, None]]:
+    """The handlers that read updates, in the order PTB tries them (the first match wins).
 
     Private text messages go to the assistant, with Telegram's `language_code` as the language
     hint. ``/start`` and ``/help`` become the payloads ``/greet`` and ``/ask_capabilities``;
     ``/language de|en`` becomes ``/switch_language`` with explicit language metadata. A button
     press becomes its payload. Photos, stickers, voice, locations and other non-text messages,
     edited messages, unknown commands and messages addressed to the bot in a group get a notice.
-    Everything else (service messages, group chatter, channel posts, other bots) is ignored.
 
     Args:
-        update: the update as Telegram sent it.
+        on_reading: receives each `Incoming` message or `Notice`.
         pseudonymise: maps a Telegram user id to the conversation's sender id.
         payloads: decodes the callback data of a button press.
-        bot_username: the bot's username, to tell commands for this bot from others in groups.
 
     Returns:
-        An `Incoming` message, a `Notice`, or None when the update is ignored.
+        Handlers for one group of an `Application`.
     """
-    if update.callback_query is not None:
+
+    async def button(update: Update, context: Context) -> None:
         query = update.callback_query
-        message = query.message
-        if message is None or message.chat.type != ChatType.PRIVATE or query.from_user.is_bot:
-            return None
+        message = query.message if query else None
+        if query is None or message is None:
+            return
+        if message.chat.type != ChatType.PRIVATE or query.from_user.is_bot:
+            return
         lang = normalise(query.from_user.language_code)
         payload = payloads.decode(query.data or "")
         if payload is None:
-            return Notice(message.chat.id, "button_expired", lang)
+            await on_reading(Notice(message.chat.id, "button_expired", lang), context)
+            return
         sender_id = pseudonymise(query.from_user.id)
-        return Incoming(message.chat.id, sender_id, payload, _hint(lang), lang)
-    if update.edited_message is not None:
-        edited = update.edited_message
-        if edited.chat.type != ChatType.PRIVATE or edited.from_user is None:
-            return None
-        return Notice(edited.chat.id, "edited_message", normalise(edited.from_user.language_code))
-    if update.message is not None:
-        return _read_message(update.message, pseudonymise, bot_username)
-    return None
+        await on_reading(Incoming(message.chat.id, sender_id, payload, _hint(lang), lang), context)
 
+    def payload_command(payload: str) -> Callback:
+        async def send(update: Update, context: Context) -> None:
+            message, user = _sender(update)
+            lang = normalise(user.language_code)
+            incoming = Incoming(message.chat.id, pseudonymise(user.id), payload, _hint(lang), lang)
+            await on_reading(incoming, context)
 
-def _read_message(
-    message: Message, pseudonymise: Callable[[int], str], bot_username: str | None
-) -> Reading | None:
-    user = message.from_user
-    if user is None or user.is_bot:
-        return None
-    chat_id = message.chat.id
-    lang = normalise(user.language_code)
-    if message.chat.type != ChatType.PRIVATE:
-        addressed = _addressed_to_bot(message, bot_username)
-        return Notice(chat_id, "private_only", lang) if addressed else None
-    if message.text is None:
-        return Notice(chat_id, "unsupported_content", lang) if _has_content(message) else None
-    text = message.text.strip()
-    if not text:
-        return None
-    if not text.startswith("/"):
-        return Incoming(chat_id, pseudonymise(user.id), text, _hint(lang), lang)
-    command = _COMMAND.match(text)
-    if command is None:
-        return Notice(chat_id, "unknown_command", lang)
-    name = command["name"].lower()
-    if command["bot"] and bot_username and command["bot"].lower() != bot_username.lower():
-        return None
-    if name in COMMAND_PAYLOADS:
-        return Incoming(chat_id, pseudonymise(user.id), COMMAND_PAYLOADS[name], _hint(lang), lang)
-    if name == LANGUAGE_COMMAND:
-        requested = normalise((command["arg"] or "").strip())
+        return send
+
+    async def language(update: Update, context: Context) -> None:
+        message, user = _sender(update)
+        requested = normalise(" ".join(context.args or ()))
         if requested is None:
-            return Notice(chat_id, "language_usage", lang)
+            lang = normalise(user.language_code)
+            await on_reading(Notice(message.chat.id, "language_usage", lang), context)
+            return
         metadata = {"language": requested, "explicit": True}
         sender_id = pseudonymise(user.id)
-        return Incoming(chat_id, sender_id, SWITCH_LANGUAGE_PAYLOAD, metadata, requested)
-    return Notice(chat_id, "unknown_command", lang)
+        switch = Incoming(message.chat.id, sender_id, SWITCH_LANGUAGE_PAYLOAD, metadata, requested)
+        await on_reading(switch, context)
+
+    async def text(update: Update, context: Context) -> None:
+        message, user = _sender(update)
+        stripped = (message.text or "").strip()
+        if stripped:
+            lang = normalise(user.language_code)
+            incoming = Incoming(message.chat.id, pseudonymise(user.id), stripped, _hint(lang), lang)
+            await on_reading(incoming, context)
+
+    async def other_command(update: Update, context: Context) -> None:
+        message, user = _sender(update)
+        command = _COMMAND.match((message.text or "").lstrip())
+        bot_username = _bot_username(message)
+        if command and command["bot"] and bot_username:
+            if command["bot"].lower() != bot_username.lower():
+                return  # a command for another bot
+        lang = normalise(user.language_code)
+        await on_reading(Notice(message.chat.id, "unknown_command", lang), context)
+
+    def notice(kind: NoticeKind) -> Callback:
+        async def send(update: Update, context: Context) -> None:
+            message, user = _sender(update)
+            await on_reading(Notice(message.chat.id, kind, normalise(user.language_code)), context)
+
+        return send
+
+    return [
+        CallbackQueryHandler(button),
+        *(
+            CommandHandler(name, payload_command(payload), filters=_PRIVATE)
+            for name, payload in COMMAND_PAYLOADS.items()
+        ),
+        CommandHandler(LANGUAGE_COMMAND, language, filters=_PRIVATE),
+        MessageHandler(_PRIVATE & filters.TEXT & ~SLASH, text),
+        MessageHandler(_PRIVATE & SLASH, other_command),
+        MessageHandler(
+            _PRIVATE & (filters.ATTACHMENT | filters.CAPTION), notice("unsupported_content")
+        ),
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & filters.USER,
+            notice("edited_message"),
+        ),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.ChatType.PRIVATE & VISITOR & ADDRESSED_TO_BOT,
+            notice("private_only"),
+        ),
+    ]
+
+
+def _sender(update: Update) -> tuple[Message, User]:
+    """The message of an update and its author; the handlers' filters guarantee both."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        raise ValueError(f"update {update.update_id} carries no message from a user")
+    return message, message.from_user
 
 
 def _hint(lang: Lang | None) -> dict[str, Any]:
     return {"language": lang} if lang else {}
 
 
-def _has_content(message: Message) -> bool:
-    """Whether a text-less message carries something the visitor sent (not a service message)."""
-    return message.effective_attachment is not None or message.caption is not None
-
-
-def _addressed_to_bot(message: Message, bot_username: str | None) -> bool:
-    """Whether a group message is meant for this bot: a reply to it, a mention or a command."""
-    if bot_username is None:  # the bot is not initialised yet: stay quiet rather than guess
-        return False
-    reply_to = message.reply_to_message
-    if reply_to is not None and reply_to.from_user is not None:
-        if (reply_to.from_user.username or "").lower() == bot_username.lower():
-            return True
-    mention = f"@{bot_username}".lower()
-    for entity, value in message.parse_entities(
-        [MessageEntityType.MENTION, MessageEntityType.BOT_COMMAND]
-    ).items():
-        if value.lower() == mention or (
-            entity.type == MessageEntityType.BOT_COMMAND and value.lower().endswith(mention)
-        ):
-            return True
-    return False
+def _bot_username(message: Message) -> str | None:
+    try:
+        return message.get_bot().username
+    except RuntimeError:  # no bot attached, or not initialised yet (getMe has not succeeded)
+        return None

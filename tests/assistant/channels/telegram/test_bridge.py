@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from telegram import Bot, Update
 
-from assistant.channels.telegram.bridge import TelegramBridge
+from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.texts import NOTICES
@@ -42,8 +43,13 @@ def assistant() -> EchoAssistant:
 
 
 @pytest.fixture
-def bridge(bot: Bot, assistant: EchoAssistant, sleeps: Sleeps) -> TelegramBridge:
-    return TelegramBridge(bot, Pseudonymiser(PSEUDONYM_KEY), assistant, sleep=sleeps)
+async def bridge(
+    bot: Bot, assistant: EchoAssistant, sleeps: Sleeps
+) -> AsyncIterator[TelegramBridge]:
+    application = build_application(bot, max_concurrent_updates=16)
+    await application.initialize()
+    yield TelegramBridge(application, Pseudonymiser(PSEUDONYM_KEY), assistant, sleep=sleeps)
+    await application.shutdown()
 
 
 def update(data: dict[str, Any], bot: Bot) -> Update:
@@ -131,3 +137,15 @@ async def test_replies_keep_the_order_of_questions_per_chat(
     assert bot_api.sent_texts(USER) == ["echo: langsam", "echo: schnell"]
     chats = [c.params["chat_id"] for c in bot_api.calls("sendMessage")]
     assert chats.index(other) < chats.index(USER)  # another chat does not wait
+
+
+async def test_no_chat_or_user_ids_are_kept_after_the_reply(
+    bridge: TelegramBridge, bot: Bot, bot_api: FakeBotApi
+) -> None:
+    await bridge.handle(update(build.text_update(USER, "Hallo"), bot))
+    press = build.button_update(USER, "/more")
+    await bridge.handle(update(press, bot))
+    assert bot_api.sent_texts(USER) == ["echo: Hallo", "echo: /more"]
+    application = bridge.application
+    assert not application.chat_data and not application.user_data
+    assert application.update_processor.current_concurrent_updates == 0
