@@ -8,6 +8,9 @@ handling and the concurrency limit in both modes. Two things it cannot do are wr
   processor (PTB's extension point for exactly this) holds one lock per chat.
 - Handing a message to the assistant and answering it: `Deliver` differs per mode (Rasa's
   `on_new_message` in the server, the REST channel from the polling process).
+
+Duplicates (the same ``update_id`` again) are stopped with PTB's own means: a `TypeHandler` in a
+group before the reading handlers raises `ApplicationHandlerStop`.
 """
 
 from __future__ import annotations
@@ -16,12 +19,20 @@ import asyncio
 import contextlib
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackQueryHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    TypeHandler,
+)
 
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
@@ -41,8 +52,12 @@ TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
 # Best-effort calls (the typing indicator) are tried once: a retry would come too late.
 _ONCE = RetryPolicy(attempts=1)
-# Handler group that runs before the reading handlers (PTB runs one handler per group).
+# Handler groups that run before the reading handlers (group 0), in this order; PTB runs at
+# most one handler per group.
+_DUPLICATES = -2
 _BEFORE_READING = -1
+# How many recent update ids are remembered to recognise a duplicate.
+_REMEMBERED_UPDATES = 10_000
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -122,7 +137,9 @@ class TelegramBridge:
 
     A notice is sent at once; a message for the assistant shows the typing indicator, goes to
     `deliver`, and gets an apology if the assistant fails. Every button press is answered
-    (which stops the spinner on the button) before its update is read.
+    (which stops the spinner on the button) before its update is read. An update whose id was
+    taken before (Telegram sends a webhook update again when it saw no answer) is ignored,
+    unless handling it failed.
 
     Args:
         application (TelegramApplication): from `build_application`; its bot sends the replies.
@@ -147,6 +164,8 @@ class TelegramBridge:
         self.payloads = payloads or CallbackPayloads()
         self.retry = retry or RetryPolicy()
         self.sleep: Sleep = sleep or asyncio.sleep
+        self._taken: OrderedDict[int, None] = OrderedDict()
+        application.add_handler(TypeHandler(Update, self._skip_duplicate), _DUPLICATES)
         application.add_handler(CallbackQueryHandler(self._answer_button), _BEFORE_READING)
         application.add_handlers(
             reading_handlers(self._answer, pseudonymise=pseudonymise, payloads=self.payloads)
@@ -186,6 +205,14 @@ class TelegramBridge:
             if not output.undeliverable:
                 await output.send_notice("unavailable")
 
+    async def _skip_duplicate(self, update: Update, context: Context) -> None:
+        if update.update_id in self._taken:
+            logger.info("Telegram update %s ignored: it arrived before", update.update_id)
+            raise ApplicationHandlerStop
+        self._taken[update.update_id] = None
+        if len(self._taken) > _REMEMBERED_UPDATES:
+            self._taken.popitem(last=False)
+
     async def _answer_button(self, update: Update, context: Context) -> None:
         # Stops the spinner on the pressed button; the answer itself follows as a message.
         if update.callback_query is None:
@@ -201,3 +228,5 @@ class TelegramBridge:
         # PTB's error handler; without one PTB logs the error itself, but not which update.
         update_id = update.update_id if isinstance(update, Update) else None
         logger.error("Telegram update %s could not be handled", update_id, exc_info=context.error)
+        if update_id is not None:
+            self._taken.pop(update_id, None)  # if it is sent again, it gets another chance

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from telegram import Bot, Update
+from telegram.ext import TypeHandler
 
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
@@ -149,3 +150,30 @@ async def test_no_chat_or_user_ids_are_kept_after_the_reply(
     application = bridge.application
     assert not application.chat_data and not application.user_data
     assert application.update_processor.current_concurrent_updates == 0
+
+
+async def test_an_update_sent_again_is_answered_once(
+    bridge: TelegramBridge, bot: Bot, bot_api: FakeBotApi, assistant: EchoAssistant
+) -> None:
+    data = build.text_update(USER, "Hallo")
+    await asyncio.gather(bridge.handle(update(data, bot)), bridge.handle(update(data, bot)))
+    await bridge.handle(update(data, bot))
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+    assert len(assistant.received) == 1
+
+
+async def test_an_update_that_failed_is_handled_when_sent_again(
+    bridge: TelegramBridge, bot: Bot, bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = [RuntimeError("a bug after the reply")]
+
+    async def fail_once(update: object, context: object) -> None:
+        if failures:
+            raise failures.pop()
+
+    bridge.application.add_handler(TypeHandler(Update, fail_once), group=1)
+    data = build.text_update(USER, "Hallo")
+    await bridge.handle(update(data, bot))
+    await bridge.handle(update(data, bot))
+    assert bot_api.sent_texts(USER) == ["echo: Hallo", "echo: Hallo"]
+    assert "could not be handled" in caplog.text and "Hallo" not in caplog.text

@@ -134,6 +134,19 @@ async def test_update_is_acknowledged_at_once_and_answered_in_the_background(
     assert message.input_channel == "telegram"
 
 
+async def test_an_update_sent_again_reaches_the_assistant_once(
+    serve: ServerFactory, bot_api: FakeBotApi
+) -> None:
+    server = await serve()
+    question = build.text_update(USER, "Welche Partnerstädte?")
+    assert (await server.post(question)).status_code == 200
+    assert (await server.post(question)).status_code == 200  # Telegram saw no answer in time
+    # One chat is answered in order, so once the next question is answered, so is the repeat.
+    assert (await server.post(build.text_update(USER, "Und Paris?"))).status_code == 200
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 2, timeout=10)
+    assert [m.text for m in server.received] == ["Welche Partnerstädte?", "Und Paris?"]
+
+
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}'])
 async def test_unreadable_bodies_get_a_client_error_never_a_500(
     serve: ServerFactory, body: bytes
