@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-data":
         return check_data(settings)
     if args.command == "telegram":
-        from assistant.channels.telegram_polling import run_polling  # PTB only when needed
+        from assistant.channels.telegram import run_polling  # PTB only when needed
 
         return run_polling(settings)
     return serve(settings, args.model, args.endpoints, args.credentials)

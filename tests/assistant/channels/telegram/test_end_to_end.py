@@ -21,15 +21,15 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.channels.telegram import SECRET_HEADER
-from assistant.channels.telegram_chunks import TEXT_LIMIT, telegram_length
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_polling import TelegramPolling
-from assistant.channels.telegram_texts import NOTICES
+from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.polling import TelegramPolling
+from assistant.channels.telegram.texts import NOTICES
+from assistant.channels.telegram.webhook import SECRET_HEADER
 from assistant.settings import Settings
-from tests.channels import updates
-from tests.channels.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
-from tests.channels.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram import update_builders as build
+from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 from tests.stack import MODEL, ROOT, Stack
 
 pytestmark = pytest.mark.slow
@@ -135,13 +135,13 @@ def test_text_updates_are_answered_in_their_language_in_the_right_chat(
     german, english = new_user(), new_user()
     assert (
         telegram.post(
-            updates.text_update(german, "Welche Partnerstädte hat Berlin?", language_code="de")
+            build.text_update(german, "Welche Partnerstädte hat Berlin?", language_code="de")
         ).status_code
         == 200
     )
     assert (
         telegram.post(
-            updates.text_update(
+            build.text_update(
                 english, "Which partner cities does Berlin have?", language_code="en"
             )
         ).status_code
@@ -163,7 +163,7 @@ def test_start_greets_in_the_visitors_language_with_buttons(
     telegram: TelegramStack, lang: str, greeting: str, topic: str
 ) -> None:
     user = new_user()
-    telegram.post(updates.text_update(user, "/start", language_code=lang))
+    telegram.post(build.text_update(user, "/start", language_code=lang))
     [reply] = telegram.replies(user)
     assert reply.startswith(greeting)
     [message] = telegram.api.sent_messages(user)
@@ -173,10 +173,10 @@ def test_start_greets_in_the_visitors_language_with_buttons(
 
 def test_button_press_round_trip(telegram: TelegramStack) -> None:
     user = new_user()
-    telegram.post(updates.text_update(user, "/start", language_code="de"))
+    telegram.post(build.text_update(user, "/start", language_code="de"))
     telegram.replies(user)
     unit_buttons = telegram.api.sent_messages(user)[0]["reply_markup"]["inline_keyboard"]
-    press = updates.button_update(user, unit_buttons[0][0]["callback_data"], language_code="de")
+    press = build.button_update(user, unit_buttons[0][0]["callback_data"], language_code="de")
     assert telegram.post(press).status_code == 200
     replies = telegram.replies(user, at_least=2)
     assert "19 Partnerstädte" in replies[1]
@@ -189,7 +189,7 @@ def test_button_press_round_trip(telegram: TelegramStack) -> None:
 )
 def test_help_lists_the_topics(telegram: TelegramStack, lang: str, expected: str) -> None:
     user = new_user()
-    telegram.post(updates.text_update(user, "/help", language_code=lang))
+    telegram.post(build.text_update(user, "/help", language_code=lang))
     [reply] = telegram.replies(user)
     assert reply.startswith(expected)
     assert len(telegram.api.sent_messages(user)[0]["reply_markup"]["inline_keyboard"]) == 4
@@ -198,12 +198,12 @@ def test_help_lists_the_topics(telegram: TelegramStack, lang: str, expected: str
 def test_language_command_switches_the_conversation(telegram: TelegramStack) -> None:
     user = new_user()
     telegram.post(
-        updates.text_update(user, "Hallo, wie viele Partnerstädte hat Berlin?", language_code="de")
+        build.text_update(user, "Hallo, wie viele Partnerstädte hat Berlin?", language_code="de")
     )
     assert "Partnerstädte" in telegram.replies(user)[-1]
-    telegram.post(updates.text_update(user, "/language en", language_code="de"))
+    telegram.post(build.text_update(user, "/language en", language_code="de"))
     assert telegram.replies(user, at_least=2)[-1] == "Sure, I will answer in English from now on."
-    telegram.post(updates.text_update(user, "Paris?", language_code="de"))
+    telegram.post(build.text_update(user, "Paris?", language_code="de"))
     assert "France" in telegram.replies(user, at_least=3)[-1]
 
 
@@ -213,7 +213,7 @@ def test_wrong_or_missing_secret_gets_403_and_reaches_nothing(
 ) -> None:
     user = new_user()
     response = telegram.post(
-        updates.text_update(user, "Welche Partnerstädte hat Berlin?"), secret=secret
+        build.text_update(user, "Welche Partnerstädte hat Berlin?"), secret=secret
     )
     assert response.status_code == 403
     time.sleep(2)
@@ -229,7 +229,7 @@ def test_reply_arrives_once_despite_flood_control_and_server_errors(
     failures_before = len([c for c in telegram.api.calls("sendMessage") if c.status == status])
     telegram.api.fail_next("sendMessage", status, retry_after=retry_after)
     telegram.post(
-        updates.text_update(user, "How many partner cities does Berlin have?", language_code="en")
+        build.text_update(user, "How many partner cities does Berlin have?", language_code="en")
     )
     [reply] = telegram.replies(user, quiet=2.0)
     assert "19" in reply
@@ -244,7 +244,7 @@ def test_long_reply_arrives_split_with_formatting_characters_intact(
     telegram: TelegramStack, lang: str, question: str
 ) -> None:
     user = new_user()
-    telegram.post(updates.text_update(user, question, language_code=lang))
+    telegram.post(build.text_update(user, question, language_code=lang))
     pieces = telegram.replies(user, at_least=2)
     assert all(telegram_length(p) <= TEXT_LIMIT for p in pieces)
     # The knowledge store joins the note into one paragraph, so the cut falls after a sentence;
@@ -257,17 +257,17 @@ def test_long_reply_arrives_split_with_formatting_characters_intact(
 def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramStack) -> None:
     user = new_user()
     for update in (
-        updates.content_update(user, language_code="de", **updates.PHOTO),
-        updates.content_update(user, language_code="de", **updates.VOICE),
-        updates.edited_update(user, "Korrektur", language_code="de"),
-        updates.text_update(user, "Hallo zusammen", chat_id=-100_777, chat_type="group"),
+        build.content_update(user, language_code="de", **build.PHOTO),
+        build.content_update(user, language_code="de", **build.VOICE),
+        build.edited_update(user, "Korrektur", language_code="de"),
+        build.text_update(user, "Hallo zusammen", chat_id=-100_777, chat_type="group"),
     ):
         assert telegram.post(update).status_code == 200
     notices = telegram.replies(user, at_least=3)
     assert notices == [NOTICES["unsupported_content"]["de"]] * 2 + [NOTICES["edited_message"]["de"]]
     assert telegram.api.sent_texts(-100_777) == []
     telegram.post(
-        updates.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de")
+        build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de")
     )
     assert "Tokio" in telegram.replies(user, at_least=4)[-1]
 
@@ -282,8 +282,8 @@ async def test_polling_answers_queued_updates_and_confirms_the_offset(
         )
         german, english = new_user(), new_user()
         queued = [
-            updates.text_update(german, "Welche Partnerstädte hat Berlin?", language_code="de"),
-            updates.text_update(english, "/start", language_code="en"),
+            build.text_update(german, "Welche Partnerstädte hat Berlin?", language_code="de"),
+            build.text_update(english, "/start", language_code="en"),
         ]
         for update in queued:
             api.queue_update(update)

@@ -1,4 +1,9 @@
-"""Calling the Telegram Bot API with retries: flood control, network errors and 5xx."""
+"""Calling the Telegram Bot API with retries: flood control, network errors and 5xx.
+
+Written by hand because python-telegram-bot has no retry for a single call: its
+`AIORateLimiter` (an extra dependency, aiolimiter) retries only flood control (429) and also
+throttles every call, and its `Updater` retries only its own ``getUpdates``.
+"""
 
 from __future__ import annotations
 

@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_polling import TelegramPolling, run_polling
-from assistant.channels.telegram_texts import NOTICES
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.polling import TelegramPolling, run_polling
+from assistant.channels.telegram.texts import NOTICES
 from assistant.settings import Settings
-from tests.channels import updates
-from tests.channels.conftest import PSEUDONYM_KEY, Sleeps, telegram_env
-from tests.channels.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram import update_builders as build
+from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, Sleeps, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 USER = 4242424701
 RASA = "http://rasa.test"
@@ -87,8 +87,8 @@ async def polling(
 async def test_queued_updates_are_answered_and_confirmed(
     polling: Runner, bot_api: FakeBotApi, rest: RestStub
 ) -> None:
-    first = updates.text_update(USER, "Welche Partnerstädte gibt es?", language_code="de")
-    second = updates.text_update(USER, "/help", language_code="de")
+    first = build.text_update(USER, "Welche Partnerstädte gibt es?", language_code="de")
+    second = build.text_update(USER, "/help", language_code="de")
     bot_api.queue_update(first)
     bot_api.queue_update(second)
     finish = await polling()
@@ -114,7 +114,7 @@ async def test_queued_updates_are_answered_and_confirmed(
 async def test_no_update_is_answered_twice_after_a_restart(
     polling: Runner, bot_api: FakeBotApi, rest: RestStub
 ) -> None:
-    bot_api.queue_update(updates.text_update(USER, "Hallo"))
+    bot_api.queue_update(build.text_update(USER, "Hallo"))
     finish = await polling()
     await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
     assert await finish() == 0
@@ -130,7 +130,7 @@ async def test_unreachable_assistant_gets_an_apology(
     polling: Runner, bot_api: FakeBotApi, rest: RestStub, lang: str
 ) -> None:
     rest.status = 500
-    bot_api.queue_update(updates.text_update(USER, "Hallo", language_code=lang))
+    bot_api.queue_update(build.text_update(USER, "Hallo", language_code=lang))
     finish = await polling()
     await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
     assert await finish() == 0

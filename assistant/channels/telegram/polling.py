@@ -1,7 +1,12 @@
 """Polling mode: PTB's Application fetches updates and forwards them to the Rasa REST channel.
 
 For a laptop or a server without a public HTTPS URL; runs beside ``make run`` as
-``make telegram`` (``berlin-assistant telegram``).
+``make telegram`` (``berlin-assistant telegram``). PTB's `Updater` polls, confirms offsets
+and retries failed polls; the handlers and the per-chat order are those of `bridge`. What
+stays here: `RestAssistant`, the client of Rasa's REST channel (PTB knows nothing of Rasa),
+and the start and stop around PTB's `Updater` instead of `Application.run_polling`, which owns
+the event loop and the signal handlers (tests could not stop it) and ends a refused token with
+a traceback instead of one log line and an exit code.
 """
 
 from __future__ import annotations
@@ -13,32 +18,29 @@ import signal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from assistant.channels.telegram_bot import (
-    api_urls,
-    bot_request,
+from assistant.channels.telegram.bot import (
+    build_bot,
     config_problem,
     describe_bad_token,
     register_commands,
 )
-from assistant.channels.telegram_bridge import TelegramBridge
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_retry import RetryPolicy, Sleep
-from assistant.channels.telegram_updates import ALLOWED_UPDATES
+from assistant.channels.telegram.bridge import TelegramBridge, build_application
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.retry import RetryPolicy, Sleep
+from assistant.channels.telegram.updates import ALLOWED_UPDATES
 
 if TYPE_CHECKING:
-    from telegram.ext import CallbackContext
-
-    from assistant.channels.telegram_output import TelegramOutput
-    from assistant.channels.telegram_updates import Incoming
+    from assistant.channels.telegram.output import TelegramOutput
+    from assistant.channels.telegram.updates import Incoming
     from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 REST_PATH = "/webhooks/rest/webhook"
+# Updates handled at the same time across all chats; each chat stays in order (`ChatOrder`).
+MAX_CONCURRENT_UPDATES = 16
 
 
 class RestButton(TypedDict, total=False):
@@ -123,18 +125,8 @@ class TelegramPolling:
     ) -> None:
         if not settings.telegram_token or not settings.pseudonym_key:
             raise ValueError("TELEGRAM_BOT_TOKEN and ASSISTANT_PSEUDONYM_KEY are required")
-        base_url, base_file_url = api_urls(settings.telegram_api_base)
-        self.application: Application[Any, Any, Any, Any, Any, Any] = (
-            ApplicationBuilder()
-            .token(settings.telegram_token)
-            .base_url(base_url)
-            .base_file_url(base_file_url)
-            .request(bot_request())
-            .get_updates_request(bot_request())
-            .job_queue(None)
-            # Different chats are answered concurrently; the bridge keeps each chat in order.
-            .concurrent_updates(16)
-            .build()
+        self.application = build_application(
+            build_bot(settings), max_concurrent_updates=MAX_CONCURRENT_UPDATES, polling=True
         )
         self.retry = retry or RetryPolicy()
         self.poll_timeout = poll_timeout
@@ -143,14 +135,9 @@ class TelegramPolling:
             settings.rasa_url, rest_client or httpx.AsyncClient(timeout=httpx.Timeout(60.0))
         )
         self.bridge = TelegramBridge(
-            self.application.bot, Pseudonymiser(settings.pseudonym_key), self.deliver,
+            self.application, Pseudonymiser(settings.pseudonym_key), self.deliver,
             retry=self.retry, sleep=sleep,
         )
-        self.application.add_handler(TypeHandler(Update, self.on_update))
-
-    async def on_update(self, update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        """PTB handler for every update."""
-        await self.bridge.handle(update)
 
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:
         """Forward a message to the REST channel and send its replies to the chat."""

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from assistant.channels.telegram_chunks import TEXT_LIMIT, split_text, telegram_length
+from assistant.channels.telegram.chunks import TEXT_LIMIT, split_text, telegram_length
 
 
 def _words(text: str) -> list[str]:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.channels.telegram_bot import api_urls, build_bot, config_problem, start_bot
+from assistant.channels.telegram.bot import api_urls, build_bot, config_problem, start_bot
 from assistant.settings import Settings
-from tests.channels.conftest import WEBHOOK_SECRET, telegram_env
-from tests.channels.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram.conftest import WEBHOOK_SECRET, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 
 def settings(tmp_path: Path, **env: str) -> Settings:

@@ -7,9 +7,9 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from assistant.channels.telegram_retry import RetryPolicy, call_bot_api, retry_after_seconds
-from tests.channels.conftest import Sleeps
-from tests.channels.fake_bot_api import FakeBotApi
+from assistant.channels.telegram.retry import RetryPolicy, call_bot_api, retry_after_seconds
+from tests.assistant.channels.telegram.conftest import Sleeps
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 CHAT = 4242424301
 
@@ -49,7 +49,7 @@ async def test_blocked_bot_is_logged_and_dropped(
     bot: Bot, bot_api: FakeBotApi, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot_api.fail_next("sendMessage", 403)
-    with caplog.at_level(logging.INFO, logger="assistant.channels.telegram_retry"):
+    with caplog.at_level(logging.INFO, logger="assistant.channels.telegram.retry"):
         assert await call_bot_api(send(bot, "geheim"), method="sendMessage", sleep=sleeps) is None
     assert sleeps == [] and len(bot_api.calls("sendMessage")) == 1
     assert "blocked" in caplog.text and "geheim" not in caplog.text

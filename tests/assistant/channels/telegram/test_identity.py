@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.channels.telegram_identity import Pseudonymiser
+from assistant.channels.telegram.identity import Pseudonymiser
 
 
 def test_pseudonym_is_stable_per_user_and_key() -> None:

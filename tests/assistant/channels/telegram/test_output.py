@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 
-from assistant.channels.telegram_buttons import CallbackPayloads
-from assistant.channels.telegram_output import TelegramOutput
-from tests.channels.conftest import Sleeps
-from tests.channels.fake_bot_api import FakeBotApi
+from assistant.channels.telegram.buttons import CallbackPayloads
+from assistant.channels.telegram.output import TelegramOutput
+from tests.assistant.channels.telegram.conftest import Sleeps
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 CHAT = 4242424401
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import Bot
+from telegram.request import BaseRequest
 
-from assistant.channels.telegram_bot import build_bot
+from assistant.channels.telegram.bot import build_bot
 from assistant.settings import Settings
-from tests.channels.fake_bot_api import TOKEN, FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import BOT_USER, TOKEN, FakeBotApi
 
 PSEUDONYM_KEY = "test-pseudonym-key-3c1f0a9e"
 WEBHOOK_SECRET = "test-secret_4711"
@@ -56,3 +59,33 @@ async def bot(telegram_settings: Settings) -> AsyncIterator[Bot]:
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
+
+
+class OfflineRequest(BaseRequest):
+    """A Bot API transport without a network: answers getMe, fails the test on any other call."""
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/getMe"):
+            return 200, json.dumps({"ok": True, "result": BOT_USER}).encode()
+        raise AssertionError(f"unexpected Bot API call offline: {url.rsplit('/', 1)[-1]}")
+
+
+@pytest.fixture
+async def offline_bot() -> AsyncIterator[Bot]:
+    """An initialised bot (as @berlin_test_bot) that makes no request after getMe."""
+    client = Bot(TOKEN, request=OfflineRequest(), get_updates_request=OfflineRequest())
+    await client.initialize()
+    yield client
+    await client.shutdown()

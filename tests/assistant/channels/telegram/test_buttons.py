@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.channels.telegram_buttons import (
+from assistant.channels.telegram.buttons import (
     CALLBACK_DATA_LIMIT,
     CallbackPayloads,
     inline_keyboard,

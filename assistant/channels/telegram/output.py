@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from rasa.core.channels.channel import OutputChannel
 from telegram import LinkPreviewOptions
 
-from assistant.channels.telegram_buttons import CallbackPayloads, inline_keyboard
-from assistant.channels.telegram_chunks import split_text
-from assistant.channels.telegram_retry import RetryPolicy, Sleep, call_bot_api
-from assistant.channels.telegram_texts import NoticeKind, notice
+from assistant.channels.telegram.buttons import CallbackPayloads, inline_keyboard
+from assistant.channels.telegram.chunks import split_text
+from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
+from assistant.channels.telegram.texts import NoticeKind, notice
 
 if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup
@@ -33,7 +33,7 @@ class TelegramOutput(OutputChannel):
     Texts go out as plain text (no `parse_mode`), so ``<``, ``_`` or ``*`` from the knowledge
     files or the visitor arrive as they are. Texts over 4096 characters are split; buttons
     become an inline keyboard under the last piece. Every call is retried as
-    `telegram_retry.call_bot_api` describes and never raises: once the chat refuses a message
+    `retry.call_bot_api` describes and never raises: once the chat refuses a message
     (the visitor blocked the bot), the rest of the reply is dropped.
 
     The chat id lives only in this object, which exists for one incoming message; the

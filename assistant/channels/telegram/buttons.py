@@ -1,4 +1,9 @@
-"""Rasa buttons as Telegram inline keyboards, with payloads mapped to short callback data."""
+"""Rasa buttons as Telegram inline keyboards, with payloads mapped to short callback data.
+
+Not python-telegram-bot's `arbitrary_callback_data`: it replaces every button's data by a key
+into an in-memory cache (and needs the extra cachetools), so every button would expire at a
+restart; here a payload that fits travels as it is and keeps working.
+"""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
-from assistant.channels.telegram_retry import RetryPolicy, call_bot_api
-from assistant.channels.telegram_texts import COMMANDS
+from assistant.channels.telegram.retry import RetryPolicy, call_bot_api
+from assistant.channels.telegram.texts import COMMANDS
 from assistant.lang import LANGUAGES
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def build_bot(settings: Settings) -> Bot:
     base_url, base_file_url = api_urls(settings.telegram_api_base)
     return Bot(
         settings.telegram_token, base_url=base_url, base_file_url=base_file_url,
-        request=bot_request(),
+        request=bot_request(), get_updates_request=bot_request(),
     )
 
 

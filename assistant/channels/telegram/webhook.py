@@ -1,7 +1,8 @@
 """Telegram as a Rasa input channel: the webhook route on the Rasa server.
 
-Registered in credentials.yml as ``assistant.channels.telegram.TelegramInput``; polling mode
-(no public URL) lives in `telegram_polling` and is started with ``make telegram``.
+Registered in credentials.yml as ``assistant.channels.telegram.TelegramInput`` (re-exported by
+the package); polling mode (no public URL) lives in `polling` and is started with
+``make telegram``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from telegram import Update
 
-from assistant.channels.telegram_bot import BotState, build_bot, config_problem, start_bot
-from assistant.channels.telegram_bridge import TelegramBridge
-from assistant.channels.telegram_identity import Pseudonymiser
-from assistant.channels.telegram_retry import RetryPolicy, Sleep, call_bot_api
-from assistant.channels.telegram_updates import ALLOWED_UPDATES
+from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
+from assistant.channels.telegram.bridge import TelegramBridge, build_application
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
+from assistant.channels.telegram.updates import ALLOWED_UPDATES
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from sanic.response import HTTPResponse
     from telegram import Bot
 
-    from assistant.channels.telegram_output import TelegramOutput
-    from assistant.channels.telegram_updates import Incoming
+    from assistant.channels.telegram.output import TelegramOutput
+    from assistant.channels.telegram.updates import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # How long a stopping server waits for updates still being answered.
 _STOP_GRACE_SECONDS = 15.0
+# Updates handled at the same time across all chats (more wait for a free slot); high, because
+# the route acknowledges at once and the hand-written route before PTB had no bound at all.
+MAX_CONCURRENT_UPDATES = 256
 
 
 class TelegramInput(InputChannel):
@@ -57,6 +61,14 @@ class TelegramInput(InputChannel):
     The route answers at once (200) and handles the update in the background, so Telegram
     never waits for the assistant and never sees a 500. ``GET /webhooks/telegram/`` reports
     the channel's state.
+
+    The update is handled by a python-telegram-bot `Application` without an `Updater` (the
+    route receives the updates), with the same handlers as polling mode (`bridge`). What
+    stays here: the route and its secret check, since the webhook shares the Rasa server's
+    Sanic app and port (PTB's own webhook server is a separate tornado server, an extra
+    dependency, on a port of its own),
+    and a lazy start: the bot is started on the first update or after the server started,
+    and again while Telegram is unreachable, so the Rasa server never waits for Telegram.
 
     Args:
         settings (Settings): the configuration.
@@ -135,8 +147,11 @@ class _Webhook:
         self.on_new_message = on_new_message
         self.bot = channel.bot_factory(settings)
         self.secret = settings.telegram_webhook_secret.encode("utf-8")
+        self.application = build_application(
+            self.bot, max_concurrent_updates=MAX_CONCURRENT_UPDATES
+        )
         self.bridge = TelegramBridge(
-            self.bot, Pseudonymiser(settings.pseudonym_key), self.deliver,
+            self.application, Pseudonymiser(settings.pseudonym_key), self.deliver,
             retry=channel.retry, sleep=channel.sleep,
         )
         self.state: BotState | Literal["starting"] = "starting"
@@ -180,6 +195,7 @@ class _Webhook:
             if self.state in ("starting", "unreachable"):
                 self.state = await start_bot(self.bot, self.retry)
                 if self.state == "ready":
+                    await self.application.initialize()  # the bot is initialised already
                     await self._set_webhook()
             return self.state == "ready"
 
@@ -209,4 +225,5 @@ class _Webhook:
             _, pending = await asyncio.wait(set(self._tasks), timeout=_STOP_GRACE_SECONDS)
             for task in pending:
                 task.cancel()
-        await self.bot.shutdown()
+        await self.application.shutdown()
+        await self.bot.shutdown()  # also when the application never got initialised
