@@ -124,7 +124,8 @@ class Answerer:
         replies: list[Reply] = []
         for query in queries:
             reply = self.answer_one(query)
-            if reply is not None:
+            # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
+            if reply is not None and not (replies and replies[-1] == reply):
                 replies.append(reply)
         return replies
 
@@ -164,10 +165,14 @@ class Answerer:
             or q.topic
             or q.network
             or q.district
-            or (q.route and q.route_id)
+            or q.route_id
             or q.partner_words
             or q.superlative
         )
+
+    def _strong_route(self, route_id: str) -> bool:
+        route = next((r for r in self.k.routes if r.id == route_id), None)
+        return route is not None and not route.only_when_asked
 
     def _is_knowledge_question(self, q: Query) -> bool:
         return bool(q.cities or q.op in ("list", "count", "superlative", "compare"))
@@ -359,6 +364,29 @@ class Answerer:
             matches = city.status == q.status
             reply.add("a_yes" if matches else "a_no")
             reply.add(f"a_city_status_{city.status}", **v)
+        elif q.superlative:
+            cities_in_scope, _, _ = self._filtered(q)
+            ordered = sorted(cities_in_scope, key=lambda c: c.since.sort_key)
+            actual = (ordered[0] if q.superlative == "oldest" else ordered[-1]) if ordered else None
+            reply.add("a_yes" if actual is city else "a_no")
+            if actual is not None:
+                reply.add(f"a_{q.superlative}", **self._values(actual))
+        elif q.regions and q.only:
+            region = self._region(q.regions[0])
+            inside = list(self.k.partners_in(region)) if region else []
+            where = region.where(self.lang) if region else ""
+            if inside == [city]:
+                reply.add("a_yes_only_in_region", where=where, **v)
+            elif city in inside:
+                reply.add(
+                    "a_no_only_in_region",
+                    where=where,
+                    count=len(inside),
+                    names=self._names(inside),
+                    **v,
+                )
+            else:
+                reply.add("a_no_in_region", where=where, **v)
         elif q.regions:
             region = self._region(q.regions[0])
             inside = region is not None and city in self.k.partners_in(region)
@@ -589,7 +617,9 @@ class Answerer:
             return self.networks(q)
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
-        if q.route and q.route_id:
+        if q.route_id and (
+            q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
+        ):
             return self.route(q.route_id, q)
         if intent in ROUTE_INTENTS:
             return self.route(q.route_id or ROUTE_INTENTS[intent], q)

@@ -113,6 +113,10 @@ VERIFY_END: Cues = {
         "no",
     ),
 }
+ONLY: Cues = {
+    "de": ("einzige*", "nur"),
+    "en": ("only", "sole", "single"),
+}
 NEGATION: Cues = {
     "de": ("nicht", "kein", "keine", "keinen"),
     "en": ("not", "no", "non", "isn't", "aren't", "n't"),

@@ -64,6 +64,7 @@ class Query:
         network (str | None): a city network named.
         district (str | None): a Berlin district named.
         claim_year (int | None): a year the visitor asserts ("... in 2022, right?").
+        only (bool): "the only ...", "die einzige ...".
     """
 
     text: str
@@ -90,6 +91,7 @@ class Query:
     network: str | None = None
     district: str | None = None
     claim_year: int | None = None
+    only: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -201,6 +203,7 @@ def parse(
             query.status = status
             break
     query.negated = words.has(_both(lexicon.NEGATION))
+    query.only = words.has(_both(lexicon.ONLY))
     if words.has(_both(lexicon.ATTRIBUTES["capital"])):
         query.capital = not query.negated
     query.back_reference = words.has(_both(lexicon.BACK_REFERENCE))
@@ -221,8 +224,10 @@ def parse(
     elif words.has(_both(lexicon.NEWER)):
         query.compare = "newer"
     query.op = _operation(query, words)
-    if query.op == "verify" and query.year and query.year["op"] == "in":
+    if query.op == "verify" and query.cities and query.year and query.year["op"] in ("in", "from"):
+        # "Kyiv became a partner in 2022, right?", "partners since 1990, right?": a claim.
         query.claim_year = query.year["year"]
+        query.year = None
     return query
 
 

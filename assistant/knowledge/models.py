@@ -207,12 +207,14 @@ class Route:
         unit (str): "II A" or "II B".
         words (dict[str, tuple[str, ...]]): lower-case word beginnings per language.
         reason (LocalText): why this unit is the right one.
+        only_when_asked (bool): the words are common; route only a "who is responsible?".
     """
 
     id: str
     unit: str
     words: dict[str, tuple[str, ...]]
     reason: LocalText
+    only_when_asked: bool = False
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
             unit=r.choice("unit", ("II A", "II B")),
             words={lang: r.sub("words").strings(lang) for lang in ("de", "en")},
             reason=r.text("reason"),
+            only_when_asked=r.boolean("only_when_asked") if r.has("only_when_asked") else False,
         )
         for r in organisation.items("routes")
     )

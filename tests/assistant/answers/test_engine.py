@@ -173,3 +173,33 @@ def test_comparative_without_which_of_them(conversation) -> None:  # type: ignor
 )
 def test_are_there_partners_in_a_region(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     assert one(conversation(lang)(text)).startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "de",
+            "Ist Los Angeles die älteste Partnerstadt?",
+            "Ja. Berlins älteste Partnerstadt ist Los Angeles",
+        ),
+        ("en", "Is Tokyo the newest partner city?", "No. Berlin's newest partner city is Kyiv"),
+        (
+            "en",
+            "Paris has been a partner since 1990, right?",
+            "No, Paris did not become a partner city in 1990",
+        ),
+        (
+            "de",
+            "Windhuk ist doch die einzige afrikanische Partnerstadt, oder?",
+            "Ja, Windhuk ist Berlins einzige Partnerstadt in Afrika",
+        ),
+        (
+            "en",
+            "Is Tokyo the only partner city in Asia?",
+            "No, Tokyo is in Asia, but Berlin has 2 partner cities there",
+        ),
+    ],
+)
+def test_claims_about_superlatives_and_only(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
