@@ -245,9 +245,19 @@ class LanguageDetector:
         if latin < len(letters) / 2:
             return self._wide_guess(masked, certainty=0.0) or "und"
         words = [w.lower() for w in _WORD.findall(masked)]
-        if len(words) < 3 or self._cue_hits(words):
+        cues = self._cue_hits(words)
+        greeting = next((_FOREIGN_WORDS[w] for w in words if w in _FOREIGN_WORDS), None)
+        if greeting and cues == 0:
+            return greeting  # "Bonjour", "Merci beaucoup", "Merhaba"
+        if len(words) < 3:
             return None
-        return self._wide_guess(" ".join(words), certainty=0.8)
+        # A word like "no" or "die" is a cue in German or English but common elsewhere too:
+        # one such word in a long sentence lingua is sure about does not make it ours.
+        if cues == 0:
+            return self._wide_guess(" ".join(words), certainty=0.8)
+        if len(words) >= 5 and cues * 5 <= len(words):
+            return self._wide_guess(" ".join(words), certainty=0.95)
+        return None
 
     def _wide_guess(self, text: str, certainty: float) -> str | None:
         values = self._wide.compute_language_confidence_values(text)
@@ -308,6 +318,18 @@ _OTHER_LANGUAGES = (
     "VIETNAMESE",
     "PERSIAN",
 )
+
+
+# Greetings and thanks that are a whole message in other languages ("Bonjour", "Merhaba").
+_FOREIGN_WORDS: dict[str, str] = {
+    "bonjour": "fr", "bonsoir": "fr", "salut": "fr", "merci": "fr",
+    "hola": "es", "gracias": "es", "buenos": "es", "buenas": "es",
+    "ciao": "it", "grazie": "it", "buongiorno": "it", "buonasera": "it",
+    "olá": "pt", "obrigado": "pt", "obrigada": "pt",
+    "merhaba": "tr", "teşekkürler": "tr", "teşekkür": "tr", "selam": "tr",
+    "cześć": "pl", "dziękuję": "pl", "dzień": "pl",
+    "hallå": "sv", "tack": "sv", "goedemorgen": "nl", "dank": "nl", "bedankt": "nl",
+}
 
 
 def _is_latin(char: str) -> bool:
