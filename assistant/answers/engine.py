@@ -389,9 +389,9 @@ class Answerer:
                 reply.add("a_no_in_region", where=where, **v)
         elif q.regions:
             region = self._region(q.regions[0])
-            inside = region is not None and city in self.k.partners_in(region)
+            in_region = region is not None and city in self.k.partners_in(region)
             reply.add(
-                "a_yes_in_region" if inside else "a_no_in_region",
+                "a_yes_in_region" if in_region else "a_no_in_region",
                 where=region.where(self.lang) if region else "",
                 **v,
             )
