@@ -58,10 +58,18 @@ class ActionAnswer(Action):
         if not queries:
             queries = [Query(text=message.get("text") or "", intent=_intent(message))]
         context = Context.from_dict(tracker.get_slot(CONTEXT_SLOT))
-        replies, context = answer(queries, knowledge=k, lang=lang, context=context)
-        for reply in replies:
-            _fill_chitchat(reply, k, lang)
-            text, buttons = words.render(reply, lang)
+        try:
+            replies, context = answer(queries, knowledge=k, lang=lang, context=context)
+            rendered = []
+            for reply in replies:
+                _fill_chitchat(reply, k, lang)
+                rendered.append(words.render(reply, lang))
+        except Exception as error:  # a bug must cost one answer, not the conversation
+            # Only the error's type: the message and the queries would contain visitor text.
+            logger.error("action_answer failed: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_default")
+            return events
+        for text, buttons in rendered:
             dispatcher.utter_message(text=text, buttons=buttons or None)
         return [*events, SlotSet(CONTEXT_SLOT, context.as_dict())]
 

@@ -127,3 +127,20 @@ async def test_a_button_payload_keeps_the_conversation_language(
     dispatcher = CollectingDispatcher()
     await ActionAnswer().run(dispatcher, tracker, DOMAIN)
     assert dispatcher.messages[0]["text"].startswith("Hello")
+
+
+async def test_a_failure_costs_one_answer_not_the_conversation(
+    make_tracker: TrackerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = "Who signed the Kyiv partnership?"
+    broken = {
+        **DOMAIN,
+        "responses": {k: v for k, v in DOMAIN["responses"].items() if k != "a_city_signers"},
+    }
+    tracker = make_tracker(text=text, slots={"language": "en"})
+    tracker.latest_message.update(parse_data(text, "en"))
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswer().run(dispatcher, tracker, broken)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+    assert events == []
+    assert "Kyiv" not in caplog.text and "WordingError" in caplog.text
