@@ -59,15 +59,37 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     bin_dir = Path(sys.executable).parent
     actions = subprocess.Popen(
-        [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
-         "--port", str(settings.action_port)],
-        cwd=PROJECT_ROOT, env=env,
+        [
+            str(bin_dir / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.action_port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
     )
     rasa = subprocess.Popen(
-        [str(bin_dir / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
-         "--credentials", str(credentials), "--port", str(settings.rasa_port),
-         "--interface", "127.0.0.1", "--cors", *settings.cors_origins],
-        cwd=PROJECT_ROOT, env=env,
+        [
+            str(bin_dir / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+            "--port",
+            str(settings.rasa_port),
+            "--interface",
+            "127.0.0.1",
+            "--cors",
+            *settings.cors_origins,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
     )
     web = subprocess.Popen([sys.executable, "-m", "assistant.web"], cwd=PROJECT_ROOT, env=env)
     processes = [actions, rasa, web]
@@ -80,14 +102,16 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        up = _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120) and (
-            _wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300)
-        ) and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
+        up = (
+            _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120)
+            and (_wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300))
+            and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
+        )
         if up:
             print(
                 "\nThe assistant is running.\n"
                 f"  REST:   curl -s http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook "
-                "-d '{\"sender\": \"me\", \"message\": \"Hallo\"}'\n"
+                '-d \'{"sender": "me", "message": "Hallo"}\'\n'
                 f"  Web:    http://localhost:{settings.web_port}/ (demo pages with the chat)\n"
                 "  Stop:   Ctrl-C\n",
                 flush=True,

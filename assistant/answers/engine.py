@@ -165,7 +165,7 @@ class Answerer:
             or q.topic
             or q.network
             or q.district
-            or q.route_id
+            or (q.route_id and (q.route or not q.back_reference))
             or q.partner_words
             or q.superlative
         )
@@ -583,8 +583,6 @@ class Answerer:
             reply.add(f"a_{which}_of_these", **v)
         else:
             reply.add(f"a_{which}", **v)
-        if city.note and not criteria:
-            reply.add("a_text", text=city.note(self.lang))
         if city.status != "active":
             reply.add(f"a_city_status_{city.status}", **v)
         self._remember(q, {"kind": "city", "id": city.id}, [city.id])
@@ -632,13 +630,21 @@ class Answerer:
 
     def topic(self, topic_id: str, q: Query) -> Reply:
         topic = self.k.topics[topic_id]
+        if q.route and topic.unit:
+            # "who is responsible for it?" after a topic: the unit, with the topic's route.
+            route = next((r for r in self.k.routes if r.id == topic_id), None)
+            unit = self.k.units[topic.unit]
+            reply = Reply(kind="route", source=unit.source)
+            reason = route.reason(self.lang) if route else ""
+            reply.add("a_route", unit=unit.name(self.lang), reason=reason)
+            reply.add("a_contact_short", **self._contact_values())
+            self._remember(q, {"kind": "topic", "id": topic_id}, [])
+            return reply
         reply = Reply(kind="topic", source=topic.source)
         if q.attribute == "since" and topic.since:
             reply.add("a_text", text=topic.since(self.lang))
         else:
             reply.add("a_text", text=topic.summary(self.lang))
-        if q.route and topic.unit:
-            reply.add("a_contact_short", **self._contact_values())
         self._remember(q, {"kind": "topic", "id": topic_id}, [])
         return reply
 

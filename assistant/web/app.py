@@ -96,6 +96,10 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int | None = None) ->
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     port = port or settings.web_port
-    logger.info("Chat widget demo pages on http://%s:%s/ (Rasa server: %s)", host, port,
-                settings.widget_server_url)
+    logger.info(
+        "Chat widget demo pages on http://%s:%s/ (Rasa server: %s)",
+        host,
+        port,
+        settings.widget_server_url,
+    )
     web.run_app(create_app(settings), host=host, port=port, print=None)

@@ -51,8 +51,9 @@ class PageRenderer:
     def __init__(self, values: Mapping[str, str], pages_dir: Path = PAGES_DIR) -> None:
         escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
         self._html = {
-            page: Template((pages_dir / page.lang / page.template).read_text(encoding="utf-8"))
-            .substitute(escaped)
+            page: Template(
+                (pages_dir / page.lang / page.template).read_text(encoding="utf-8")
+            ).substitute(escaped)
             for page in PAGES
         }
 

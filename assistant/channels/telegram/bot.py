@@ -70,8 +70,11 @@ def bot_request(read_timeout: float = 10.0) -> HTTPXRequest:
     """
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return HTTPXRequest(
-        connection_pool_size=32, read_timeout=read_timeout, write_timeout=10.0,
-        connect_timeout=10.0, pool_timeout=5.0,
+        connection_pool_size=32,
+        read_timeout=read_timeout,
+        write_timeout=10.0,
+        connect_timeout=10.0,
+        pool_timeout=5.0,
     )
 
 
@@ -85,8 +88,11 @@ def build_bot(settings: Settings) -> Bot:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base_url, base_file_url = api_urls(settings.telegram_api_base)
     return Bot(
-        settings.telegram_token, base_url=base_url, base_file_url=base_file_url,
-        request=bot_request(), get_updates_request=bot_request(),
+        settings.telegram_token,
+        base_url=base_url,
+        base_file_url=base_file_url,
+        request=bot_request(),
+        get_updates_request=bot_request(),
     )
 
 

@@ -135,8 +135,11 @@ class TelegramPolling:
             settings.rasa_url, rest_client or httpx.AsyncClient(timeout=httpx.Timeout(60.0))
         )
         self.bridge = TelegramBridge(
-            self.application, Pseudonymiser(settings.pseudonym_key), self.deliver,
-            retry=self.retry, sleep=sleep,
+            self.application,
+            Pseudonymiser(settings.pseudonym_key),
+            self.deliver,
+            retry=self.retry,
+            sleep=sleep,
         )
 
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:

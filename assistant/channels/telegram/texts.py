@@ -54,8 +54,7 @@ NOTICES: dict[NoticeKind, dict[Lang, str]] = {
     "unavailable": {
         "de": "Entschuldigung, der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie "
         "es in ein paar Minuten noch einmal.",
-        "en": "Sorry, the assistant is not available right now. Please try again in a few "
-        "minutes.",
+        "en": "Sorry, the assistant is not available right now. Please try again in a few minutes.",
     },
 }
 

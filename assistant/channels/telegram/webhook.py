@@ -151,8 +151,11 @@ class _Webhook:
             self.bot, max_concurrent_updates=MAX_CONCURRENT_UPDATES
         )
         self.bridge = TelegramBridge(
-            self.application, Pseudonymiser(settings.pseudonym_key), self.deliver,
-            retry=channel.retry, sleep=channel.sleep,
+            self.application,
+            Pseudonymiser(settings.pseudonym_key),
+            self.deliver,
+            retry=channel.retry,
+            sleep=channel.sleep,
         )
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()
@@ -184,8 +187,11 @@ class _Webhook:
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:
         await self.on_new_message(
             UserMessage(
-                incoming.text, output, incoming.sender_id,
-                input_channel=TelegramInput.name(), metadata=incoming.metadata,
+                incoming.text,
+                output,
+                incoming.sender_id,
+                input_channel=TelegramInput.name(),
+                metadata=incoming.metadata,
             )
         )
 
@@ -204,7 +210,8 @@ class _Webhook:
 
         async def call() -> bool:
             return await self.bot.set_webhook(
-                url or "", secret_token=self.settings.telegram_webhook_secret,
+                url or "",
+                secret_token=self.settings.telegram_webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES),
             )
 

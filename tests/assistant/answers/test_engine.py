@@ -203,3 +203,20 @@ def test_are_there_partners_in_a_region(conversation, lang, text, start) -> None
 )
 def test_claims_about_superlatives_and_only(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     assert one(conversation(lang)(text)).startswith(start)
+
+
+def test_who_is_responsible_after_a_topic_names_the_unit(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Tell me about the Golden Book", intent="ask_golden_book")
+    reply = one(ask("and who is responsible for it?", intent="nlu_fallback"))
+    assert reply.startswith("Please contact Unit II A – Protocol. Signings of the Golden Book")
+
+
+def test_a_superlative_says_it_once(conversation) -> None:  # type: ignore[no-untyped-def]
+    for lang, text in (
+        ("en", "Which is the oldest partner city?"),
+        ("de", "Welche ist die älteste Partnerstadt?"),
+    ):
+        reply = one(conversation(lang)(text))
+        first = reply.splitlines()[0]
+        assert first.count("oldest") + first.count("älteste") == 1, reply

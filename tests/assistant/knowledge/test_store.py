@@ -159,7 +159,7 @@ def test_invalid_partner_city_names_file_and_field(
 
 def test_staff_edit_changes_the_fact_without_code(editable_dir: Path) -> None:
     def rename(data: dict) -> None:  # type: ignore[type-arg]
-        data["cities"][0]["note"]["en"] = "Edited by staff."
+        data["cities"][0]["note"] = {"de": "Von der Redaktion.", "en": "Edited by staff."}
 
     _edit(editable_dir, "partner_cities.yml", rename)
     knowledge = load_knowledge(editable_dir)
