@@ -147,6 +147,27 @@ def named_language(text: str) -> Lang | None:
     return named.pop() if len(named) == 1 else None
 
 
+_LANGUAGE_WORD = r"(englisch|english|engl|deutsch|german)"
+# "auf Englisch", "in German", "answer in English", "Englisch bitte", "switch to German".
+_REQUEST = re.compile(
+    rf"\b(?:auf|in|into|to)\s+{_LANGUAGE_WORD}\b|\b{_LANGUAGE_WORD}\s+(?:bitte|please|pls)\b"
+    rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b",
+    re.IGNORECASE,
+)
+
+
+def requested_language(text: str) -> Lang | None:
+    """The language a message explicitly asks for ("auf Englisch bitte: ...", "in German please").
+
+    Unlike `named_language` this needs a request form, so that "Is there a German embassy?" or
+    "the English pages" do not switch the conversation.
+    """
+    found = {
+        _LANGUAGE_NAMES[next(g for g in m.groups() if g).lower()] for m in _REQUEST.finditer(text)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 @dataclass(frozen=True)
 class Detection:
     """What the detector found in one message.

@@ -132,7 +132,11 @@ class Answerer:
     def answer_one(self, q: Query) -> Reply | None:
         intent = q.intent
         if intent == "switch_language":
-            return Reply(kind="switch").add("utter_language_switched")
+            # "Please reply in German, is Vienna a partner city?": the language changed in the
+            # NLU pipeline; the question is what needs an answer.
+            if not (self._names_a_subject(q) or q.attribute or q.op):
+                return Reply(kind="switch").add("utter_language_switched")
+            q.intent = intent = None
         if intent in CHITCHAT and not self._is_knowledge_question(q):
             return Reply(kind="chitchat").add(CHITCHAT[intent])
         # "since when does it exist?" after the Emigrant Programme: the topic in context.
@@ -194,6 +198,9 @@ class Answerer:
             return True
         if q.op == "compare" and len(self.context.cities) >= 2:
             return True
+        previous_attribute = (self.context.query or {}).get("attribute")
+        if q.continuation and self._subject_city() and previous_attribute and not q.route:
+            return True
         # "who signed it?", "und seit wann?": an attribute of the city in context.
         if (
             q.attribute
@@ -215,6 +222,21 @@ class Answerer:
             q.superlative = "newest"
         cities = list(q.cities)
         previous = Query.from_dict(self.context.query or {})
+        # "since when is it dormant?": a status word about the city in context, not a list.
+        if (
+            op == "list"
+            and not q.listing
+            and (q.back_reference or q.continuation)
+            and self._subject_city()
+            and not (q.regions or q.year or q.capital is not None)
+        ):
+            op = q.op = "lookup"
+            if q.status and not q.attribute:
+                q.attribute = "status"
+            q.status = None
+        # "und wo?" after "wer hat unterschrieben?": the same question about the same city.
+        if not cities and not q.attribute and q.continuation and previous.attribute:
+            q.attribute = previous.attribute
         # "and Warsaw?": the new city, the previous question.
         if (
             cities
@@ -314,7 +336,10 @@ class Answerer:
             return
         if attribute == "status":
             reply.add(f"a_city_status_{city.status}", **v)
-            reply.add("a_city_since", **v)
+            if city.status != "active" and city.note:
+                reply.add("a_text", text=city.note(self.lang))  # why and since when
+            else:
+                reply.add("a_city_since", **v)
             return
         reply.add("a_city_since", **v)
         if attribute in (None, "history", "since") and city.note:
@@ -401,6 +426,8 @@ class Answerer:
             reply.add("a_yes_partner_dormant", **v)
         else:
             reply.add("a_yes_partner", **v)
+            if city.note:
+                reply.add("a_text", text=city.note(self.lang))
         for other in extra:
             other_city = self.k.partner(other)
             if other_city:
@@ -503,14 +530,16 @@ class Answerer:
         if not filtered:
             reply.add("a_text", text=self.k.overview.districts_note(self.lang))
         self.context.results = [c.id for c in cities]
-        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        if len(cities) == 1:  # "Which partner city is in Africa?" - "since when is it one?"
+            self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
+        else:
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
 
     def count(self, q: Query) -> Reply:
-        q = self._apply_previous_list(q)
         if (
             not q.has_filters
-            and (q.back_reference or q.continuation)
+            and (q.back_reference or q.continuation or q.among)
             and self.context.results is not None
         ):
             ids = self.context.results
@@ -522,6 +551,7 @@ class Answerer:
             )  # type: ignore[misc]
             self.context.query = q.as_dict()
             return reply
+        q = self._apply_previous_list(q)
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="count", source=self.k.overview.source)
         total = len(self.k.partner_cities)
@@ -554,13 +584,20 @@ class Answerer:
                 names=self._names(cities),
             )
         self.context.results = [c.id for c in cities]
-        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        if len(cities) == 1:
+            self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
+        else:
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
 
     def superlative(self, q: Query) -> Reply:
-        among_results = (q.among or q.back_reference) and self.context.results and not q.has_filters
+        refers_back = (q.among or q.back_reference) and not q.has_filters
+        pool = self.context.results or (
+            self.context.cities[-2:] if len(self.context.cities) >= 2 else None
+        )
+        among_results = bool(refers_back and pool)
         if among_results:
-            cities = [c for c in (self.k.partner(i) for i in self.context.results or []) if c]
+            cities = [c for c in (self.k.partner(i) for i in pool or []) if c]
             criteria: list[Any] = []
         else:
             q = self._apply_previous_list(q)

@@ -65,6 +65,7 @@ class Query:
         district (str | None): a Berlin district named.
         claim_year (int | None): a year the visitor asserts ("... in 2022, right?").
         only (bool): "the only ...", "die einzige ...".
+        listing (bool): words that ask for a list ("which", "welche", "list").
     """
 
     text: str
@@ -92,6 +93,7 @@ class Query:
     district: str | None = None
     claim_year: int | None = None
     only: bool = False
+    listing: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -204,6 +206,7 @@ def parse(
             break
     query.negated = words.has(_both(lexicon.NEGATION))
     query.only = words.has(_both(lexicon.ONLY))
+    query.listing = words.has(_both(lexicon.LIST))
     if words.has(_both(lexicon.ATTRIBUTES["capital"])):
         query.capital = not query.negated
     query.back_reference = words.has(_both(lexicon.BACK_REFERENCE))

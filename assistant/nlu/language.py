@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -15,7 +16,17 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.lang import Lang, LanguageDetector, decide_with_reason, named_language, normalise
+from assistant.knowledge import KnowledgeError, load_knowledge
+from assistant.knowledge.names import normalise_name
+from assistant.lang import (
+    Detection,
+    Lang,
+    LanguageDetector,
+    decide_with_reason,
+    named_language,
+    normalise,
+    requested_language,
+)
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -98,6 +109,12 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
         payload = text.startswith("/")
         foreign = None if payload else self._detector.foreign(text, spans)
         detection = None if payload or foreign else self._detector.detect(text, spans)
+        by_name = None
+        if detection is not None and detection.lang is None and current is None and not hint:
+            # A first message "Moskau?" or "Warsaw": a name in one language's own form.
+            by_name = self._place_name_language(text, entities)
+            if by_name:
+                detection = Detection(by_name, detection.evidence)
         chosen, reason = decide_with_reason(
             detection,
             current=current,
@@ -106,6 +123,8 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             requested=requested,
             default=self._default,
         )
+        if by_name and reason == "words":
+            reason = "place_name"
         decision = {
             "reply": chosen,
             "reason": reason,
@@ -128,8 +147,40 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
         message.set(ENTITIES, entities, add_to_output=True)
         return decision
 
+    @cached_property
+    def _names(self) -> dict[str, set[str]]:
+        """Normalised place names by the language whose name it is, where the other differs."""
+        try:
+            knowledge = load_knowledge(Settings.from_env().knowledge_dir)
+        except KnowledgeError:
+            return {"de": set(), "en": set()}
+        places = [*knowledge.partner_cities, *knowledge.other_cities.values()]
+        places += [*knowledge.countries.values(), *knowledge.continents.values()]
+        names: dict[str, set[str]] = {"de": set(), "en": set()}
+        for place in places:
+            de, en = normalise_name(place.name.de), normalise_name(place.name.en)
+            if de != en:
+                names["de"].add(de)
+                names["en"].add(en)
+        return names
+
+    def _place_name_language(self, text: str, entities: list[dict[str, Any]]) -> Lang | None:
+        votes = set()
+        for entity in entities:
+            if entity.get("entity") in ("city", "region") and "start" in entity:
+                surface = normalise_name(text[int(entity["start"]) : int(entity["end"])])
+                for lang in ("de", "en"):
+                    if surface in self._names[lang]:
+                        votes.add(lang)
+        return votes.pop() if len(votes) == 1 else None  # type: ignore[return-value]
+
     @staticmethod
     def _requested(message: Message, text: str) -> Lang | None:
+        """An explicit request: a request form ("auf Englisch bitte: ..."), or a language named
+        in a message the classifier reads as a switch request ("Englisch?")."""
+        found = requested_language(text)
+        if found:
+            return found
         intents = [(message.get(INTENT) or {}).get("name")]
         intents += [(q.get("intent") or {}).get("name") for q in message.get("questions") or []]
         if SWITCH_INTENT not in intents:

@@ -71,7 +71,7 @@ def test_count_of_a_list_as_a_follow_up(conversation, knowledge: Knowledge) -> N
     listing = one(ask("Welche Partnerstädte liegen in Asien?"))
     assert listing.startswith(f"{len(asia)} der {len(knowledge.partner_cities)} Partnerstädte")
     count = one(ask("und wie viele sind das?"))
-    assert count.startswith(f"{len(asia)} der")
+    assert count.startswith(f"Das sind {len(asia)}:")
 
 
 @pytest.mark.parametrize(
@@ -220,3 +220,40 @@ def test_a_superlative_says_it_once(conversation) -> None:  # type: ignore[no-un
         reply = one(conversation(lang)(text))
         first = reply.splitlines()[0]
         assert first.count("oldest") + first.count("älteste") == 1, reply
+
+
+def test_a_question_with_a_switch_request_is_answered(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("de")(
+            "antworte bitte auf deutsch, ist wien eine partnerstadt?", intent="switch_language"
+        )
+    )
+    assert reply.startswith("Nein, Wien ist keine Partnerstadt")
+
+
+def test_follow_ups_on_a_list_of_one_and_on_the_status(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("which partner cities are in africa")
+    assert one(ask("when did it become a partner")).startswith(
+        "Windhoek (Namibia) has been a partner city"
+    )
+    ask("moscow?")
+    dormant = one(ask("since when is it dormant"))
+    assert (
+        dormant.startswith("The partnership with Moscow is currently dormant") and "2022" in dormant
+    )
+    assert "1991" in one(ask("and when did the partnership start"))
+
+
+def test_which_one_came_first_among_the_cities_named(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("since when is paris a partner city")
+    ask("and tokyo?")
+    assert "Paris" in one(ask("which one came first")).splitlines()[0]
+
+
+def test_and_where_repeats_the_last_question(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("partnerschaft mit kyjiw")
+    ask("wer hat die unterschrieben")
+    assert "im Roten Rathaus" in one(ask("und wo?", intent="out_of_scope"))
