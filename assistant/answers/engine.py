@@ -37,6 +37,8 @@ PARTNER_INTENTS = {
 }
 ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "international"}
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
+# Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
+CHITCHAT_CONFIDENCE = 0.6
 MAX_CONTEXT_CITIES = 4
 
 
@@ -137,13 +139,16 @@ class Answerer:
             if not (self._names_a_subject(q) or q.attribute or q.op):
                 return Reply(kind="switch").add("utter_language_switched")
             q.intent = intent = None
-        if intent in CHITCHAT and not self._is_knowledge_question(q):
-            return Reply(kind="chitchat").add(CHITCHAT[intent])
+        chitchat = CHITCHAT.get(intent or "")
+        if chitchat and q.confidence >= CHITCHAT_CONFIDENCE and not self._is_knowledge_question(q):
+            return Reply(kind="chitchat").add(chitchat)
         # "since when does it exist?" after the Emigrant Programme: the topic in context.
         if not self._names_a_subject(q):
             follow = self._follow_up_on_subject(q)
             if follow is not None:
                 return follow
+        if chitchat and not self._is_knowledge_question(q):
+            return Reply(kind="chitchat").add(chitchat)
         if self._is_partner_question(q):
             return self.partner_question(q)
         topic = self._topic_of(q)
@@ -165,7 +170,10 @@ class Answerer:
             q.cities
             or q.others
             or q.unknown
-            or q.has_filters
+            or q.regions
+            or q.status
+            or q.capital is not None
+            or (q.year and (q.partner_words or q.listing))
             or q.topic
             or q.network
             or q.district
@@ -197,6 +205,8 @@ class Answerer:
         if q.op in ("count", "compare") and self.context.results is not None:
             return True
         if q.op == "compare" and len(self.context.cities) >= 2:
+            return True
+        if q.claim_count is not None:
             return True
         previous_attribute = (self.context.query or {}).get("attribute")
         if q.continuation and self._subject_city() and previous_attribute and not q.route:
@@ -247,6 +257,8 @@ class Answerer:
             if previous.attribute and previous.op in ("lookup", "verify"):
                 q.attribute = previous.attribute
                 op = previous.op if previous.op == "lookup" else "lookup"
+        if op == "verify" and q.claim_count is not None and not cities:
+            return self.verify_count(q)
         if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
         if not cities and not q.others and not q.unknown and op in (None, "lookup", "verify"):
@@ -263,6 +275,8 @@ class Answerer:
                 return self.list_cities(q)
             elif not from_context and q.intent not in PARTNER_INTENTS:
                 return self.dont_know(q)
+        if op == "relative" and cities:
+            return self.relative(q, cities[0])
         if op == "count" or (op is None and q.intent == "count_partner_cities"):
             return self.count(q)
         if op == "compare":
@@ -376,7 +390,15 @@ class Answerer:
         v = self._values(city)
         reply = Reply(kind="verify", source=city.source)
         attribute = q.attribute
-        if q.claim_year is not None:
+        if q.claim_ended:
+            # "The Moscow partnership was ended in 2022, wasn't it?" - none has ended.
+            reply.add("a_no")
+            reply.add(f"a_city_status_{city.status}", **v)
+            if city.status != "active" and city.note:
+                reply.add("a_text", text=city.note(self.lang))
+        elif q.only and (q.capital is not None or q.status or q.year):
+            self._verify_only(reply, q, city)
+        elif q.claim_year is not None:
             if city.since.year == q.claim_year:
                 reply.add("a_yes_city_since", **v)
             else:
@@ -433,6 +455,62 @@ class Answerer:
             if other_city:
                 reply.add("a_yes_partner", **self._values(other_city))
         self._remember(q, {"kind": "city", "id": city_id}, [city_id, *extra])
+        return reply
+
+    def _verify_only(self, reply: Reply, q: Query, city: PartnerCity) -> None:
+        """ "Los Angeles is the only partner city that is not a capital, right?" """
+        scope = Query(text=q.text, capital=q.capital, status=q.status, year=q.year)
+        cities, criteria, _ = self._filtered(scope)
+        if cities == [city]:
+            reply.add("a_yes_only", name=city.name(self.lang), criteria=self._crit(criteria, "rel"))
+        else:
+            form = "one" if len(cities) == 1 else "many"
+            reply.add("a_no_only", names=self._names(cities), criteria=self._crit(criteria, form))
+
+    def verify_count(self, q: Query) -> Reply:
+        """ "Berlin has 17 partner cities, doesn't it?" """
+        claim = q.claim_count
+        q = Query(text=q.text, regions=q.regions, year=q.year, status=q.status, capital=q.capital)
+        cities, criteria, filtered = self._filtered(q)
+        reply = Reply(kind="verify", source=self.k.overview.source)
+        reply.add("a_yes" if len(cities) == claim else "a_no")
+        if filtered:
+            form = "one" if len(cities) == 1 else "many"
+            reply.add(
+                "a_count_many",
+                count=len(cities),
+                total=len(self.k.partner_cities),
+                criteria=self._crit(criteria, form),
+                names=self._names(cities),
+            )
+        else:
+            reply.add(
+                "a_count_all",
+                count=len(self.k.partner_cities),
+                active=len(self.k.active_partners),
+                as_of=self.k.overview.as_of,
+            )
+            reply.add("a_text", text=self.k.overview.count_note(self.lang))
+        return reply
+
+    def relative(self, q: Query, city_id: str) -> Reply:
+        """ "Which partnership came right before Tel Aviv?" """
+        ordered = list(self.k.partner_cities)
+        index = next(i for i, c in enumerate(ordered) if c.id == city_id)
+        step = -1 if q.relative == "before" else 1
+        if not 0 <= index + step < len(ordered):
+            edge = "a_oldest" if step < 0 else "a_newest"
+            reply = Reply(kind="superlative", source=ordered[index].source)
+            reply.add(edge, **self._values(ordered[index]))
+            return reply
+        other = ordered[index + step]
+        reply = Reply(kind="relative", source=other.source)
+        reply.add(
+            f"a_just_{q.relative}",
+            reference=ordered[index].name(self.lang),
+            **self._values(other),
+        )
+        self._remember(q, {"kind": "city", "id": other.id}, [ordered[index].id, other.id])
         return reply
 
     def not_partner(self, q: Query) -> Reply:
@@ -647,8 +725,8 @@ class Answerer:
         if q.district or (intent == "ask_partner_city" and q.topic == "district_partnerships"):
             return self.topic("district_partnerships", q)
         if q.network or intent == "ask_city_networks" or q.topic == "networks":
-            if q.route and q.route_id and not q.network:
-                return self.route(q.route_id, q)
+            if q.route:  # "who handles city networks like Eurocities?"
+                return self.route("network", q)
             return self.networks(q)
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
@@ -678,6 +756,10 @@ class Answerer:
             self._remember(q, {"kind": "topic", "id": topic_id}, [])
             return reply
         reply = Reply(kind="topic", source=topic.source)
+        if q.op == "verify":
+            lead = topic.verify_answer(q.text)
+            if lead:
+                reply.add("a_yes" if lead == "yes" else "a_no")
         if q.attribute == "since" and topic.since:
             reply.add("a_text", text=topic.since(self.lang))
         else:
@@ -759,7 +841,10 @@ class Answerer:
         subject = self.context.subject or {}
         kind, subject_id = subject.get("kind"), subject.get("id", "")
         asks_back = q.attribute or q.back_reference or q.continuation
-        if not asks_back and not q.route:
+        # After a topic, a question that names nothing else is about the topic
+        # ("how many people have come so far?" after the Emigrant Programme).
+        about_topic = kind in ("topic", "network") and q.intent not in ROUTE_INTENTS
+        if not asks_back and not q.route and not about_topic:
             return None
         if kind == "topic" and subject_id in self.k.topics:
             return self.topic(subject_id, q)
@@ -767,6 +852,8 @@ class Answerer:
             return self.route(subject_id, q)
         if kind == "network" and subject_id in self.k.networks:
             q.network = subject_id
+            if q.route:
+                return self.route("network", q)
             return self.networks(q)
         if kind == "unit" and subject_id in self.k.units:
             unit = self.k.units[subject_id]
@@ -826,7 +913,7 @@ def answer_templates() -> list[str]:
     names += ["a_city_status_short_dormant"]
     for which in ("oldest", "newest"):
         names += [f"a_{which}", f"a_{which}_among", f"a_{which}_of_these"]
-    names += ["a_older", "a_newer"]
+    names += ["a_older", "a_newer", "a_just_before", "a_just_after"]
     return names
 
 

@@ -31,7 +31,7 @@ _CONJUNCTION = re.compile(
     re.IGNORECASE,
 )
 
-OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify")
+OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
 
 
 @dataclass
@@ -66,6 +66,10 @@ class Query:
         claim_year (int | None): a year the visitor asserts ("... in 2022, right?").
         only (bool): "the only ...", "die einzige ...".
         listing (bool): words that ask for a list ("which", "welche", "list").
+        claim_count (int | None): a number of partner cities the visitor asserts.
+        claim_ended (bool): the visitor asserts a partnership has ended.
+        relative (str | None): "before" or "after" a named city ("the one right before Kyiv").
+        confidence (float): the classifier's confidence in `intent`.
     """
 
     text: str
@@ -94,6 +98,10 @@ class Query:
     claim_year: int | None = None
     only: bool = False
     listing: bool = False
+    claim_count: int | None = None
+    claim_ended: bool = False
+    relative: str | None = None
+    confidence: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -226,7 +234,13 @@ def parse(
         query.compare = "older"
     elif words.has(_both(lexicon.NEWER)):
         query.compare = "newer"
+    query.relative = _relative(words, text, entities)
     query.op = _operation(query, words)
+    if query.op == "verify" and words.has(_both(lexicon.ENDED)):
+        query.claim_ended = True
+    if query.op == "verify" and query.partner_words and not query.cities:
+        small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
+        query.claim_count = small[0] if small else None
     if query.op == "verify" and query.cities and query.year and query.year["op"] in ("in", "from"):
         # "Kyiv became a partner in 2022, right?", "partners since 1990, right?": a claim.
         query.claim_year = query.year["year"]
@@ -333,13 +347,43 @@ def _network(words: _Words, knowledge: Knowledge) -> str | None:
     return None
 
 
+def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> str | None:
+    """ "right before Tel Aviv", "vor Kiew": a place in the order of partnerships."""
+    for entity in entities:
+        if entity.get("entity") != "city" or "start" not in entity:
+            continue
+        before = _Words(text[: int(entity["start"])]).words[-2:]
+        near = _Words(" ".join(before))
+        if near.has(("before", "vor", "prior to")):
+            return "before"
+        if near.has(("after", "nach")):
+            return "after"
+    return None
+
+
 def _operation(query: Query, words: _Words) -> str | None:
     if words.has(_both(lexicon.COUNT)):
         return "count"
+    if query.relative and len(query.cities) == 1:
+        return "relative"
+    if (query.compare or query.superlative) and len(query.cities) >= 2:
+        query.compare = query.compare or ("newer" if query.superlative == "newest" else "older")
+        return "compare"
     if query.compare and not query.superlative:
         return "compare"
-    verify = words.starts_with(_both(lexicon.VERIFY_START)) or words.ends_with(
-        _both(lexicon.VERIFY_END)
+    asks = words.starts_with(_both(lexicon.QUESTION_WORDS))
+    # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
+    statement_question = (
+        query.text.rstrip().endswith("?")
+        and not asks
+        and not query.continuation
+        and len(words.words) > 2
+    )
+    verify = (
+        words.starts_with(_both(lexicon.VERIFY_START))
+        or words.ends_with(_both(lexicon.VERIFY_END))
+        or (not asks and words.has(_both(lexicon.CLAIM)))
+        or statement_question
     )
     if query.superlative and not (verify and query.cities):
         return "superlative"
@@ -349,8 +393,10 @@ def _operation(query: Query, words: _Words) -> str | None:
         return "verify"
     if query.cities or query.others or query.unknown:
         return "lookup"
-    listing = words.has(_both(lexicon.LIST)) or query.has_filters
-    if listing and (query.partner_words or query.has_filters):
+    listing = words.has(_both(lexicon.LIST))
+    if (listing and (query.partner_words or query.has_filters)) or (
+        query.has_filters and query.partner_words
+    ):
         return "list"
     return None
 

@@ -188,6 +188,8 @@ class Topic:
         unit (str | None): the responsible unit ("II A" or "II B"), if any.
         intents (tuple[str, ...]): NLU intents that ask for this topic.
         since (LocalText | None): the answer to "since when?", if known.
+        verify (tuple[tuple[tuple[str, ...], str], ...]): yes/no questions the topic answers:
+            word beginnings (both languages) and "yes" or "no" for a question containing one.
     """
 
     id: str
@@ -196,6 +198,17 @@ class Topic:
     unit: str | None = None
     intents: tuple[str, ...] = ()
     since: LocalText | None = None
+    verify: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+    def verify_answer(self, question: str) -> str | None:
+        """ "yes" or "no" for a yes/no question about this topic, if the knowledge says."""
+        import re
+
+        text = " ".join(w.casefold() for w in re.findall(r"[^\W\d_]+", question))
+        for beginnings, answer in self.verify:
+            if any(re.search(r"\b" + re.escape(b.casefold()), text) for b in beginnings):
+                return answer
+        return None
 
 
 @dataclass(frozen=True)

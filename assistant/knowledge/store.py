@@ -250,6 +250,10 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                 unit=r.choice("unit", ("II A", "II B")) if r.has("unit") else None,
                 intents=r.strings("intents"),
                 since=r.optional_text("since"),
+                verify=tuple(
+                    (v.strings("words"), v.choice("answer", ("yes", "no")))
+                    for v in (r.items("verify") if r.has("verify") else ())
+                ),
             )
             for r in services.items("topics")
         ],

@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.knowledge import KnowledgeError, load_knowledge
+from assistant.knowledge import KnowledgeError, PartnerCity, Place, load_knowledge
 from assistant.knowledge.names import normalise_name
 from assistant.lang import (
     Detection,
@@ -154,10 +154,11 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             knowledge = load_knowledge(Settings.from_env().knowledge_dir)
         except KnowledgeError:
             return {"de": set(), "en": set()}
-        places = [*knowledge.partner_cities, *knowledge.other_cities.values()]
-        places += [*knowledge.countries.values(), *knowledge.continents.values()]
+        named: list[PartnerCity | Place] = [*knowledge.partner_cities]
+        named += [*knowledge.other_cities.values(), *knowledge.countries.values()]
+        named += knowledge.continents.values()
         names: dict[str, set[str]] = {"de": set(), "en": set()}
-        for place in places:
+        for place in named:
             de, en = normalise_name(place.name.de), normalise_name(place.name.en)
             if de != en:
                 names["de"].add(de)

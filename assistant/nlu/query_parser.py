@@ -87,6 +87,8 @@ class QueryParser(GraphComponent):
         for question in questions:
             start, end = int(question["start"]), int(question["end"])
             own = question.get("intent") or {}
+            if len(questions) == 1:
+                own = message.get(INTENT) or {}
             name = own.get("name")
             if (
                 len(questions) > 1
@@ -101,7 +103,7 @@ class QueryParser(GraphComponent):
                 and int(e["end"]) <= end
                 and e.get("entity") != "language"
             ]
-            result.append(
-                parse(text[start:end], knowledge=self.knowledge, intent=name, entities=inside)
-            )
+            query = parse(text[start:end], knowledge=self.knowledge, intent=name, entities=inside)
+            query.confidence = round(float(own.get("confidence", 1.0)), 3)
+            result.append(query)
         return result

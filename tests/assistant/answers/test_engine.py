@@ -257,3 +257,55 @@ def test_and_where_repeats_the_last_question(conversation) -> None:  # type: ign
     ask("partnerschaft mit kyjiw")
     ask("wer hat die unterschrieben")
     assert "im Roten Rathaus" in one(ask("und wo?", intent="out_of_scope"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("en", "so istanbul is the capital of turkey?", "No, Istanbul is not a capital"),
+        (
+            "de",
+            "istanbul ist also die hauptstadt der türkei?",
+            "Nein, Istanbul ist keine Hauptstadt",
+        ),
+        (
+            "en",
+            "the moscow partnership was ended in 2022 wasn't it",
+            "No. The partnership with Moscow is currently dormant",
+        ),
+        ("de", "berlin hat doch 17 partnerstädte oder", "Nein. Berlin hat 7 Partnerstädte"),
+        ("en", "Berlin has 7 partner cities, doesn't it?", "Yes. Berlin has 7 partner cities"),
+        (
+            "en",
+            "my friend says los angeles is the only partner city that isn't a capital",
+            "No: Los Angeles and Istanbul are not capitals",
+        ),
+        (
+            "en",
+            "Did Windhoek or Paris become a partner city first?",
+            "The partnership with Paris is older",
+        ),
+        ("en", "which partnership came right before kyiv", "Right before Kyiv came Windhoek"),
+        (
+            "de",
+            "Kann mir die Senatskanzlei ein Visum ausstellen?",
+            "Nein. Visa stellt nicht das Land Berlin aus",
+        ),
+        ("en", "kai wegner is the mayor right", "Yes. The Governing Mayor of Berlin is Kai Wegner"),
+    ],
+)
+def test_statements_to_confirm(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    intents = {"Kann mir": "ask_visa", "kai wegner": "ask_governing_mayor"}
+    intent = next((i for prefix, i in intents.items() if text.startswith(prefix)), None)
+    assert one(conversation(lang)(text, intent=intent)).startswith(start)
+
+
+def test_a_topic_keeps_the_conversation(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("what is the emigrantenprogramm", intent="ask_emigrant_program")
+    assert "35,000" in one(ask("how many people have come so far", intent="count_partner_cities"))
+    assert "forced labourers" in one(ask("what changed in 2016", intent="out_of_scope"))
+    ask("c40, what is that", intent="ask_city_networks")
+    assert one(ask("which unit deals with it", intent="ask_unit_info")).startswith(
+        "Please contact Unit II B"
+    )
