@@ -493,6 +493,21 @@ class Answerer:
             reply.add("a_text", text=self.k.overview.count_note(self.lang))
         return reply
 
+    def _count_relative(self, q: Query, city_id: str) -> Reply:
+        """ "How many partner cities were added after Kyiv?" """
+        ordered = list(self.k.partner_cities)
+        index = next(i for i, c in enumerate(ordered) if c.id == city_id)
+        cities = ordered[index + 1 :] if q.relative == "after" else ordered[:index]
+        reply = Reply(kind="count", source=self.k.overview.source)
+        reply.add(
+            f"a_count_{q.relative}",
+            count=len(cities),
+            reference=ordered[index].name(self.lang),
+            names=self._names(cities),
+        )
+        self.context.results = [c.id for c in cities]
+        return reply
+
     def relative(self, q: Query, city_id: str) -> Reply:
         """ "Which partnership came right before Tel Aviv?" """
         ordered = list(self.k.partner_cities)
@@ -540,14 +555,21 @@ class Answerer:
     def _filtered(self, q: Query) -> tuple[list[PartnerCity], list[str], bool]:
         """The cities that meet the query's conditions, the criteria, and whether there were any."""
         cities = list(self.k.partner_cities)
-        criteria: list[str] = []
-        for region_id in q.regions:
-            region = self._region(region_id)
-            if region is None:
-                continue
-            inside = set(c.id for c in self.k.partners_in(region))
-            cities = [c for c in cities if c.id in inside]
-            criteria.append(("region", {"where": region.where(self.lang)}))  # type: ignore[arg-type]
+        criteria: list[Any] = []
+        regions = [r for r in (self._region(i) for i in q.regions) if r is not None]
+        if regions:
+            # Several regions are one condition: "in Africa or South America" (Istanbul aside,
+            # a city lies in one), or "neither in Europe nor in Asia".
+            inside = {c.id for region in regions for c in self.k.partners_in(region)}
+            places = [r.where(self.lang) for r in regions]
+            where: Part | str
+            if q.exclude_regions:
+                cities = [c for c in cities if c.id not in inside]
+                where = Part("w_neither" if len(places) > 1 else "w_not", _pair(places))
+            else:
+                cities = [c for c in cities if c.id in inside]
+                where = Part("w_either", _pair(places)) if len(places) > 1 else places[0]
+            criteria.append(("region", {"where": where}))
         if q.year:
             op, year, to = q.year["op"], int(q.year["year"]), int(q.year.get("to") or 0)
             test = {
@@ -615,11 +637,25 @@ class Answerer:
         return reply
 
     def count(self, q: Query) -> Reply:
-        if (
-            not q.has_filters
-            and (q.back_reference or q.continuation or q.among)
-            and self.context.results is not None
-        ):
+        refers_back = q.back_reference or q.continuation or q.among
+        if q.relative and q.cities:
+            return self._count_relative(q, q.cities[0])
+        if q.has_filters and refers_back and self.context.results:
+            # "and how many of those are capitals?": the new condition within the last list.
+            cities, criteria, _ = self._filtered(q)
+            among = [c for c in cities if c.id in self.context.results]
+            reply = Reply(kind="count", source=self.k.overview.source)
+            form = "many" if len(among) > 1 else "one"
+            reply.add(
+                f"a_count_among_{'none' if not among else form}",
+                count=len(among),
+                criteria=self._crit(criteria, form),
+                names=self._names(among),
+            )
+            self.context.results = [c.id for c in among]
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+            return reply
+        if not q.has_filters and refers_back and self.context.results is not None:
             ids = self.context.results
             reply = Reply(kind="count", source=self.k.overview.source)
             reply.add(
@@ -771,6 +807,8 @@ class Answerer:
         if q.network:
             network = self.k.networks[q.network]
             reply = Reply(kind="network", source=network.source)
+            if q.op == "verify" and not network.dormant:
+                reply.add("a_yes")
             reply.add("a_network", name=network.name(self.lang), summary=network.summary(self.lang))
             self._remember(q, {"kind": "network", "id": network.id}, [])
             return reply
@@ -785,11 +823,17 @@ class Answerer:
         self._remember(q, {"kind": "topic", "id": "networks"}, [])
         return reply
 
+    def _unit_named(self, q: Query) -> str | None:
+        """ "II A", "unit II B", or a unit by its field ("the protocol unit")."""
+        squeezed = q.text.lower().replace(" ", "")
+        for unit_id in self.k.units:
+            if unit_id.lower().replace(" ", "") in squeezed:
+                return unit_id
+        route = next((r for r in self.k.routes if r.id == q.route_id), None)
+        return route.unit if route is not None and not route.only_when_asked else None
+
     def department(self, q: Query, intent: str) -> Reply:
-        unit_id = None
-        for entity_unit in ("II A", "II B"):
-            if entity_unit.lower().replace(" ", "") in q.text.lower().replace(" ", ""):
-                unit_id = entity_unit
+        unit_id = self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
         if unit_id:
@@ -856,11 +900,31 @@ class Answerer:
                 return self.route("network", q)
             return self.networks(q)
         if kind == "unit" and subject_id in self.k.units:
-            unit = self.k.units[subject_id]
+            named = self._unit_named(q)
+            route = next((r for r in self.k.routes if r.id == q.route_id), None)
+            if q.op == "verify" and route is not None:
+                # "does it also run the language service?"
+                reply = Reply(kind="unit", source=self.k.units[subject_id].source)
+                reply.add("a_yes" if route.unit == subject_id else "a_no")
+                reply.add(
+                    "a_route",
+                    unit=self.k.units[route.unit].name(self.lang),
+                    reason=route.reason(self.lang),
+                )
+                return reply
+            unit = self.k.units[
+                named if named and (q.continuation or not q.back_reference) else subject_id
+            ]
             if q.route:
                 return self.contact()
+            self._remember(q, {"kind": "unit", "id": unit.id}, [])
             return Reply(kind="unit", source=unit.source).add(
                 "a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang)
+            )
+        if kind == "topic" and subject_id == "department":
+            dept = self.k.department
+            return Reply(kind="department", source=dept.source).add(
+                "a_text", text=dept.summary(self.lang)
             )
         return None
 
@@ -914,7 +978,13 @@ def answer_templates() -> list[str]:
     for which in ("oldest", "newest"):
         names += [f"a_{which}", f"a_{which}_among", f"a_{which}_of_these"]
     names += ["a_older", "a_newer", "a_just_before", "a_just_after"]
+    names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
+    names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     return names
+
+
+def _pair(places: list[str]) -> dict[str, str]:
+    return {"first": places[0], "second": places[1] if len(places) > 1 else ""}
 
 
 def _join(items: list[str], lang: Lang) -> str:

@@ -256,6 +256,9 @@ ATTRIBUTES: dict[str, Cues] = {
             "ausgesetzt",
             "eingefroren",
             "noch",
+            "aufgelöst",
+            "gekündigt",
+            "aufgekündigt",
         ),
         "en": (
             "status",
@@ -266,6 +269,9 @@ ATTRIBUTES: dict[str, Cues] = {
             "ended",
             "still",
             "frozen",
+            "cancelled",
+            "canceled",
+            "dissolved",
         ),
     },
     "history": {
@@ -314,6 +320,16 @@ ATTRIBUTES: dict[str, Cues] = {
         ),
     },
 }
+# Checked before STATUS_FILTER: "not dormant" is a filter for the active ones.
+NOT_DORMANT: Cues = {
+    "de": ("nicht ruhend*", "nicht ruhen", "nicht inaktiv*", "nicht eingefroren*"),
+    "en": ("not dormant", "aren't dormant", "isn't dormant", "not inactive", "not suspended"),
+}
+# "neither in Europe nor in Asia", "outside Europe": the regions named are excluded.
+EXCLUDE_REGION: Cues = {
+    "de": ("weder", "außerhalb", "ausserhalb", "nicht in", "ohne"),
+    "en": ("neither", "outside", "not in", "except", "apart from", "excluding"),
+}
 STATUS_FILTER: dict[str, Cues] = {
     "dormant": {
         "de": ("ruht", "ruhend*", "inaktiv*", "ausgesetzt*", "eingefroren*", "nicht aktiv*"),
@@ -327,8 +343,8 @@ STATUS_FILTER: dict[str, Cues] = {
 
 # -- periods ----------------------------------------------------------------------------------
 BEFORE: Cues = {
-    "de": ("vor", "bis", "früher als", "vorher"),
-    "en": ("before", "until", "prior to", "earlier than", "by"),
+    "de": ("vor", "bis", "früher als", "vorher", "anfang", "zu beginn", "beginn"),
+    "en": ("before", "until", "prior to", "earlier than", "by", "beginning of", "start of"),
 }
 AFTER: Cues = {"de": ("nach", "später als"), "en": ("after", "later than")}
 FROM: Cues = {"de": ("seit", "ab", "von"), "en": ("since", "from")}

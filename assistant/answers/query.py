@@ -26,7 +26,8 @@ _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\
 _QUESTION_END = re.compile(r"[?!;]+\s+|\.\s+(?=[A-ZÄÖÜ])")
 _CONJUNCTION = re.compile(
     r",?\s+(?:and also|and then|and tell me|and|und außerdem|und sagen sie mir|und sag mir|und|"
-    r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|wer|was|wann|welche|"
+    r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|since|seit|"
+    r"wer|was|wann|welche|"
     r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig)\b)",
     re.IGNORECASE,
 )
@@ -70,6 +71,7 @@ class Query:
         claim_ended (bool): the visitor asserts a partnership has ended.
         relative (str | None): "before" or "after" a named city ("the one right before Kyiv").
         confidence (float): the classifier's confidence in `intent`.
+        exclude_regions (bool): the regions are excluded ("neither in Europe nor in Asia").
     """
 
     text: str
@@ -102,6 +104,7 @@ class Query:
     claim_ended: bool = False
     relative: str | None = None
     confidence: float = 1.0
+    exclude_regions: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -208,10 +211,15 @@ def parse(
     _regions_by_adjective(query, words, knowledge)
     _period(query, text, words)
     query.partner_words = words.has(_both(lexicon.PARTNER))
-    for status, cues in lexicon.STATUS_FILTER.items():
-        if words.has(_both(cues)):
-            query.status = status
-            break
+    if words.has(_both(lexicon.NOT_DORMANT)):
+        query.status = "active"
+    else:
+        for status, cues in lexicon.STATUS_FILTER.items():
+            if words.has(_both(cues)):
+                query.status = status
+                break
+    if query.regions and words.has(_both(lexicon.EXCLUDE_REGION)):
+        query.exclude_regions = True
     query.negated = words.has(_both(lexicon.NEGATION))
     query.only = words.has(_both(lexicon.ONLY))
     query.listing = words.has(_both(lexicon.LIST))

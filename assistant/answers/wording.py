@@ -53,6 +53,8 @@ class Wording:
     def _value(self, value: Any, lang: Lang) -> str:
         if isinstance(value, dt.date):
             return format_day(value, lang)
+        if isinstance(value, Part):
+            return self.part(value, lang)
         if isinstance(value, list) and value and all(isinstance(v, Part) for v in value):
             rendered = [self.part(v, lang) for v in value]
             return _join(rendered, lang)

@@ -175,6 +175,7 @@ class Network:
     summary: LocalText
     source: str
     aliases: tuple[str, ...] = ()
+    dormant: bool = False
 
 
 @dataclass(frozen=True)

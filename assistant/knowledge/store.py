@@ -233,6 +233,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                 summary=r.text("summary"),
                 source=r.url("source"),
                 aliases=r.strings("aliases"),
+                dormant=r.boolean("dormant") if r.has("dormant") else False,
             )
             for r in networks_file.items("networks")
         ],

@@ -309,3 +309,56 @@ def test_a_topic_keeps_the_conversation(conversation) -> None:  # type: ignore[n
     assert one(ask("which unit deals with it", intent="ask_unit_info")).startswith(
         "Please contact Unit II B"
     )
+
+
+def test_count_follow_ups_narrow_the_last_list(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("list the partner cities in the americas")
+    assert one(ask("and how many of those are capitals?")).startswith("None of them is a capital")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "en",
+            "How many partnerships are not dormant?",
+            "6 of Berlin's 7 partner cities are active",
+        ),
+        (
+            "en",
+            "how many partner cities are neither in europe nor in asia",
+            "2 of Berlin's 7 partner cities are neither in Europe nor in Asia",
+        ),
+        (
+            "de",
+            "wie viele Partnerstädte liegen in Afrika oder Nordamerika",
+            "2 der 7 Partnerstädte Berlins liegen in Afrika oder in Nordamerika",
+        ),
+        (
+            "en",
+            "How many partner cities were added after the Kyiv agreement?",
+            "Added after Kyiv: 0",
+        ),
+        (
+            "en",
+            "how many partner cities did berlin have at the beginning of 2000",
+            "5 of Berlin's 7 partner cities became partners before 2000",
+        ),
+    ],
+)
+def test_counts_with_conditions(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
+
+
+def test_units_by_field_and_as_follow_up(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    assert one(ask("what does the protocol unit do", intent="ask_unit_info")).startswith(
+        "Unit II A – Protocol is responsible"
+    )
+    assert one(ask("does it also run the language service?", intent="ask_unit_info")).startswith(
+        "Yes. Please contact Unit II A"
+    )
+    assert one(ask("And II B?", intent="ask_unit_info")).startswith(
+        "Unit II B – International Affairs is responsible"
+    )
