@@ -1,18 +1,22 @@
-"""The webchat channel's handlers, with a stand-in agent over Rasa's in-memory stores."""
+"""The webchat channel's routes over HTTP on an in-process server, with a stand-in agent over
+Rasa's in-memory stores."""
 
 from __future__ import annotations
 
-import json as jsonlib
+import itertools
+import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from sanic import Sanic
 
 from assistant.channels.webchat import WebchatInput
 
@@ -35,6 +39,7 @@ REPLIES = {
     "en": "Berlin has 19 partner cities.\n\nSource: https://www.berlin.de/",
 }
 SENDER = "0123456789abcdef0123456789abcdef"
+_app_names = itertools.count()
 
 
 class FakeAgent:
@@ -72,32 +77,46 @@ class Reply:
 
 
 class Client:
-    """Calls the channel's route handlers in-process, the way the blueprint's routes do.
+    """Posts to the channel's routes on an in-process Sanic server on loopback."""
 
-    Sanic 21.12 cannot start a second app in one process (its TouchUp step fails), so the
-    suite does not run a server here; the full stack tests cover the routes over HTTP.
-    """
+    def __init__(self, url: str) -> None:
+        self.url = url
 
-    def __init__(self, channel: WebchatInput, agent: FakeAgent) -> None:
-        self.channel = channel
-        self.agent = agent
-
-    def _request(self, body: bytes) -> Any:
-        ctx = SimpleNamespace(agent=self.agent)
-        return SimpleNamespace(body=body, app=SimpleNamespace(ctx=ctx))
+    async def request(self, method: str, path: str, **kwargs: Any) -> Reply:
+        async with httpx.AsyncClient() as http:
+            response = await http.request(method, f"{self.url}{path}", **kwargs)
+        return Reply(response.status_code, response.json())
 
     async def post(self, path: str, json: Any = None, content: bytes | None = None) -> Reply:
-        request = self._request(content if content is not None else jsonlib.dumps(json).encode())
-        if path == "/webhook":
-            response = await self.channel.receive_message(request, self.agent.handle_message)
-        else:
-            response = await self.channel.receive_feedback(request)
-        return Reply(response.status, jsonlib.loads(response.body))
+        if content is not None:
+            return await self.request("POST", path, content=content)
+        return await self.request("POST", path, json=json)
 
 
 @pytest.fixture
-def client(agent: FakeAgent) -> Client:
-    return Client(WebchatInput.from_credentials(None), agent)
+async def client(agent: FakeAgent, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
+    """WebchatInput's blueprint on 127.0.0.1, registered as Rasa registers channels, with the
+    stand-in agent where Rasa keeps its agent (`app.ctx.agent`)."""
+    # Sanic 21.12 rewrites some of its methods when the first app starts; without test mode a
+    # second app in the same process fails with KeyError: 'send'.
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    app = Sanic(f"webchat_test_{next(_app_names)}", configure_logging=False)
+    app.ctx.agent = agent
+    app.blueprint(
+        WebchatInput.from_credentials(None).blueprint(agent.handle_message),
+        url_prefix="/webhooks/webchat",
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # a free port; Sanic takes port=0 for its default 8000
+    server = await app.create_server(sock=sock, return_asyncio_server=True)
+    assert server is not None
+    await server.startup()
+    await server.after_start()
+    port = server.server.sockets[0].getsockname()[1]
+    yield Client(f"http://127.0.0.1:{port}/webhooks/webchat")
+    await server.before_stop()
+    await server.close()
+    await server.after_stop()
 
 
 async def ask(client: Client, message: str, **metadata: Any) -> Reply:
@@ -191,7 +210,8 @@ async def test_feedback_on_part_of_an_answer_names_the_whole_answer(
 ) -> None:
     await ask(client, "Which partner cities?", language="en")
     response = await client.post(
-        "/feedback", json={"sender": SENDER, "rating": "down", "message": "Source: https://www.berlin.de/"}
+        "/feedback",
+        json={"sender": SENDER, "rating": "down", "message": "Source: https://www.berlin.de/"},
     )
     assert response.status == 201
     tracker = await agent.tracker_store.retrieve(SENDER)
@@ -222,3 +242,8 @@ async def test_feedback_for_an_unknown_conversation_or_message_is_not_found(
 async def test_feedback_refuses_bad_requests(client: Client, body: dict[str, str]) -> None:
     response = await client.post("/feedback", json=body)
     assert response.status == 400
+
+
+async def test_webchat_health_route_answers(client: Client) -> None:
+    response = await client.request("GET", "/")
+    assert (response.status, response.body) == (200, {"status": "ok"})
