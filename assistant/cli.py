@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistant.knowledge import KnowledgeError, load_knowledge
 from assistant.retention import purge_old_events
-from assistant.settings import PROJECT_ROOT, Settings, SettingsError
+from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
 
 # How often `serve` deletes conversation events older than the retention period.
 PURGE_INTERVAL_SECONDS = 6 * 3600
@@ -118,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_for_command()
     if args.command == "check-data":
         return check_data(settings)
     if args.command == "telegram":

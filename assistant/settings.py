@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,3 +120,17 @@ class Settings:
             widget_server_url=(get("ASSISTANT_WIDGET_SERVER_URL") or rasa_url).rstrip("/"),
             retention_days=get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days),
         )
+
+
+def settings_for_command() -> Settings:
+    """The settings for a command-line entry point; a bad value ends it with one clear line.
+
+    Raises:
+        SystemExit: with code 2 after printing "Configuration error: ..." (naming the variable)
+            to stderr, instead of a traceback.
+    """
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,20 @@ def test_settings_reject_bad_values_naming_the_variable(
 ) -> None:
     with pytest.raises(SettingsError, match=key):
         Settings.from_env({key: value}, env_file=tmp_path / "none")
+
+
+@pytest.mark.parametrize("command", [["assistant.cli", "check-data"], ["assistant.web"]])
+def test_commands_report_a_bad_setting_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "ASSISTANT_ENV_FILE": "",
+        "ASSISTANT_WEB_PORT": "eighty",
+        "ASSISTANT_RASA_PORT": "eighty",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", *command], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("Configuration error: ASSISTANT_") and "must be a whole number" in line

@@ -93,4 +93,4 @@ async def test_configured_values_are_escaped_in_pages() -> None:
     async with TestClient(TestServer(create_app(odd))) as test_client:
         html = await (await test_client.get("/en/")).text()
     assert "<script>alert(1)</script>" not in html
-    assert "&quot;&gt;&lt;script&gt;" in html
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
