@@ -11,6 +11,9 @@ from pathlib import Path
 from assistant.lang import Lang, normalise
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The reply language when nothing else decides it: the one definition, changed with
+# ASSISTANT_DEFAULT_LANGUAGE. The web app writes it into the demo pages for the widget.
+DEFAULT_LANGUAGE: Lang = "en"
 
 
 class SettingsError(ValueError):
@@ -53,7 +56,7 @@ class Settings:
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
-    default_language: Lang = "en"
+    default_language: Lang = DEFAULT_LANGUAGE
     rasa_url: str = "http://127.0.0.1:5005"
     action_port: int = 5055
     rasa_port: int = 5005
@@ -94,7 +97,7 @@ class Settings:
                 raise SettingsError(f"{key} must be a whole number, got {raw!r}") from exc
 
         language = get("ASSISTANT_DEFAULT_LANGUAGE")
-        default_language = normalise(language) if language else "en"
+        default_language = normalise(language) if language else DEFAULT_LANGUAGE
         if default_language is None:
             raise SettingsError(
                 f"ASSISTANT_DEFAULT_LANGUAGE must be 'de' or 'en', got {language!r}"

@@ -75,12 +75,13 @@ def alternate(page: Page) -> Page:
     return next(p for p in PAGES if p.template == page.template and p.lang != page.lang)
 
 
-def preferred_language(accept_language: str | None, default: Lang = "de") -> Lang:
+def preferred_language(accept_language: str | None, default: Lang) -> Lang:
     """The first supported language of an `Accept-Language` header, by quality.
 
     Args:
         accept_language: the header value, e.g. "en-GB,en;q=0.9,de;q=0.8".
-        default: used when the header names no supported language.
+        default: used when the header names no supported language (the settings'
+            `default_language`).
     """
     ranked: list[tuple[float, int, Lang]] = []
     for position, part in enumerate((accept_language or "").split(",")):

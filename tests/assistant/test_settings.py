@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings, SettingsError
+from assistant.settings import DEFAULT_LANGUAGE, Settings, SettingsError
 
 
 def test_settings_have_embedded_defaults(tmp_path: Path) -> None:
     settings = Settings.from_env({}, env_file=tmp_path / "missing.env")
-    assert settings.default_language == "en"
+    assert settings.default_language == DEFAULT_LANGUAGE == Settings().default_language
     assert settings.rasa_port == 5005
     assert settings.telegram_token is None
 

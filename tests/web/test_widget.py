@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -21,12 +22,32 @@ MARKUP_IN_LOG = "root.querySelectorAll('.bia-log img, .bia-log script, .bia-log 
 @pytest.mark.parametrize(
     ("path", "lang", "question", "expected", "ui"),
     [
-        ("/de/", "de", "Welche Partnerstädte hat Berlin?", ["19 Partnerstädte", "Warschau"],
-         {"launcher": "Chat mit dem Assistenten öffnen", "input": "Ihre Frage", "send": "Senden",
-          "privacy": "Datenschutzerklärung", "privacy_path": "/de/datenschutz/"}),
-        ("/en/", "en", "Which partner cities does Berlin have?", ["19 partner cities", "Warsaw"],
-         {"launcher": "Open chat with the assistant", "input": "Your question", "send": "Send",
-          "privacy": "Privacy notice", "privacy_path": "/en/privacy/"}),
+        (
+            "/de/",
+            "de",
+            "Welche Partnerstädte hat Berlin?",
+            ["19 Partnerstädte", "Warschau"],
+            {
+                "launcher": "Chat mit dem Assistenten öffnen",
+                "input": "Ihre Frage",
+                "send": "Senden",
+                "privacy": "Datenschutzerklärung",
+                "privacy_path": "/de/datenschutz/",
+            },
+        ),
+        (
+            "/en/",
+            "en",
+            "Which partner cities does Berlin have?",
+            ["19 partner cities", "Warsaw"],
+            {
+                "launcher": "Open chat with the assistant",
+                "input": "Your question",
+                "send": "Send",
+                "privacy": "Privacy notice",
+                "privacy_path": "/en/privacy/",
+            },
+        ),
     ],
 )
 def test_page_question_gets_an_answer_in_the_page_language(
@@ -129,7 +150,7 @@ def test_xss_in_a_reply_is_shown_as_text(new_page: PageFactory) -> None:
     widget = new_page(bypass_csp=True)
     payloads = [
         XSS,
-        "<a href=\"javascript:window.__xss=3\">click</a> javascript:window.__xss=4",
+        '<a href="javascript:window.__xss=3">click</a> javascript:window.__xss=4',
         'https://example.org/"><img src=x onerror="window.__xss=5">',
     ]
 
@@ -137,8 +158,11 @@ def test_xss_in_a_reply_is_shown_as_text(new_page: PageFactory) -> None:
         response = route.fetch()
         reply = response.json()
         reply["messages"] = [{"text": text, "lang": "en"} for text in payloads] + [
-            {"text": "Choose:", "lang": "en",
-             "buttons": [{"title": "<img src=x onerror=\"window.__xss=6\">", "payload": "/greet"}]}
+            {
+                "text": "Choose:",
+                "lang": "en",
+                "buttons": [{"title": '<img src=x onerror="window.__xss=6">', "payload": "/greet"}],
+            }
         ]
         route.fulfill(response=response, body=json.dumps(reply))
 
@@ -258,3 +282,32 @@ def test_stopped_server_shows_an_error_and_recovers_after_restart(
     expect(widget.bot_messages.last).to_contain_text("19")
     expect(widget.page.get_by_role("alert")).to_have_text("")
     expect(widget.page.get_by_role("button", name="Erneut senden")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    ("attribute", "config", "expected"),
+    [("de", None, "de"), ("en", None, "en"), ("en", "de", "de")],
+)
+def test_widget_falls_back_to_the_default_language_the_page_gives(
+    new_page: PageFactory, stack: Stack, attribute: str, config: str | None, expected: str
+) -> None:
+    # Neither the page (no lang attribute) nor the browser (French) decides the language, so
+    # the default the web app writes into the page (ASSISTANT_DEFAULT_LANGUAGE) applies, unless
+    # the configuration object names another.
+    widget = new_page(locale="fr-FR")
+    if config:
+        widget.page.add_init_script(
+            f"window.BerlinAssistantConfig = {{defaultLanguage: '{config}'}};"
+        )
+
+    def altered(route: Route) -> None:
+        response = route.fetch()
+        body = response.text()
+        assert 'data-default-language="' in body
+        body = re.sub(r'data-default-language="\w+"', f'data-default-language="{attribute}"', body)
+        route.fulfill(response=response, body=body.replace('<html lang="en">', "<html>"))
+
+    widget.page.route(f"{stack.web_url}/en/", altered)
+    widget.goto("/en/")
+    widget.open()
+    expect(widget.dialog).to_have_attribute("lang", expected)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from assistant.lang import Lang
 from assistant.settings import Settings
 from assistant.web import PAGES, Page, create_app
 
 SETTINGS = Settings(widget_server_url="https://assistant.example.org", retention_days=30)
+NO_ENV_FILE = Path("/nonexistent/.env")
 
 
 @pytest.fixture
@@ -19,24 +22,36 @@ async def client() -> AsyncIterator[TestClient]:
         yield test_client
 
 
+@pytest.mark.parametrize("default", ["de", "en"])
 @pytest.mark.parametrize(
     ("accept_language", "target"),
     [
         ("en-GB,en;q=0.9", "/en/"),
         ("de-DE,de;q=0.9,en;q=0.8", "/de/"),
-        ("fr-FR", "/de/"),
-        ("", "/de/"),
+        ("fr-FR", None),
+        ("", None),
     ],
 )
-async def test_home_redirects_to_the_visitors_language(
-    client: TestClient, accept_language: str, target: str
+async def test_home_redirects_to_the_visitors_or_the_default_language(
+    default: Lang, accept_language: str, target: str | None
 ) -> None:
-    response = await client.get(
-        "/", headers={"Accept-Language": accept_language}, allow_redirects=False
-    )
+    settings = Settings.from_env({"ASSISTANT_DEFAULT_LANGUAGE": default}, env_file=NO_ENV_FILE)
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        response = await test_client.get(
+            "/", headers={"Accept-Language": accept_language}, allow_redirects=False
+        )
     assert response.status == 302
-    assert response.headers["Location"] == target
+    assert response.headers["Location"] == (target or f"/{default}/")
     assert response.headers["Vary"] == "Accept-Language"
+
+
+@pytest.mark.parametrize("default", ["de", "en"])
+async def test_pages_give_the_widget_the_default_language(default: Lang) -> None:
+    settings = Settings.from_env({"ASSISTANT_DEFAULT_LANGUAGE": default}, env_file=NO_ENV_FILE)
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        for page in PAGES:
+            html = await (await test_client.get(page.path)).text()
+            assert f'data-default-language="{default}"' in html
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.path)

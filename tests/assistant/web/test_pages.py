@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
+from assistant.lang import Lang
 from assistant.web.pages import PAGES, PAGES_DIR, Page, PageRenderer, alternate, preferred_language
 
 
@@ -31,7 +32,8 @@ def test_renderer_refuses_a_template_with_an_unknown_placeholder(tmp_path: Path)
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.path)
 def test_every_page_has_the_shared_layout_in_its_language(page: Page) -> None:
-    html = PageRenderer({"server_url": "https://x.example", "retention_days": "1"}).render(page)
+    values = {"server_url": "https://x.example", "retention_days": "1", "default_language": "de"}
+    html = PageRenderer(values).render(page)
     other = alternate(page)
     assert html.startswith(f'<!DOCTYPE html>\n<html lang="{page.lang}">')
     assert f'<link rel="alternate" hreflang="{other.lang}" href="{other.path}">' in html
@@ -47,14 +49,17 @@ def test_every_page_has_the_shared_layout_in_its_language(page: Page) -> None:
         ("de-AT", "de"),
         ("fr-FR,fr;q=0.9,en;q=0.5,de;q=0.7", "de"),
         ("en;q=0,de;q=0.1", "de"),
-        ("*", "de"),
         ("en;q=bad,de", "de"),
-        (None, "de"),
     ],
 )
-def test_preferred_language_follows_quality_values(header: str | None, expected: str) -> None:
-    assert preferred_language(header) == expected
+@pytest.mark.parametrize("default", ["de", "en"])
+def test_preferred_language_follows_quality_values(
+    header: str | None, expected: str, default: Lang
+) -> None:
+    assert preferred_language(header, default) == expected
 
 
-def test_preferred_language_has_a_configurable_default() -> None:
-    assert preferred_language("ja", default="en") == "en"
+@pytest.mark.parametrize("header", ["ja", "*", "", None, "en;q=0"])
+@pytest.mark.parametrize("default", ["de", "en"])
+def test_preferred_language_falls_back_to_the_default(header: str | None, default: Lang) -> None:
+    assert preferred_language(header, default) == default
