@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from assistant.knowledge import KnowledgeError, load_knowledge
+from assistant.ports import taken_port
 from assistant.retention import purge_old_events
 from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
 
@@ -52,6 +53,10 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     """Run the action server, the Rasa server and the widget's web app until Ctrl-C; stop all."""
     if check_data(settings) != 0:
         return 1
+    problem = taken_port(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     if not model.exists():
         print(f"No trained model at {model}; run `make train` first.", file=sys.stderr)
         return 1
@@ -59,15 +64,37 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     bin_dir = Path(sys.executable).parent
     actions = subprocess.Popen(
-        [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
-         "--port", str(settings.action_port)],
-        cwd=PROJECT_ROOT, env=env,
+        [
+            str(bin_dir / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.action_port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
     )
     rasa = subprocess.Popen(
-        [str(bin_dir / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
-         "--credentials", str(credentials), "--port", str(settings.rasa_port),
-         "--interface", "127.0.0.1", "--cors", *settings.cors_origins],
-        cwd=PROJECT_ROOT, env=env,
+        [
+            str(bin_dir / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+            "--port",
+            str(settings.rasa_port),
+            "--interface",
+            "127.0.0.1",
+            "--cors",
+            *settings.cors_origins,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
     )
     web = subprocess.Popen([sys.executable, "-m", "assistant.web"], cwd=PROJECT_ROOT, env=env)
     processes = [actions, rasa, web]
@@ -80,14 +107,16 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        up = _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120) and (
-            _wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300)
-        ) and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
+        up = (
+            _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120)
+            and (_wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300))
+            and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
+        )
         if up:
             print(
                 "\nThe assistant is running.\n"
                 f"  REST:   curl -s http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook "
-                "-d '{\"sender\": \"me\", \"message\": \"Hallo\"}'\n"
+                '-d \'{"sender": "me", "message": "Hallo"}\'\n'
                 f"  Web:    http://localhost:{settings.web_port}/ (demo pages with the chat)\n"
                 "  Stop:   Ctrl-C\n",
                 flush=True,

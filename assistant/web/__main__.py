@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from assistant.ports import SERVERS, port_in_use, port_taken_message
 from assistant.settings import settings_for_command
 from assistant.web.app import run
 
@@ -16,7 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="default: ASSISTANT_WEB_PORT or 8000")
     args = parser.parse_args(argv)
     settings = settings_for_command()
-    run(settings, host=args.host, port=args.port)
+    port = args.port or settings.web_port
+    if port_in_use(port):
+        print(port_taken_message(port, *SERVERS["web_port"]), file=sys.stderr)
+        return 1
+    run(settings, host=args.host, port=port)
     return 0
 
 

@@ -24,7 +24,7 @@ WCAG_AND_BEST_PRACTICE = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-prac
 def run_axe(widget: WidgetPage) -> list[dict[str, object]]:
     """Serious and critical axe-core violations (WCAG 2.0/2.1 A and AA rules) of the page."""
     if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (make install does this)")
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make test does this)")
     widget.page.evaluate(AXE.read_text(encoding="utf-8"))
     results = widget.page.evaluate(
         """async (tags) => await axe.run(document, {
