@@ -7,13 +7,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import httpx
 
+from assistant.knowledge import Knowledge, load_knowledge
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
+# `berlin-assistant serve` prints this line once the three servers answer.
+READY_LINE = b"The assistant is running."
+START_TIMEOUT = 300.0
 TELEGRAM_VARIABLES = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_WEBHOOK_URL",
@@ -29,10 +34,20 @@ def _free_port() -> int:
 
 
 class Stack:
-    """`berlin-assistant serve` in a subprocess, with its own ports and tracker database."""
+    """`berlin-assistant serve` in a subprocess, with its own ports and tracker database.
+
+    `start()` brings it up with the current `extra_env`, or does nothing when it already runs
+    with exactly that environment (a changed `extra_env` restarts it). So one instance can be
+    shared by the whole session, and a test that needs more (e.g. the Telegram channel against
+    a Bot API stand-in) adds its variables and calls `start()` again.
+
+    Args:
+        workdir: folder for the endpoints file, the tracker database and the server log.
+        extra_env: variables on top of the stack's own (e.g. TELEGRAM_* for the Telegram tests).
+    """
 
     def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.extra_env = dict(extra_env or {})  # e.g. TELEGRAM_* for the Telegram channel tests
+        self.extra_env = dict(extra_env or {})
         self.action_port, self.rasa_port = _free_port(), _free_port()
         self.web_port = _free_port()  # the chat widget's web app (assistant.web)
         self.db = workdir / "tracker.db"
@@ -44,6 +59,9 @@ class Stack:
         )
         self.log = workdir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0  # how often a process was started (the session shares one)
+        self._env: dict[str, str] = {}
+        self._ready = threading.Event()
 
     @property
     def url(self) -> str:
@@ -53,8 +71,13 @@ class Stack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
-    def start(self) -> None:
-        env = {
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def env(self) -> dict[str, str]:
+        """The complete environment of the stack: this process's, with the stack's ports."""
+        return {
             **os.environ,
             "ASSISTANT_ACTION_PORT": str(self.action_port),
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
@@ -66,42 +89,56 @@ class Stack:
             **{key: "" for key in TELEGRAM_VARIABLES},
             **self.extra_env,
         }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "assistant.cli",
-                    "serve",
-                    "--endpoints",
-                    str(self.endpoints),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text(errors="replace")[-3000:]
-            try:
-                if all(
-                    httpx.get(url, timeout=2).status_code == 200
-                    for url in (
-                        f"{self.url}/",
-                        f"http://127.0.0.1:{self.action_port}/health",
-                        f"{self.web_url}/healthz",
-                    )
-                ):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        raise AssertionError(
-            "stack did not come up:\n" + self.log.read_text(errors="replace")[-3000:]
+
+    @property
+    def knowledge_dir(self) -> Path:
+        return Path(self.env().get("ASSISTANT_KNOWLEDGE_DIR") or ROOT / "data" / "knowledge")
+
+    def knowledge(self) -> Knowledge:
+        """The facts this stack answers from, for expectations that must follow the data."""
+        return load_knowledge(self.knowledge_dir)
+
+    def start(self) -> None:
+        """Run the stack with the current environment; returns once all three servers answer."""
+        env = self.env()
+        if self.running:
+            if env == self._env:
+                return
+            self.stop()
+        self._env = env
+        self._ready.clear()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve", "--endpoints", str(self.endpoints)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
+        self.starts += 1
+        threading.Thread(target=self._copy_output, args=(self.process,), daemon=True).start()
+        self._ready.wait(START_TIMEOUT)
+        if not self._ready.is_set() or not self.running:
+            if self.running:
+                self.stop()
+            raise AssertionError("stack did not come up:\n" + self.tail())
+
+    def _copy_output(self, process: subprocess.Popen[bytes]) -> None:
+        """Write the servers' output to the log; signal readiness; wake `start()` on exit."""
+        assert process.stdout is not None
+        with self.log.open("ab") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                if READY_LINE in line:
+                    self._ready.set()
+        self._ready.set()  # the process ended: start() must not wait for the timeout
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
     def stop(self) -> int:
+        """Stop the stack as Ctrl-C does; returns the exit code of `serve`."""
         assert self.process is not None
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=60)

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from tests.stack import MODEL, Stack
+from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
-    running = Stack(tmp_path_factory.mktemp("stack"))
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def joined(replies: list[str]) -> str:
@@ -102,7 +89,9 @@ def test_bad_requests_get_a_clean_client_error(stack: Stack, payload: bytes) -> 
 
 def test_conversation_survives_a_restart(stack: Stack) -> None:
     stack.ask("restart", "Erzähl mir was über Prag")
-    assert stack.stop() == 0
-    stack.start()
+    try:
+        assert stack.stop() == 0
+    finally:
+        stack.start()  # the next test gets the shared stack running, whatever happened here
     reply = joined(stack.ask("restart", "und seit wann?"))
     assert "Prag" in reply and "1995" in reply
