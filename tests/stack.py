@@ -60,7 +60,7 @@ class Stack:
         self.log = workdir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0  # how often a process was started (the session shares one)
-        self._env: dict[str, str] = {}
+        self._started_with: dict[str, str] = {}
         self._ready = threading.Event()
 
     @property
@@ -100,12 +100,14 @@ class Stack:
 
     def start(self) -> None:
         """Run the stack with the current environment; returns once all three servers answer."""
-        env = self.env()
         if self.running:
-            if env == self._env:
+            if self.extra_env == self._started_with:
                 return
             self.stop()
-        self._env = env
+        # Only the extra variables count: the test process's own change all the time
+        # (PYTEST_CURRENT_TEST names the running test).
+        self._started_with = dict(self.extra_env)
+        env = self.env()
         self._ready.clear()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "serve", "--endpoints", str(self.endpoints)],
