@@ -77,11 +77,20 @@ class Settings:
     ) -> Settings:
         """Build settings from `environ` (default: `os.environ`) over an optional `.env` file.
 
+        Args:
+            environ: the variables; default `os.environ`.
+            env_file: the `.env` file under them; default `ASSISTANT_ENV_FILE` from `environ`
+                (empty: none, as the test stack runs), else `.env` in the project root.
+
         Raises:
             SettingsError: a value has the wrong form; the message names the variable.
         """
-        values = _read_env_file(env_file if env_file is not None else PROJECT_ROOT / ".env")
-        values.update(os.environ if environ is None else environ)
+        environ = os.environ if environ is None else environ
+        if env_file is None:
+            configured = environ.get("ASSISTANT_ENV_FILE")
+            env_file = PROJECT_ROOT / ".env" if configured is None else Path(configured.strip())
+        values = _read_env_file(env_file) if env_file.name else {}  # Path("").name == ""
+        values.update(environ)
 
         def get(key: str) -> str | None:
             value = values.get(key, "").strip()

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from assistant.knowledge import Knowledge, load_knowledge
+from assistant.lang import Lang
+from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # `berlin-assistant serve` prints this line once the three servers answer.
 READY_LINE = b"The assistant is running."
 START_TIMEOUT = 300.0
-TELEGRAM_VARIABLES = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_WEBHOOK_URL",
-    "TELEGRAM_WEBHOOK_SECRET",
-    "TELEGRAM_API_BASE_URL",
-)
+_URL = re.compile(r"https?://\S+")
 
 
 def _free_port() -> int:
@@ -76,27 +76,36 @@ class Stack:
         return self.process is not None and self.process.poll() is None
 
     def env(self) -> dict[str, str]:
-        """The complete environment of the stack: this process's, with the stack's ports."""
+        """The complete environment of the stack: this process's variables without any
+        ASSISTANT_* or TELEGRAM_* setting, no `.env` file, this stack's ports, `extra_env`."""
+        inherited = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("ASSISTANT_", "TELEGRAM_"))
+        }
         return {
-            **os.environ,
+            **inherited,
+            "RASA_TELEMETRY_ENABLED": "false",
+            # A developer's .env (or shell) must never reach a test stack: a real Telegram
+            # token, another knowledge folder or default language would change what it does.
+            "ASSISTANT_ENV_FILE": "",
             "ASSISTANT_ACTION_PORT": str(self.action_port),
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
+            "ASSISTANT_RASA_URL": self.url,
             "ASSISTANT_TRACKER_DB": str(self.db),
             "ASSISTANT_WEB_PORT": str(self.web_port),
             "ASSISTANT_WIDGET_SERVER_URL": self.url,
             "ASSISTANT_CORS_ORIGINS": self.web_url,
-            # A developer's .env must never make a test stack talk to the real Telegram.
-            **{key: "" for key in TELEGRAM_VARIABLES},
             **self.extra_env,
         }
 
-    @property
-    def knowledge_dir(self) -> Path:
-        return Path(self.env().get("ASSISTANT_KNOWLEDGE_DIR") or ROOT / "data" / "knowledge")
+    def settings(self) -> Settings:
+        """The settings the stack's servers run with."""
+        return Settings.from_env(self.env())
 
     def knowledge(self) -> Knowledge:
         """The facts this stack answers from, for expectations that must follow the data."""
-        return load_knowledge(self.knowledge_dir)
+        return load_knowledge(self.settings().knowledge_dir)
 
     def start(self) -> None:
         """Run the stack with the current environment; returns once all three servers answer."""
@@ -152,3 +161,24 @@ class Stack:
         response = httpx.post(f"{self.url}/webhooks/rest/webhook", json=payload, timeout=30)
         assert response.status_code == 200, response.text
         return [m.get("text", "") for m in response.json()]
+
+
+@functools.cache
+def _language_oracle() -> Any:
+    # lingua directly, not assistant.lang (which is under test), restricted to the two languages.
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()
+
+
+def language_of(text: str) -> Lang | None:
+    """The language a reply is written in (web addresses left out), None for no words."""
+    from lingua import Language
+
+    found = _language_oracle().detect_language_of(_URL.sub(" ", text))
+    return {Language.GERMAN: "de", Language.ENGLISH: "en"}.get(found)
+
+
+def assert_language(text: str, lang: Lang) -> None:
+    """Fail unless `text` is written in `lang`: a name or number alone proves nothing."""
+    assert language_of(text) == lang, f"expected a reply in {lang!r}, got: {text!r}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import DEFAULT_LANGUAGE, Settings, SettingsError
+from assistant.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, Settings, SettingsError
 
 
 def test_settings_have_embedded_defaults(tmp_path: Path) -> None:
@@ -58,3 +58,20 @@ def test_commands_report_a_bad_setting_in_one_line(tmp_path: Path, command: list
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("Configuration error: ASSISTANT_") and "must be a whole number" in line
+
+
+def test_settings_read_the_env_file_that_assistant_env_file_names(tmp_path: Path) -> None:
+    env_file = tmp_path / "other.env"
+    env_file.write_text("ASSISTANT_RASA_PORT=6001\n")
+    settings = Settings.from_env({"ASSISTANT_ENV_FILE": str(env_file)})
+    assert settings.rasa_port == 6001
+
+
+def test_an_empty_assistant_env_file_reads_no_env_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The project's own .env (a developer's, with a real token) must not be read.
+    read: list[Path] = []
+    monkeypatch.setattr("assistant.settings._read_env_file", lambda path: read.append(path) or {})
+    Settings.from_env({"ASSISTANT_ENV_FILE": ""})
+    assert read == []
+    Settings.from_env({})
+    assert read == [PROJECT_ROOT / ".env"]

@@ -34,8 +34,12 @@ def run_axe(widget: WidgetPage) -> list[dict[str, object]]:
         WCAG_AND_BEST_PRACTICE,
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
     ]
@@ -72,8 +76,12 @@ def test_widget_fits_a_phone_screen_and_200_percent_zoom(
     assert box is not None and box["x"] + box["width"] <= viewport["width"]
     widget.open()
     widget.ask(QUESTIONS["de"])
-    for part in (widget.dialog, widget.input, widget.page.get_by_role("button", name="Senden"),
-                 widget.page.get_by_role("button", name="Chat schließen")):
+    for part in (
+        widget.dialog,
+        widget.input,
+        widget.page.get_by_role("button", name="Senden"),
+        widget.page.get_by_role("button", name="Chat schließen"),
+    ):
         expect(part).to_be_in_viewport()
         box = part.bounding_box()
         assert box is not None

@@ -3,9 +3,6 @@ Rasa's in-memory stores."""
 
 from __future__ import annotations
 
-import itertools
-import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +13,9 @@ from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
-from sanic import Sanic
 
 from assistant.channels.webchat import WebchatInput
+from tests.assistant.channels.conftest import ChannelServer
 
 DOMAIN = Domain.from_yaml(
     """
@@ -39,7 +36,6 @@ REPLIES = {
     "en": "Berlin has 19 partner cities.\n\nSource: https://www.berlin.de/",
 }
 SENDER = "0123456789abcdef0123456789abcdef"
-_app_names = itertools.count()
 
 
 class FakeAgent:
@@ -94,29 +90,10 @@ class Client:
 
 
 @pytest.fixture
-async def client(agent: FakeAgent, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
-    """WebchatInput's blueprint on 127.0.0.1, registered as Rasa registers channels, with the
-    stand-in agent where Rasa keeps its agent (`app.ctx.agent`)."""
-    # Sanic 21.12 rewrites some of its methods when the first app starts; without test mode a
-    # second app in the same process fails with KeyError: 'send'.
-    monkeypatch.setattr(Sanic, "test_mode", True)
-    app = Sanic(f"webchat_test_{next(_app_names)}", configure_logging=False)
-    app.ctx.agent = agent
-    app.blueprint(
-        WebchatInput.from_credentials(None).blueprint(agent.handle_message),
-        url_prefix="/webhooks/webchat",
-    )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # a free port; Sanic takes port=0 for its default 8000
-    server = await app.create_server(sock=sock, return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    await server.after_start()
-    port = server.server.sockets[0].getsockname()[1]
-    yield Client(f"http://127.0.0.1:{port}/webhooks/webchat")
-    await server.before_stop()
-    await server.close()
-    await server.after_stop()
+async def client(agent: FakeAgent, channel_server: ChannelServer) -> Client:
+    """WebchatInput's routes over HTTP, with the stand-in agent."""
+    blueprint = WebchatInput.from_credentials(None).blueprint(agent.handle_message)
+    return Client(await channel_server(blueprint, "/webhooks/webchat", agent))
 
 
 async def ask(client: Client, message: str, **metadata: Any) -> Reply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -99,8 +100,42 @@ async def test_widget_files_are_served_for_embedding(
 
 async def test_health_and_unknown_paths(client: TestClient) -> None:
     assert (await client.get("/healthz")).status == 200
-    assert (await client.get("/static/../pyproject.toml")).status == 404
     assert (await client.get("/nope/")).status == 404
+
+
+async def raw_get(client: TestClient, target: str) -> tuple[int, bytes]:
+    """GET `target` exactly as written: HTTP clients would resolve `..` before sending it."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(f"GET {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    status_line, _, _ = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), answer
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/static/../app.py",
+        "/static/../../../pyproject.toml",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+        "/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fpyproject.toml",
+        "/static//work/../app.py",
+    ],
+)
+async def test_paths_out_of_the_static_folder_are_refused(client: TestClient, target: str) -> None:
+    status, answer = await raw_get(client, target)
+    assert 400 <= status < 500, answer[:200]
+    assert b"def create_app" not in answer and b"[build-system]" not in answer
+
+
+async def test_the_raw_request_helper_reaches_static_files(client: TestClient) -> None:
+    # Without this, a broken helper would make the traversal test pass for the wrong reason.
+    status, answer = await raw_get(client, "/static/widget.js")
+    assert status == 200 and b"BerlinAssistantConfig" in answer
 
 
 async def test_configured_values_are_escaped_in_pages() -> None:
