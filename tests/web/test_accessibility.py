@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from assistant.lang import Lang
+from tests.stack import assert_language
 from tests.web.widget import AXE, SCREENSHOTS, PageFactory, WidgetPage
 
 pytestmark = pytest.mark.slow
@@ -47,17 +49,17 @@ def run_axe(widget: WidgetPage) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_demo_page_with_the_open_widget_has_no_serious_axe_violations(
-    widget: WidgetPage, lang: str
+    widget: WidgetPage, lang: Lang
 ) -> None:
     widget.goto(f"/{lang}/")
     widget.open()
-    widget.ask(QUESTIONS[lang])  # links and line breaks
-    widget.ask(GREETINGS[lang])  # suggestion buttons
+    assert_language(widget.ask(QUESTIONS[lang]), lang)  # links and line breaks
+    assert_language(widget.ask(GREETINGS[lang]), lang)  # suggestion buttons
     helpful = widget.bot_messages.first.locator(".bia-rate--up")
     helpful.click()
     expect(helpful).to_have_attribute("aria-pressed", "true")
     assert run_axe(widget) == []
-    widget.ask(GOLDEN_BOOK[lang])
+    assert_language(widget.ask(GOLDEN_BOOK[lang]), lang)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     widget.page.screenshot(path=SCREENSHOTS / f"widget-{lang}.png")
 
