@@ -19,13 +19,17 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcar
 
 install: $(BIN)/.installed
 
-$(BIN)/.installed: requirements.lock pyproject.toml package-lock.json
+$(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==24.3.1"
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/pip check
-	npm ci --no-audit --no-fund --loglevel=error  # axe-core for the widget's accessibility test
+	touch $@
+
+# axe-core for the widget's accessibility test: only `make test` needs Node.js, `make run` does not.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 check-data: install
@@ -56,7 +60,7 @@ test-unit: install
 test-e2e: $(MODEL)
 	$(BIN)/pytest --slow tests/test_conversations.py
 
-test: check-data validate $(MODEL)
+test: check-data validate $(MODEL) node_modules/.installed
 	$(BIN)/pytest --slow
 
 # Held-out multi-turn conversations (issue 7) through a fresh stack -> var/results/conversation-eval.md.

@@ -12,8 +12,9 @@ import urllib.request
 from pathlib import Path
 
 from assistant.knowledge import KnowledgeError, load_knowledge
+from assistant.ports import taken_port
 from assistant.retention import purge_old_events
-from assistant.settings import PROJECT_ROOT, Settings, SettingsError
+from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
 
 # How often `serve` deletes conversation events older than the retention period.
 PURGE_INTERVAL_SECONDS = 6 * 3600
@@ -51,6 +52,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -
 def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -> int:
     """Run the action server, the Rasa server and the widget's web app until Ctrl-C; stop all."""
     if check_data(settings) != 0:
+        return 1
+    problem = taken_port(settings)
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     if not model.exists():
         print(f"No trained model at {model}; run `make train` first.", file=sys.stderr)
@@ -142,11 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_for_command()
     if args.command == "check-data":
         return check_data(settings)
     if args.command == "telegram":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 from assistant.lang import Lang, normalise
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The reply language when nothing else decides it: the one definition, changed with
+# ASSISTANT_DEFAULT_LANGUAGE. The web app writes it into the demo pages for the widget.
+DEFAULT_LANGUAGE: Lang = "en"
 
 
 class SettingsError(ValueError):
@@ -52,7 +56,7 @@ class Settings:
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
-    default_language: Lang = "en"
+    default_language: Lang = DEFAULT_LANGUAGE
     rasa_url: str = "http://127.0.0.1:5005"
     action_port: int = 5055
     rasa_port: int = 5005
@@ -73,11 +77,20 @@ class Settings:
     ) -> Settings:
         """Build settings from `environ` (default: `os.environ`) over an optional `.env` file.
 
+        Args:
+            environ: the variables; default `os.environ`.
+            env_file: the `.env` file under them; default `ASSISTANT_ENV_FILE` from `environ`
+                (empty: none, as the test stack runs), else `.env` in the project root.
+
         Raises:
             SettingsError: a value has the wrong form; the message names the variable.
         """
-        values = _read_env_file(env_file if env_file is not None else PROJECT_ROOT / ".env")
-        values.update(os.environ if environ is None else environ)
+        environ = os.environ if environ is None else environ
+        if env_file is None:
+            configured = environ.get("ASSISTANT_ENV_FILE")
+            env_file = PROJECT_ROOT / ".env" if configured is None else Path(configured.strip())
+        values = _read_env_file(env_file) if env_file.name else {}  # Path("").name == ""
+        values.update(environ)
 
         def get(key: str) -> str | None:
             value = values.get(key, "").strip()
@@ -93,7 +106,7 @@ class Settings:
                 raise SettingsError(f"{key} must be a whole number, got {raw!r}") from exc
 
         language = get("ASSISTANT_DEFAULT_LANGUAGE")
-        default_language = normalise(language) if language else "en"
+        default_language = normalise(language) if language else DEFAULT_LANGUAGE
         if default_language is None:
             raise SettingsError(
                 f"ASSISTANT_DEFAULT_LANGUAGE must be 'de' or 'en', got {language!r}"
@@ -119,3 +132,17 @@ class Settings:
             widget_server_url=(get("ASSISTANT_WIDGET_SERVER_URL") or rasa_url).rstrip("/"),
             retention_days=get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days),
         )
+
+
+def settings_for_command() -> Settings:
+    """The settings for a command-line entry point; a bad value ends it with one clear line.
+
+    Raises:
+        SystemExit: with code 2 after printing "Configuration error: ..." (naming the variable)
+            to stderr, instead of a traceback.
+    """
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

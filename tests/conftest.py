@@ -1,13 +1,16 @@
-"""Suite-wide options: slow tests run only with --slow; sockets reach loopback only."""
+"""Suite-wide options and fixtures: slow tests only with --slow; loopback sockets only; the one
+running stack of the session."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.stack import MODEL, ROOT, Stack
+
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,3 +36,26 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def knowledge_dir() -> Path:
     return ROOT / "data" / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The session's one assistant (action server, Rasa server, web app), not yet started.
+
+    Use `stack` to get it running. A fixture that needs more of it sets variables in
+    `shared_stack.extra_env` and calls `shared_stack.start()`: the first start already has them,
+    a later one restarts the stack with them (see `Stack.start`). Stopped at the session's end.
+    """
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
+    shared = Stack(tmp_path_factory.mktemp("stack"))
+    yield shared
+    if shared.running:
+        shared.stop()
+
+
+@pytest.fixture
+def stack(shared_stack: Stack) -> Stack:
+    """The shared stack, running: a test before this one may have stopped it (restart tests)."""
+    shared_stack.start()
+    return shared_stack

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from assistant.knowledge import Knowledge, load_knowledge
+from assistant.lang import Lang
+from assistant.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
-TELEGRAM_VARIABLES = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_WEBHOOK_URL",
-    "TELEGRAM_WEBHOOK_SECRET",
-    "TELEGRAM_API_BASE_URL",
-)
+# `berlin-assistant serve` prints this line once the three servers answer.
+READY_LINE = b"The assistant is running."
+START_TIMEOUT = 300.0
+_URL = re.compile(r"https?://\S+")
 
 
 def _free_port() -> int:
@@ -29,10 +34,20 @@ def _free_port() -> int:
 
 
 class Stack:
-    """`berlin-assistant serve` in a subprocess, with its own ports and tracker database."""
+    """`berlin-assistant serve` in a subprocess, with its own ports and tracker database.
+
+    `start()` brings it up with the current `extra_env`, or does nothing when it already runs
+    with exactly that environment (a changed `extra_env` restarts it). So one instance can be
+    shared by the whole session, and a test that needs more (e.g. the Telegram channel against
+    a Bot API stand-in) adds its variables and calls `start()` again.
+
+    Args:
+        workdir: folder for the endpoints file, the tracker database and the server log.
+        extra_env: variables on top of the stack's own (e.g. TELEGRAM_* for the Telegram tests).
+    """
 
     def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.extra_env = dict(extra_env or {})  # e.g. TELEGRAM_* for the Telegram channel tests
+        self.extra_env = dict(extra_env or {})
         self.action_port, self.rasa_port = _free_port(), _free_port()
         self.web_port = _free_port()  # the chat widget's web app (assistant.web)
         self.db = workdir / "tracker.db"
@@ -44,6 +59,9 @@ class Stack:
         )
         self.log = workdir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0  # how often a process was started (the session shares one)
+        self._started_with: dict[str, str] = {}
+        self._ready = threading.Event()
 
     @property
     def url(self) -> str:
@@ -53,55 +71,85 @@ class Stack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
-    def start(self) -> None:
-        env = {
-            **os.environ,
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def env(self) -> dict[str, str]:
+        """The complete environment of the stack: this process's variables without any
+        ASSISTANT_* or TELEGRAM_* setting, no `.env` file, this stack's ports, `extra_env`."""
+        inherited = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("ASSISTANT_", "TELEGRAM_"))
+        }
+        return {
+            **inherited,
+            "RASA_TELEMETRY_ENABLED": "false",
+            # A developer's .env (or shell) must never reach a test stack: a real Telegram
+            # token, another knowledge folder or default language would change what it does.
+            "ASSISTANT_ENV_FILE": "",
             "ASSISTANT_ACTION_PORT": str(self.action_port),
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
+            "ASSISTANT_RASA_URL": self.url,
             "ASSISTANT_TRACKER_DB": str(self.db),
             "ASSISTANT_WEB_PORT": str(self.web_port),
             "ASSISTANT_WIDGET_SERVER_URL": self.url,
             "ASSISTANT_CORS_ORIGINS": self.web_url,
-            # A developer's .env must never make a test stack talk to the real Telegram.
-            **{key: "" for key in TELEGRAM_VARIABLES},
             **self.extra_env,
         }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "assistant.cli",
-                    "serve",
-                    "--endpoints",
-                    str(self.endpoints),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text(errors="replace")[-3000:]
-            try:
-                if all(
-                    httpx.get(url, timeout=2).status_code == 200
-                    for url in (
-                        f"{self.url}/",
-                        f"http://127.0.0.1:{self.action_port}/health",
-                        f"{self.web_url}/healthz",
-                    )
-                ):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        raise AssertionError(
-            "stack did not come up:\n" + self.log.read_text(errors="replace")[-3000:]
+
+    def settings(self) -> Settings:
+        """The settings the stack's servers run with."""
+        return Settings.from_env(self.env())
+
+    def knowledge(self) -> Knowledge:
+        """The facts this stack answers from, for expectations that must follow the data."""
+        return load_knowledge(self.settings().knowledge_dir)
+
+    def start(self) -> None:
+        """Run the stack with the current environment; returns once all three servers answer."""
+        if self.running:
+            if self.extra_env == self._started_with:
+                return
+            self.stop()
+        # Only the extra variables count: the test process's own change all the time
+        # (PYTEST_CURRENT_TEST names the running test).
+        self._started_with = dict(self.extra_env)
+        env = self.env()
+        self._ready.clear()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve", "--endpoints", str(self.endpoints)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
+        self.starts += 1
+        threading.Thread(target=self._copy_output, args=(self.process,), daemon=True).start()
+        self._ready.wait(START_TIMEOUT)
+        if not self._ready.is_set() or not self.running:
+            if self.running:
+                self.stop()
+            raise AssertionError("stack did not come up:\n" + self.tail())
+
+    def _copy_output(self, process: subprocess.Popen[bytes]) -> None:
+        """Write the servers' output to the log; signal readiness; wake `start()` on exit."""
+        assert process.stdout is not None
+        with self.log.open("ab") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                if READY_LINE in line:
+                    self._ready.set()
+        self._ready.set()  # the process ended: start() must not wait for the timeout
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
     def stop(self) -> int:
+        """Stop the stack as Ctrl-C does; returns the exit code of `serve`."""
         assert self.process is not None
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=60)
@@ -113,3 +161,24 @@ class Stack:
         response = httpx.post(f"{self.url}/webhooks/rest/webhook", json=payload, timeout=30)
         assert response.status_code == 200, response.text
         return [m.get("text", "") for m in response.json()]
+
+
+@functools.cache
+def _language_oracle() -> Any:
+    # lingua directly, not assistant.lang (which is under test), restricted to the two languages.
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()
+
+
+def language_of(text: str) -> Lang | None:
+    """The language a reply is written in (web addresses left out), None for no words."""
+    from lingua import Language
+
+    found = _language_oracle().detect_language_of(_URL.sub(" ", text))
+    return {Language.GERMAN: "de", Language.ENGLISH: "en"}.get(found)
+
+
+def assert_language(text: str, lang: Lang) -> None:
+    """Fail unless `text` is written in `lang`: a name or number alone proves nothing."""
+    assert language_of(text) == lang, f"expected a reply in {lang!r}, got: {text!r}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.settings import Settings, SettingsError
+from assistant.ports import SERVERS, port_in_use, port_taken_message
+from assistant.settings import settings_for_command
 from assistant.web.app import run
 
 
@@ -15,12 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, help="default: ASSISTANT_WEB_PORT or 8000")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
-        return 2
-    run(settings, host=args.host, port=args.port)
+    settings = settings_for_command()
+    port = args.port or settings.web_port
+    if port_in_use(port):
+        print(port_taken_message(port, *SERVERS["web_port"]), file=sys.stderr)
+        return 1
+    run(settings, host=args.host, port=port)
     return 0
 
 

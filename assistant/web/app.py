@@ -37,16 +37,21 @@ def create_app(settings: Settings) -> web.Application:
     """Build the web app.
 
     Args:
-        settings: `widget_server_url` (where the visitor's browser reaches the Rasa server)
-            and `retention_days` (stated in the privacy texts) are used.
+        settings: `widget_server_url` (where the visitor's browser reaches the Rasa server),
+            `retention_days` (stated in the privacy texts) and `default_language` (for `/` and
+            the widget) are used.
     """
     renderer = PageRenderer(
-        {"server_url": settings.widget_server_url, "retention_days": str(settings.retention_days)}
+        {
+            "server_url": settings.widget_server_url,
+            "retention_days": str(settings.retention_days),
+            "default_language": settings.default_language,
+        }
     )
     csp = content_security_policy(settings.widget_server_url)
 
     async def home(request: web.Request) -> web.StreamResponse:
-        lang = preferred_language(request.headers.get("Accept-Language"))
+        lang = preferred_language(request.headers.get("Accept-Language"), settings.default_language)
         raise web.HTTPFound(_HOME[lang], headers={"Vary": "Accept-Language"})
 
     async def page(request: web.Request) -> web.StreamResponse:

@@ -1,12 +1,12 @@
-"""The demo and privacy pages in German and English, rendered from parallel templates."""
+"""The demo and privacy pages in German and English: parallel templates in one page layout."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.lang import LANGUAGES, Lang, normalise
 
@@ -37,23 +37,31 @@ PAGES: tuple[Page, ...] = (
 
 
 class PageRenderer:
-    """Loads every page template once and fills in the site's values (HTML-escaped).
+    """Renders every page once, from its template in `pages/<lang>/` and the shared shell
+    `pages/layout.html` (Jinja2, HTML-escaped values).
 
     Args:
-        values (Mapping[str, str]): `$name` placeholders of the templates and their values.
-        pages_dir (Path): folder with one subfolder per language.
+        values (Mapping[str, str]): the site's values for the templates (`server_url`,
+            `retention_days`, `default_language`).
+        pages_dir (Path): folder with `layout.html` and one subfolder per language.
 
     Raises:
-        KeyError: a template uses a placeholder that `values` does not define (at start-up,
-            not on the first request).
+        jinja2.UndefinedError: a template uses a value that `values` does not define (at
+            start-up, not on the first request).
     """
 
     def __init__(self, values: Mapping[str, str], pages_dir: Path = PAGES_DIR) -> None:
-        escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
+        environment = Environment(
+            loader=FileSystemLoader(pages_dir),
+            autoescape=True,
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+        )
         self._html = {
-            page: Template(
-                (pages_dir / page.lang / page.template).read_text(encoding="utf-8")
-            ).substitute(escaped)
+            page: environment.get_template(f"{page.lang}/{page.template}").render(
+                **values, lang=page.lang, alternate=alternate(page)
+            )
             for page in PAGES
         }
 
@@ -62,12 +70,18 @@ class PageRenderer:
         return self._html[page]
 
 
-def preferred_language(accept_language: str | None, default: Lang = "de") -> Lang:
+def alternate(page: Page) -> Page:
+    """The same page in the other language."""
+    return next(p for p in PAGES if p.template == page.template and p.lang != page.lang)
+
+
+def preferred_language(accept_language: str | None, default: Lang) -> Lang:
     """The first supported language of an `Accept-Language` header, by quality.
 
     Args:
         accept_language: the header value, e.g. "en-GB,en;q=0.9,de;q=0.8".
-        default: used when the header names no supported language.
+        default: used when the header names no supported language (the settings'
+            `default_language`).
     """
     ranked: list[tuple[float, int, Lang]] = []
     for position, part in enumerate((accept_language or "").split(",")):

@@ -10,7 +10,9 @@ NOW = 1_800_000_000.0
 
 def _db_with_events(path: Path, ages_in_days: list[float]) -> Path:
     with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp FLOAT)")
+        connection.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp FLOAT)"
+        )
         connection.executemany(
             "INSERT INTO events (sender_id, timestamp) VALUES (?, ?)",
             [("visitor", NOW - age * SECONDS_PER_DAY) for age in ages_in_days],

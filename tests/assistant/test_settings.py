@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings, SettingsError
+from assistant.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, Settings, SettingsError
 
 
 def test_settings_have_embedded_defaults(tmp_path: Path) -> None:
     settings = Settings.from_env({}, env_file=tmp_path / "missing.env")
-    assert settings.default_language == "en"
+    assert settings.default_language == DEFAULT_LANGUAGE == Settings().default_language
     assert settings.rasa_port == 5005
     assert settings.telegram_token is None
 
@@ -38,3 +41,37 @@ def test_settings_reject_bad_values_naming_the_variable(
 ) -> None:
     with pytest.raises(SettingsError, match=key):
         Settings.from_env({key: value}, env_file=tmp_path / "none")
+
+
+@pytest.mark.parametrize("command", [["assistant.cli", "check-data"], ["assistant.web"]])
+def test_commands_report_a_bad_setting_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "ASSISTANT_ENV_FILE": "",
+        "ASSISTANT_WEB_PORT": "eighty",
+        "ASSISTANT_RASA_PORT": "eighty",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", *command], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("Configuration error: ASSISTANT_") and "must be a whole number" in line
+
+
+def test_settings_read_the_env_file_that_assistant_env_file_names(tmp_path: Path) -> None:
+    env_file = tmp_path / "other.env"
+    env_file.write_text("ASSISTANT_RASA_PORT=6001\n")
+    settings = Settings.from_env({"ASSISTANT_ENV_FILE": str(env_file)})
+    assert settings.rasa_port == 6001
+
+
+def test_an_empty_assistant_env_file_reads_no_env_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The project's own .env (a developer's, with a real token) must not be read.
+    read: list[Path] = []
+    monkeypatch.setattr("assistant.settings._read_env_file", lambda path: read.append(path) or {})
+    Settings.from_env({"ASSISTANT_ENV_FILE": ""})
+    assert read == []
+    Settings.from_env({})
+    assert read == [PROJECT_ROOT / ".env"]

@@ -1,4 +1,5 @@
-"""Fixtures for the widget's browser tests: the running stack, Debian's Chromium via Playwright."""
+"""Fixtures for the widget's browser tests: Debian's Chromium via Playwright (the running
+stack is the session's `stack` fixture, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.stack import MODEL, Stack
+from tests.stack import Stack
 from tests.web.widget import PageFactory, WidgetPage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,19 +25,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # Anything the browser tries to load from outside loopback is refused.
-_NOT_LOOPBACK = re.compile(r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])[:/])[a-z]+://")
-
-
-@pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One running assistant (action server, Rasa server, web app) for all browser tests."""
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
-    running = Stack(tmp_path_factory.mktemp("web-stack"))
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
+_NOT_LOOPBACK = re.compile(
+    r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])[:/])[a-z]+://"
+)
 
 
 @pytest.fixture(scope="package")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from assistant.lang import Lang
+from tests.stack import assert_language
 from tests.web.widget import AXE, SCREENSHOTS, PageFactory, WidgetPage
 
 pytestmark = pytest.mark.slow
@@ -24,7 +26,7 @@ WCAG_AND_BEST_PRACTICE = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-prac
 def run_axe(widget: WidgetPage) -> list[dict[str, object]]:
     """Serious and critical axe-core violations (WCAG 2.0/2.1 A and AA rules) of the page."""
     if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (make install does this)")
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make test does this)")
     widget.page.evaluate(AXE.read_text(encoding="utf-8"))
     results = widget.page.evaluate(
         """async (tags) => await axe.run(document, {
@@ -34,8 +36,12 @@ def run_axe(widget: WidgetPage) -> list[dict[str, object]]:
         WCAG_AND_BEST_PRACTICE,
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
     ]
@@ -43,17 +49,17 @@ def run_axe(widget: WidgetPage) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_demo_page_with_the_open_widget_has_no_serious_axe_violations(
-    widget: WidgetPage, lang: str
+    widget: WidgetPage, lang: Lang
 ) -> None:
     widget.goto(f"/{lang}/")
     widget.open()
-    widget.ask(QUESTIONS[lang])  # links and line breaks
-    widget.ask(GREETINGS[lang])  # suggestion buttons
+    assert_language(widget.ask(QUESTIONS[lang]), lang)  # links and line breaks
+    assert_language(widget.ask(GREETINGS[lang]), lang)  # suggestion buttons
     helpful = widget.bot_messages.first.locator(".bia-rate--up")
     helpful.click()
     expect(helpful).to_have_attribute("aria-pressed", "true")
     assert run_axe(widget) == []
-    widget.ask(GOLDEN_BOOK[lang])
+    assert_language(widget.ask(GOLDEN_BOOK[lang]), lang)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     widget.page.screenshot(path=SCREENSHOTS / f"widget-{lang}.png")
 
@@ -72,8 +78,12 @@ def test_widget_fits_a_phone_screen_and_200_percent_zoom(
     assert box is not None and box["x"] + box["width"] <= viewport["width"]
     widget.open()
     widget.ask(QUESTIONS["de"])
-    for part in (widget.dialog, widget.input, widget.page.get_by_role("button", name="Senden"),
-                 widget.page.get_by_role("button", name="Chat schließen")):
+    for part in (
+        widget.dialog,
+        widget.input,
+        widget.page.get_by_role("button", name="Senden"),
+        widget.page.get_by_role("button", name="Chat schließen"),
+    ):
         expect(part).to_be_in_viewport()
         box = part.bounding_box()
         assert box is not None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.stack import Stack
+from assistant.lang import Lang
+from tests.stack import Stack, assert_language
 from tests.web.widget import PageFactory, WidgetPage
 
 pytestmark = pytest.mark.slow
@@ -19,18 +21,38 @@ MARKUP_IN_LOG = "root.querySelectorAll('.bia-log img, .bia-log script, .bia-log 
 
 
 @pytest.mark.parametrize(
-    ("path", "lang", "question", "expected", "ui"),
+    ("path", "lang", "question", "cities", "ui"),
     [
-        ("/de/", "de", "Welche Partnerstädte hat Berlin?", ["19 Partnerstädte", "Warschau"],
-         {"launcher": "Chat mit dem Assistenten öffnen", "input": "Ihre Frage", "send": "Senden",
-          "privacy": "Datenschutzerklärung", "privacy_path": "/de/datenschutz/"}),
-        ("/en/", "en", "Which partner cities does Berlin have?", ["19 partner cities", "Warsaw"],
-         {"launcher": "Open chat with the assistant", "input": "Your question", "send": "Send",
-          "privacy": "Privacy notice", "privacy_path": "/en/privacy/"}),
+        (
+            "/de/",
+            "de",
+            "Welche Partnerstädte hat Berlin?",
+            "Partnerstädte",
+            {
+                "launcher": "Chat mit dem Assistenten öffnen",
+                "input": "Ihre Frage",
+                "send": "Senden",
+                "privacy": "Datenschutzerklärung",
+                "privacy_path": "/de/datenschutz/",
+            },
+        ),
+        (
+            "/en/",
+            "en",
+            "Which partner cities does Berlin have?",
+            "partner cities",
+            {
+                "launcher": "Open chat with the assistant",
+                "input": "Your question",
+                "send": "Send",
+                "privacy": "Privacy notice",
+                "privacy_path": "/en/privacy/",
+            },
+        ),
     ],
 )
 def test_page_question_gets_an_answer_in_the_page_language(
-    widget: WidgetPage, path: str, lang: str, question: str, expected: list[str], ui: dict[str, str]
+    widget: WidgetPage, path: str, lang: Lang, question: str, cities: str, ui: dict[str, str]
 ) -> None:
     widget.goto(path)
     page = widget.page
@@ -47,8 +69,10 @@ def test_page_question_gets_an_answer_in_the_page_language(
 
     answer = widget.ask(question)
 
-    for part in expected:
-        assert part in answer, answer
+    assert_language(answer, lang)
+    k = widget.stack.knowledge()
+    assert f"{len(k.partner_cities)} {cities}" in answer, answer
+    assert all(city.name(lang) in answer for city in k.partner_cities), answer
     expect(widget.visitor_messages.last).to_have_attribute("lang", lang)
     expect(widget.bot_messages.last).to_have_attribute("lang", lang)
     # Line breaks are kept and web addresses become links.
@@ -62,12 +86,12 @@ def test_widget_texts_switch_with_the_conversation_language(widget: WidgetPage) 
     widget.goto("/de/")
     widget.open()
     expect(widget.page.get_by_label("Ihre Frage", exact=True)).to_be_visible()
-    widget.ask("Which partner cities does Berlin have?")
+    assert_language(widget.ask("Which partner cities does Berlin have?"), "en")
     expect(widget.bot_messages.last).to_have_attribute("lang", "en")
     expect(widget.visitor_messages.last).to_have_attribute("lang", "en")
     expect(widget.page.get_by_label("Your question", exact=True)).to_be_visible()
     expect(widget.page.get_by_role("button", name="New conversation")).to_be_visible()
-    widget.ask("Please answer in German")
+    assert_language(widget.ask("Please answer in German"), "de")
     expect(widget.page.get_by_label("Ihre Frage", exact=True)).to_be_visible()
     expect(widget.bot_messages.last).to_have_attribute("lang", "de")
     # Earlier messages keep the language they were written in.
@@ -129,7 +153,7 @@ def test_xss_in_a_reply_is_shown_as_text(new_page: PageFactory) -> None:
     widget = new_page(bypass_csp=True)
     payloads = [
         XSS,
-        "<a href=\"javascript:window.__xss=3\">click</a> javascript:window.__xss=4",
+        '<a href="javascript:window.__xss=3">click</a> javascript:window.__xss=4',
         'https://example.org/"><img src=x onerror="window.__xss=5">',
     ]
 
@@ -137,8 +161,11 @@ def test_xss_in_a_reply_is_shown_as_text(new_page: PageFactory) -> None:
         response = route.fetch()
         reply = response.json()
         reply["messages"] = [{"text": text, "lang": "en"} for text in payloads] + [
-            {"text": "Choose:", "lang": "en",
-             "buttons": [{"title": "<img src=x onerror=\"window.__xss=6\">", "payload": "/greet"}]}
+            {
+                "text": "Choose:",
+                "lang": "en",
+                "buttons": [{"title": '<img src=x onerror="window.__xss=6">', "payload": "/greet"}],
+            }
         ]
         route.fulfill(response=response, body=json.dumps(reply))
 
@@ -165,7 +192,9 @@ def test_reload_keeps_the_conversation_and_new_conversation_starts_fresh(
 ) -> None:
     widget.goto("/en/")
     widget.open()
-    assert "Madrid" in widget.ask("Tell me about Madrid")
+    madrid = widget.stack.knowledge().partner("madrid")
+    assert madrid is not None
+    assert madrid.name("en") in widget.ask("Tell me about Madrid")
     session = widget.stored()["sessionId"]
     widget.input.fill("half-typed question")
 
@@ -176,7 +205,8 @@ def test_reload_keeps_the_conversation_and_new_conversation_starts_fresh(
     assert widget.stored()["sessionId"] == session
     # The server side continues the same conversation: the follow-up knows the city.
     answer = widget.ask("and since when?")
-    assert "Madrid" in answer and "1988" in answer, answer
+    assert_language(answer, "en")
+    assert madrid.name("en") in answer and str(madrid.since.year) in answer, answer
 
     widget.page.get_by_role("button", name="New conversation").click()
     expect(widget.bot_messages).to_have_count(0)
@@ -210,6 +240,7 @@ def test_feedback_is_stored_with_the_conversation(widget: WidgetPage, stack: Sta
     value = feedback[0]["value"]
     assert value["rating"] == "up"
     assert "Goldene Buch" in value["message"]
+    assert_language(value["message"], "de")
     assert value["timestamp"] >= value["message_timestamp"]
 
 
@@ -230,7 +261,9 @@ def test_slow_server_shows_a_message_and_retry_keeps_the_text(new_page: PageFact
     widget.page.unroute(webhook)
     widget.page.get_by_role("button", name="Send again").click()
     widget.wait_for_answer(0)
-    expect(widget.bot_messages.last).to_contain_text("19")
+    count = str(len(widget.stack.knowledge().partner_cities))
+    expect(widget.bot_messages.last).to_contain_text(count)
+    assert_language(widget.bot_messages.last.inner_text(), "en")
     expect(widget.page.get_by_role("alert")).to_have_text("")
     expect(widget.input).to_have_value("")
     assert hanging, "the first request never reached the route"
@@ -255,6 +288,37 @@ def test_stopped_server_shows_an_error_and_recovers_after_restart(
     before = widget.bot_messages.count()
     widget.page.get_by_role("button", name="Erneut senden").click()
     widget.wait_for_answer(before)
-    expect(widget.bot_messages.last).to_contain_text("19")
+    count = str(len(stack.knowledge().partner_cities))
+    expect(widget.bot_messages.last).to_contain_text(count)
+    assert_language(widget.bot_messages.last.inner_text(), "de")
     expect(widget.page.get_by_role("alert")).to_have_text("")
     expect(widget.page.get_by_role("button", name="Erneut senden")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    ("attribute", "config", "expected"),
+    [("de", None, "de"), ("en", None, "en"), ("en", "de", "de")],
+)
+def test_widget_falls_back_to_the_default_language_the_page_gives(
+    new_page: PageFactory, stack: Stack, attribute: str, config: str | None, expected: str
+) -> None:
+    # Neither the page (no lang attribute) nor the browser (French) decides the language, so
+    # the default the web app writes into the page (ASSISTANT_DEFAULT_LANGUAGE) applies, unless
+    # the configuration object names another.
+    widget = new_page(locale="fr-FR")
+    if config:
+        widget.page.add_init_script(
+            f"window.BerlinAssistantConfig = {{defaultLanguage: '{config}'}};"
+        )
+
+    def altered(route: Route) -> None:
+        response = route.fetch()
+        body = response.text()
+        assert 'data-default-language="' in body
+        body = re.sub(r'data-default-language="\w+"', f'data-default-language="{attribute}"', body)
+        route.fulfill(response=response, body=body.replace('<html lang="en">', "<html>"))
+
+    widget.page.route(f"{stack.web_url}/en/", altered)
+    widget.goto("/en/")
+    widget.open()
+    expect(widget.dialog).to_have_attribute("lang", expected)

@@ -4,7 +4,9 @@
  * Embedding: one script tag, no build step, no dependencies.
  *   <script src="https://HOST/static/widget.js" data-server="https://RASA-HOST" defer></script>
  * Options come from data-* attributes of that tag or from window.BerlinAssistantConfig
- * (set before the tag; it wins): server, language, title, privacyUrl, retentionDays, timeout.
+ * (set before the tag; it wins): server, language, defaultLanguage, title, privacyUrl,
+ * retentionDays, timeout. defaultLanguage is the assistant's ASSISTANT_DEFAULT_LANGUAGE, which
+ * the web app writes into its pages; "en" only when an embedding page gives none.
  * title and privacyUrl take a string or {de: ..., en: ...}.
  *
  * Everything from the server or the visitor is rendered with textContent / createElement,
@@ -150,6 +152,7 @@
     return {
       server: String(given.server || dataset.server || "http://127.0.0.1:5005").replace(/\/+$/, ""),
       language: normaliseLang(given.language || dataset.language),
+      defaultLanguage: normaliseLang(given.defaultLanguage || dataset.defaultLanguage) || "en",
       title: title,
       privacyUrl: {
         de: new URL(privacy.de || "/de/datenschutz/", base).href,
@@ -168,7 +171,7 @@
       config.language ||
       normaliseLang(document.documentElement.getAttribute("lang")) ||
       normaliseLang(navigator.language) ||
-      "en"
+      config.defaultLanguage
     );
   }
 

@@ -1,12 +1,12 @@
-"""The webchat channel's handlers, with a stand-in agent over Rasa's in-memory stores."""
+"""The webchat channel's routes over HTTP on an in-process server, with a stand-in agent over
+Rasa's in-memory stores."""
 
 from __future__ import annotations
 
-import json as jsonlib
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import InMemoryLockStore
@@ -15,6 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
 from assistant.channels.webchat import WebchatInput
+from tests.assistant.channels.conftest import ChannelServer
 
 DOMAIN = Domain.from_yaml(
     """
@@ -72,32 +73,27 @@ class Reply:
 
 
 class Client:
-    """Calls the channel's route handlers in-process, the way the blueprint's routes do.
+    """Posts to the channel's routes on an in-process Sanic server on loopback."""
 
-    Sanic 21.12 cannot start a second app in one process (its TouchUp step fails), so the
-    suite does not run a server here; the full stack tests cover the routes over HTTP.
-    """
+    def __init__(self, url: str) -> None:
+        self.url = url
 
-    def __init__(self, channel: WebchatInput, agent: FakeAgent) -> None:
-        self.channel = channel
-        self.agent = agent
-
-    def _request(self, body: bytes) -> Any:
-        ctx = SimpleNamespace(agent=self.agent)
-        return SimpleNamespace(body=body, app=SimpleNamespace(ctx=ctx))
+    async def request(self, method: str, path: str, **kwargs: Any) -> Reply:
+        async with httpx.AsyncClient() as http:
+            response = await http.request(method, f"{self.url}{path}", **kwargs)
+        return Reply(response.status_code, response.json())
 
     async def post(self, path: str, json: Any = None, content: bytes | None = None) -> Reply:
-        request = self._request(content if content is not None else jsonlib.dumps(json).encode())
-        if path == "/webhook":
-            response = await self.channel.receive_message(request, self.agent.handle_message)
-        else:
-            response = await self.channel.receive_feedback(request)
-        return Reply(response.status, jsonlib.loads(response.body))
+        if content is not None:
+            return await self.request("POST", path, content=content)
+        return await self.request("POST", path, json=json)
 
 
 @pytest.fixture
-def client(agent: FakeAgent) -> Client:
-    return Client(WebchatInput.from_credentials(None), agent)
+async def client(agent: FakeAgent, channel_server: ChannelServer) -> Client:
+    """WebchatInput's routes over HTTP, with the stand-in agent."""
+    blueprint = WebchatInput.from_credentials(None).blueprint(agent.handle_message)
+    return Client(await channel_server(blueprint, "/webhooks/webchat", agent))
 
 
 async def ask(client: Client, message: str, **metadata: Any) -> Reply:
@@ -191,7 +187,8 @@ async def test_feedback_on_part_of_an_answer_names_the_whole_answer(
 ) -> None:
     await ask(client, "Which partner cities?", language="en")
     response = await client.post(
-        "/feedback", json={"sender": SENDER, "rating": "down", "message": "Source: https://www.berlin.de/"}
+        "/feedback",
+        json={"sender": SENDER, "rating": "down", "message": "Source: https://www.berlin.de/"},
     )
     assert response.status == 201
     tracker = await agent.tracker_store.retrieve(SENDER)
@@ -222,3 +219,8 @@ async def test_feedback_for_an_unknown_conversation_or_message_is_not_found(
 async def test_feedback_refuses_bad_requests(client: Client, body: dict[str, str]) -> None:
     response = await client.post("/feedback", json=body)
     assert response.status == 400
+
+
+async def test_webchat_health_route_answers(client: Client) -> None:
+    response = await client.request("GET", "/")
+    assert (response.status, response.body) == (200, {"status": "ok"})
