@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 import yaml
 
 from assistant.lang import LanguageDetector
-from tests.stack import MODEL, Stack
+from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
 
@@ -28,17 +27,6 @@ STORIES = yaml.safe_load((ROOT / "tests" / "test_conversations.yml").read_text(e
 _MARKUP = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
 _LANGUAGE_ENTITY = re.compile(r'"entity": "language", "value": "(de|en)"')
 _detector = LanguageDetector()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
-    running = Stack(tmp_path_factory.mktemp("conversations"))
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def _turns(story: dict[str, Any]) -> list[tuple[str, str, str | None]]:

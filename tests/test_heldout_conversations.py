@@ -7,26 +7,13 @@ The minimum pass rate per language lives in tests/conversations/thresholds.yml.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.conversations.runner import LANGS, load_thresholds, run_and_report, summarise
-from tests.stack import MODEL, ROOT, Stack
+from tests.stack import ROOT, Stack
 
 pytestmark = pytest.mark.slow
 REPORT = ROOT / "var" / "results" / "conversation-eval.md"
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
-    running = Stack(tmp_path_factory.mktemp("heldout-stack"))
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def test_heldout_conversations_pass_at_the_threshold_per_language(stack: Stack) -> None:

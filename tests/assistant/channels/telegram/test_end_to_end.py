@@ -30,7 +30,7 @@ from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
 from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
-from tests.stack import MODEL, ROOT, Stack
+from tests.stack import ROOT, Stack
 
 pytestmark = pytest.mark.slow
 
@@ -97,12 +97,14 @@ class TelegramStack:
 
 
 @pytest.fixture(scope="module")
-def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramStack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
+def telegram(
+    shared_stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TelegramStack]:
+    """The session's shared stack with the Telegram channel on, against a loopback Bot API."""
     workdir = tmp_path_factory.mktemp("telegram-stack")
     api = FakeBotApi().start()
-    stack = Stack(workdir)
+    stack = shared_stack
+    saved = dict(stack.extra_env)
     stack.extra_env.update(
         telegram_env(
             api,
@@ -116,8 +118,9 @@ def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramStack
         api.wait_for(lambda: bool(api.calls("setWebhook", ok_only=True)), timeout=60)
         yield TelegramStack(stack, api)
     finally:
-        if stack.process and stack.process.poll() is None:
-            stack.stop()
+        # The next user of the shared stack gets it back without Telegram (start() restarts it).
+        stack.extra_env.clear()
+        stack.extra_env.update(saved)
         api.stop()
 
 
