@@ -16,7 +16,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 _SHADOW = "document.querySelector('#berlin-assistant-widget').shadowRoot"
 _ANSWERED = f"""(before) => {{
     const root = {_SHADOW};
-    return root.querySelectorAll('.bia-msg--bot').length > before
+    return root.querySelectorAll('.bia-msg--bot:not(.bia-welcome)').length > before
         && !root.querySelector('.bia-typing--on');
 }}"""
 
@@ -67,7 +67,7 @@ class WidgetPage:
 
     @property
     def bot_messages(self) -> Locator:
-        return self.page.locator(".bia-msg--bot")
+        return self.page.locator(".bia-msg--bot:not(.bia-welcome)")
 
     @property
     def visitor_messages(self) -> Locator:

@@ -60,7 +60,18 @@
       notHelpful: "Nicht hilfreich",
       feedbackThanks: "Danke für Ihre Rückmeldung.",
       feedbackFailed: "Die Rückmeldung konnte nicht gesendet werden.",
-      newWindow: "(öffnet in neuem Fenster)"
+      newWindow: "(öffnet in neuem Fenster)",
+      call: "(anrufen)",
+      welcome:
+        "Guten Tag! Ich beantworte Fragen zu Berlins Partnerstädten, zu den Zuständigkeiten " +
+        "der Abteilung Protokoll und Internationales und zum Service für internationale " +
+        "Gäste – auf Deutsch und auf Englisch. Womit kann ich helfen?",
+      starters: [
+        ["Partnerstädte", "/list_partner_cities"],
+        ["Wer ist zuständig?", "/ask_department"],
+        ["Service für Gäste", "/ask_guest_services"],
+        ["Kontakt", "/request_contact"]
+      ]
     },
     en: {
       launcher: "Chat",
@@ -95,7 +106,18 @@
       notHelpful: "Not helpful",
       feedbackThanks: "Thank you for your feedback.",
       feedbackFailed: "Your feedback could not be sent.",
-      newWindow: "(opens in a new window)"
+      newWindow: "(opens in a new window)",
+      call: "(call)",
+      welcome:
+        "Hello! I answer questions about Berlin's partner cities, about who in the " +
+        "Protocol and International Affairs department does what, and about the service for " +
+        "international guests – in English and in German. How can I help?",
+      starters: [
+        ["Partner cities", "/list_partner_cities"],
+        ["Who is responsible?", "/ask_department"],
+        ["Service for guests", "/ask_guest_services"],
+        ["Contact", "/request_contact"]
+      ]
     }
   };
 
@@ -290,12 +312,41 @@
   }
 
   var URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi;
+  // International numbers as the knowledge writes them: "+49 30 9026-0".
+  var PHONE_PATTERN = /\+\d{1,3}(?:[ \-\/]?\(?\d+\)?)+/g;
+  var LINKABLE = new RegExp(URL_PATTERN.source + "|" + PHONE_PATTERN.source, "gi");
   var TRAILING = /[.,;:!?'")\]]+$/;
 
-  // Appends text to `parent`, turning web addresses into links; the rest stays plain text.
+  // Link text that may break after a slash (and nowhere else inside a word).
+  function breakableText(parent, url) {
+    url.split(/(\/+)/).forEach(function (part) {
+      if (!part) {
+        return;
+      }
+      parent.appendChild(document.createTextNode(part));
+      if (part.charAt(0) === "/") {
+        parent.appendChild(document.createElement("wbr"));
+      }
+    });
+  }
+
+  // Appends text to `parent`, turning web addresses and telephone numbers into links; the rest
+  // stays plain text.
   function appendLinkified(parent, text) {
     var last = 0;
-    text.replace(URL_PATTERN, function (match, offset) {
+    text.replace(LINKABLE, function (match, offset) {
+      if (match.charAt(0) === "+") {
+        var digits = match.replace(/[^\d]/g, "");
+        if (digits.length < 6) {
+          return match;
+        }
+        parent.appendChild(document.createTextNode(text.slice(last, offset)));
+        var phone = el("a", { href: "tel:+" + digits, className: "bia-tel", text: match });
+        phone.appendChild(uiText("span", "call", { className: "bia-visually-hidden" }, "before"));
+        parent.appendChild(phone);
+        last = offset + match.length;
+        return match;
+      }
       var url = match;
       var trailing = (url.match(TRAILING) || [""])[0];
       if (trailing && !(trailing.charAt(0) === ")" && url.indexOf("(") >= 0)) {
@@ -312,7 +363,8 @@
         return match;
       }
       parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      var link = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: url });
+      var link = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" });
+      breakableText(link, url);
       link.appendChild(uiText("span", "newWindow", { className: "bia-visually-hidden" }, "before"));
       parent.appendChild(link);
       last = offset + url.length;
@@ -521,10 +573,28 @@
     }
   }
 
+  // The greeting and starter buttons, in the widget's language; shown, never stored or sent.
+  function renderWelcome() {
+    var node = el("div", { className: "bia-msg bia-msg--bot bia-welcome", lang: state.language });
+    node.appendChild(uiText("span", "bot", { className: "bia-visually-hidden" }, "after"));
+    node.appendChild(el("p", { className: "bia-text", text: t("welcome") }));
+    if (!state.messages.length) {
+      node.appendChild(
+        renderSuggestions({
+          buttons: TEXTS[state.language].starters.map(function (pair) {
+            return { title: pair[0], payload: pair[1] };
+          })
+        })
+      );
+    }
+    return node;
+  }
+
   function renderAll() {
     while (log.firstChild) {
       log.removeChild(log.firstChild);
     }
+    log.appendChild(renderWelcome());
     var answers = {};
     state.messages.forEach(function (message) {
       log.appendChild(renderMessage(message));
@@ -645,6 +715,10 @@
     if (lang && lang !== state.language) {
       state.language = lang;
       applyTexts();
+      var welcome = log.querySelector(".bia-welcome");
+      if (welcome) {
+        log.replaceChild(renderWelcome(), welcome);
+      }
     }
   }
 
@@ -807,6 +881,15 @@
   newButton.addEventListener("click", newConversation);
   dialog.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !event.isComposing) {
+      event.preventDefault();
+      close();
+    }
+  });
+  // A clicked suggestion button is removed, and focus falls back to the page: Escape must
+  // still close the dialog then.
+  document.addEventListener("keydown", function (event) {
+    var focusLost = document.activeElement === document.body || document.activeElement === host;
+    if (event.key === "Escape" && !event.isComposing && state.open && focusLost) {
       event.preventDefault();
       close();
     }
