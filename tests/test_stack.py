@@ -41,7 +41,7 @@ def _partner_count(k: Knowledge, lang: Lang) -> list[str]:
 def _moscow(k: Knowledge, lang: Lang) -> list[str]:
     moscow = k.partner("moscow")
     assert moscow is not None and moscow.status == "dormant"
-    return [moscow.name(lang), k.overview.status_text["dormant"](lang)]
+    return [moscow.name(lang), k.overview.status_label["dormant"](lang)]
 
 
 def _oldest(k: Knowledge, lang: Lang) -> list[str]:
