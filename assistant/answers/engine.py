@@ -290,6 +290,8 @@ class Answerer:
         if q.others or q.unknown:
             if not cities:
                 return self.not_partner(q)
+            if op == "verify":
+                return self.verify_mixed(q)
         if not cities:
             return self.ask_which_city()
         if op == "verify":
@@ -446,6 +448,8 @@ class Answerer:
             self._facts_of(reply, city, "signers")
         elif city.status != "active":
             reply.add("a_yes_partner_dormant", **v)
+            if city.note:
+                reply.add("a_text", text=city.note(self.lang))
         else:
             reply.add("a_yes_partner", **v)
             if city.note:
@@ -526,6 +530,19 @@ class Answerer:
             **self._values(other),
         )
         self._remember(q, {"kind": "city", "id": other.id}, [ordered[index].id, other.id])
+        return reply
+
+    def verify_mixed(self, q: Query) -> Reply:
+        """ "Ist Bern Partnerstadt, und Windhuk?": each place in the order named."""
+        reply = Reply(kind="verify", source=self.k.overview.source)
+        for place_id in q.mentions:
+            city = self.k.partner(place_id)
+            if city is not None:
+                template = "a_yes_partner" if city.status == "active" else "a_yes_partner_dormant"
+                reply.add(template, **self._values(city))
+            elif place_id in self.k.other_cities:
+                reply.add("a_not_partner", name=self.k.other_cities[place_id].name(self.lang))
+        self._remember(q, None, [c for c in q.mentions if self.k.partner(c)])
         return reply
 
     def not_partner(self, q: Query) -> Reply:
@@ -749,6 +766,9 @@ class Answerer:
         first = ordered[0] if q.compare != "newer" else ordered[-1]
         others = [c for c in records if c is not first]
         reply = Reply(kind="compare", source=self.k.overview.source)
+        if q.yes_no:
+            # "Is Tokyo older than Buenos Aires?": the first city named is the claim's subject.
+            reply.add("a_yes" if records[0] is first else "a_no")
         reply.add(f"a_{q.compare or 'older'}", **self._values(first))
         for other in others:
             reply.add("a_city_since_short", **self._values(other))
@@ -772,9 +792,9 @@ class Answerer:
             return self.route(q.route_id, q)
         if intent in ROUTE_INTENTS:
             return self.route(q.route_id or ROUTE_INTENTS[intent], q)
-        topic = self.k.topic_for_intent(intent)
-        if topic is None and q.topic and q.topic in self.k.topics:
-            topic = self.k.topics[q.topic]
+        # A topic the visitor names ("Visum") wins over the one the classifier guessed.
+        named = self.k.topics.get(q.topic or "")
+        topic = named or self.k.topic_for_intent(intent)
         if topic is not None:
             return self.topic(topic.id, q)
         return None

@@ -76,7 +76,6 @@ VERIFY_START: Cues = {
     "en": (
         "is",
         "are",
-        "was",
         "were",
         "does",
         "do",
@@ -169,6 +168,14 @@ QUESTION_WORDS: Cues = {
         "an wen",
         "wem",
         "wen",
+        "seit wann",
+        "ab wann",
+        "bis wann",
+        "wie lange",
+        "in welchem",
+        "in welcher",
+        "zeig*",
+        "nenn*",
     ),
     "en": (
         "who",
@@ -184,6 +191,11 @@ QUESTION_WORDS: Cues = {
         "list",
         "name",
         "show",
+        "since when",
+        "from when",
+        "how long",
+        "in which",
+        "in what",
     ),
 }
 ENDED: Cues = {
@@ -219,7 +231,7 @@ ATTRIBUTES: dict[str, Cues] = {
         "en": ("signed", "sign", "signer*", "signator*", "signing", "who put"),
     },
     "capital": {
-        "de": ("hauptstadt", "hauptstädte"),
+        "de": ("hauptstadt*", "hauptstädt*"),
         "en": ("capital", "capitals", "capital city", "capital cities"),
     },
     "continent": {
@@ -256,6 +268,8 @@ ATTRIBUTES: dict[str, Cues] = {
             "ausgesetzt",
             "eingefroren",
             "noch",
+            "ruhen",
+            "auf eis",
             "aufgelöst",
             "gekündigt",
             "aufgekündigt",
@@ -332,7 +346,16 @@ EXCLUDE_REGION: Cues = {
 }
 STATUS_FILTER: dict[str, Cues] = {
     "dormant": {
-        "de": ("ruht", "ruhend*", "inaktiv*", "ausgesetzt*", "eingefroren*", "nicht aktiv*"),
+        "de": (
+            "ruht",
+            "ruhen",
+            "ruhend*",
+            "inaktiv*",
+            "ausgesetzt*",
+            "eingefroren*",
+            "nicht aktiv*",
+            "auf eis",
+        ),
         "en": ("dormant", "inactive", "suspended", "frozen", "not active"),
     },
     "active": {

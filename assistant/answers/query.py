@@ -26,7 +26,8 @@ _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\
 _QUESTION_END = re.compile(r"[?!;]+\s+|\.\s+(?=[A-ZÄÖÜ])")
 _CONJUNCTION = re.compile(
     r",?\s+(?:and also|and then|and tell me|and|und außerdem|und sagen sie mir|und sag mir|und|"
-    r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|since|seit|"
+    r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
+    r"since when|seit wann|"
     r"wer|was|wann|welche|"
     r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig)\b)",
     re.IGNORECASE,
@@ -72,6 +73,9 @@ class Query:
         relative (str | None): "before" or "after" a named city ("the one right before Kyiv").
         confidence (float): the classifier's confidence in `intent`.
         exclude_regions (bool): the regions are excluded ("neither in Europe nor in Asia").
+        yes_no (bool): phrased as a yes/no question, whatever the operation ("Is Tokyo older
+            than Buenos Aires?" compares, and still wants Yes or No first).
+        mentions (list[str]): the places named (partner or not), in text order.
     """
 
     text: str
@@ -105,6 +109,8 @@ class Query:
     relative: str | None = None
     confidence: float = 1.0
     exclude_regions: bool = False
+    yes_no: bool = False
+    mentions: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -262,8 +268,10 @@ def _places(query: Query, knowledge: Knowledge, entities: Iterable[dict[str, Any
         if entity.get("entity") == "city":
             if knowledge.partner(value):
                 _add(query.cities, value)
+                _add(query.mentions, value)
             elif value in knowledge.other_cities:
                 _add(query.others, value)
+                _add(query.mentions, value)
             elif entity.get("extractor") != "CityMatcher":
                 _add(query.unknown, str(entity.get("text") or value))
         elif entity.get("entity") == "region" and (
@@ -372,13 +380,6 @@ def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> s
 def _operation(query: Query, words: _Words) -> str | None:
     if words.has(_both(lexicon.COUNT)):
         return "count"
-    if query.relative and len(query.cities) == 1:
-        return "relative"
-    if (query.compare or query.superlative) and len(query.cities) >= 2:
-        query.compare = query.compare or ("newer" if query.superlative == "newest" else "older")
-        return "compare"
-    if query.compare and not query.superlative:
-        return "compare"
     asks = words.starts_with(_both(lexicon.QUESTION_WORDS))
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
     statement_question = (
@@ -393,6 +394,16 @@ def _operation(query: Query, words: _Words) -> str | None:
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     )
+    # "Did Windhoek or London come first?" asks which, not whether.
+    alternative = len(query.mentions) >= 2 and words.has(("or", "oder"))
+    query.yes_no = bool(verify) and not alternative
+    if query.relative and len(query.cities) == 1:
+        return "relative"
+    if (query.compare or query.superlative) and len(query.cities) >= 2:
+        query.compare = query.compare or ("newer" if query.superlative == "newest" else "older")
+        return "compare"
+    if query.compare and not query.superlative:
+        return "compare"
     if query.superlative and not (verify and query.cities):
         return "superlative"
     if query.among and query.compare:

@@ -73,7 +73,6 @@ class Wording:
                 text = piece
             elif (
                 piece.startswith("•")
-                or text.endswith(":")
                 or text.rsplit("\n", 1)[-1].startswith("•")
                 or _URL_AT_END.search(text)
             ):

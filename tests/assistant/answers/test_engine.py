@@ -162,12 +162,12 @@ def test_comparative_without_which_of_them(conversation) -> None:  # type: ignor
         (
             "de",
             "Gibt es Partnerstädte in Australien?",
-            "Nein. Keine der 7 Partnerstädte Berlins liegt in Australien",
+            "Nein: Keine der 7 Partnerstädte Berlins liegt in Australien",
         ),
         (
             "en",
             "Are there partner cities in Africa?",
-            "Yes. Only one of Berlin's 7 partner cities is in Africa: Windhoek",
+            "Yes: Only one of Berlin's 7 partner cities is in Africa: Windhoek",
         ),
     ],
 )
@@ -181,9 +181,9 @@ def test_are_there_partners_in_a_region(conversation, lang, text, start) -> None
         (
             "de",
             "Ist Los Angeles die älteste Partnerstadt?",
-            "Ja. Berlins älteste Partnerstadt ist Los Angeles",
+            "Ja: Berlins älteste Partnerstadt ist Los Angeles",
         ),
-        ("en", "Is Tokyo the newest partner city?", "No. Berlin's newest partner city is Kyiv"),
+        ("en", "Is Tokyo the newest partner city?", "No: Berlin's newest partner city is Kyiv"),
         (
             "en",
             "Paris has been a partner since 1990, right?",
@@ -271,10 +271,10 @@ def test_and_where_repeats_the_last_question(conversation) -> None:  # type: ign
         (
             "en",
             "the moscow partnership was ended in 2022 wasn't it",
-            "No. The partnership with Moscow is currently dormant",
+            "No: The partnership with Moscow is currently dormant",
         ),
-        ("de", "berlin hat doch 17 partnerstädte oder", "Nein. Berlin hat 7 Partnerstädte"),
-        ("en", "Berlin has 7 partner cities, doesn't it?", "Yes. Berlin has 7 partner cities"),
+        ("de", "berlin hat doch 17 partnerstädte oder", "Nein: Berlin hat 7 Partnerstädte"),
+        ("en", "Berlin has 7 partner cities, doesn't it?", "Yes: Berlin has 7 partner cities"),
         (
             "en",
             "my friend says los angeles is the only partner city that isn't a capital",
@@ -289,9 +289,9 @@ def test_and_where_repeats_the_last_question(conversation) -> None:  # type: ign
         (
             "de",
             "Kann mir die Senatskanzlei ein Visum ausstellen?",
-            "Nein. Visa stellt nicht das Land Berlin aus",
+            "Nein: Visa stellt nicht das Land Berlin aus",
         ),
-        ("en", "kai wegner is the mayor right", "Yes. The Governing Mayor of Berlin is Kai Wegner"),
+        ("en", "kai wegner is the mayor right", "Yes: The Governing Mayor of Berlin is Kai Wegner"),
     ],
 )
 def test_statements_to_confirm(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
@@ -357,8 +357,40 @@ def test_units_by_field_and_as_follow_up(conversation) -> None:  # type: ignore[
         "Unit II A – Protocol is responsible"
     )
     assert one(ask("does it also run the language service?", intent="ask_unit_info")).startswith(
-        "Yes. Please contact Unit II A"
+        "Yes: Please contact Unit II A"
     )
     assert one(ask("And II B?", intent="ask_unit_info")).startswith(
         "Unit II B – International Affairs is responsible"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "de",
+            "Ist die Partnerschaft mit Tokio älter als die mit Paris?",
+            "Nein: Die Partnerschaft mit Paris ist älter",
+        ),
+        (
+            "en",
+            "Is Paris older than Tokyo as a partner?",
+            "Yes: The partnership with Paris is older",
+        ),
+        ("de", "Ist Bern Partnerstadt, und Windhuk?", "Nein, Bern ist keine Partnerstadt"),
+        (
+            "de",
+            "wie viele partnerschaften ruhen",
+            "Nur eine der 7 Partnerstädte Berlins ruht derzeit: Moskau",
+        ),
+        (
+            "de",
+            "wie viele der aktiven partnerschaften sind mit hauptstädten",
+            "4 der 7 Partnerstädte Berlins sind aktiv und sind Hauptstädte",
+        ),
+        ("en", "Was ist Metropolis?", "Metropolis:"),
+    ],
+)
+def test_more_ways_to_ask(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text, intent="ask_city_networks" if "Metropolis" in text else None)
+    assert one(replies).startswith(start)
