@@ -190,6 +190,8 @@ class Answerer:
         return bool(q.cities or q.op in ("list", "count", "superlative", "compare"))
 
     def _is_partner_question(self, q: Query) -> bool:
+        if q.network and not q.cities:  # "Union of Capitals of the EU" is no capital filter
+            return False
         if q.district or (q.topic and q.topic not in ("networks",) and not q.cities):
             return False
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
@@ -445,6 +447,13 @@ class Answerer:
                 **v,
             )
         elif attribute == "signers":
+            if q.others and city.signed_in:
+                # "Was it signed in Jerusalem?" - the knowledge says where it was signed.
+                claimed = self.k.other_cities[q.others[0]]
+                signed_here = (
+                    claimed.name(self.lang).casefold() in city.signed_in(self.lang).casefold()
+                )
+                reply.add("a_yes" if signed_here else "a_no")
             self._facts_of(reply, city, "signers")
         elif city.status != "active":
             reply.add("a_yes_partner_dormant", **v)
@@ -741,9 +750,16 @@ class Answerer:
                 criteria=self._crit(criteria, "one"),
             )
         ordered = sorted(cities, key=lambda c: c.since.sort_key)
-        city = ordered[0] if q.superlative != "newest" else ordered[-1]
+        if q.superlative == "newest":
+            ordered.reverse()
+        rank = min(max(q.rank, 1), len(ordered))
+        city = ordered[rank - 1]
         v = self._values(city)
         reply = Reply(kind="superlative", source=city.source)
+        if rank > 1:  # "the second oldest"
+            reply.add(f"a_{q.superlative or 'oldest'}_rank", rank=rank, **v)
+            self._remember(q, {"kind": "city", "id": city.id}, [city.id])
+            return reply
         which = q.superlative or "oldest"
         if criteria:
             reply.add(f"a_{which}_among", criteria=self._crit(criteria, "rel"), **v)
@@ -997,7 +1013,14 @@ def answer_templates() -> list[str]:
     names += ["a_city_status_short_dormant"]
     for which in ("oldest", "newest"):
         names += [f"a_{which}", f"a_{which}_among", f"a_{which}_of_these"]
-    names += ["a_older", "a_newer", "a_just_before", "a_just_after"]
+    names += [
+        "a_older",
+        "a_newer",
+        "a_just_before",
+        "a_just_after",
+        "a_oldest_rank",
+        "a_newest_rank",
+    ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     return names

@@ -32,11 +32,37 @@ LIST: Cues = {
     "en": ("which", "list*", "all", "name the", "name all", "show", "what are", "tell me the"),
 }
 OLDEST: Cues = {
-    "de": ("älteste*", "erste", "ersten", "früheste*", "am längsten", "längste*", "am frühesten"),
+    "de": (
+        "zweitälteste*",
+        "drittälteste*",
+        "älteste*",
+        "erste",
+        "ersten",
+        "früheste*",
+        "am längsten",
+        "längste*",
+        "am frühesten",
+    ),
     "en": ("oldest", "first", "earliest", "longest", "longest-standing"),
 }
+# "the second oldest", "die zweitälteste": the rank in the order of partnerships.
+RANKS: dict[int, Cues] = {
+    2: {"de": ("zweit*",), "en": ("second",)},
+    3: {"de": ("dritt*",), "en": ("third",)},
+}
 NEWEST: Cues = {
-    "de": ("jüngste*", "neueste*", "neuste*", "letzte", "letzten", "zuletzt", "aktuellste*"),
+    "de": (
+        "zweitjüngste*",
+        "drittjüngste*",
+        "zweitneueste*",
+        "jüngste*",
+        "neueste*",
+        "neuste*",
+        "letzte",
+        "letzten",
+        "zuletzt",
+        "aktuellste*",
+    ),
     "en": ("newest", "latest", "most recent", "youngest", "last", "recent", "most recently"),
 }
 OLDER: Cues = {
@@ -450,6 +476,10 @@ AMONG: Cues = {
 # Asking who is responsible or whom to contact.
 ROUTE: Cues = {
     "de": (
+        "welche stelle",
+        "welches amt",
+        "welche behörde",
+        "welches büro",
         "zuständig*",
         "ansprechpartner*",
         "an wen",
@@ -472,6 +502,10 @@ ROUTE: Cues = {
         "who handles",
         "who deals",
         "which unit",
+        "which office",
+        "what office",
+        "which department",
+        "which authority",
         "who should",
         "get in touch",
         "turn to",

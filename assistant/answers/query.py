@@ -19,6 +19,9 @@ from assistant.knowledge.names import normalise_name
 from assistant.lang import LANGUAGES, Lang
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\d+")
+_CENTURY = re.compile(
+    r"\b(1[5-9]|2[01])(?:\.|st|nd|rd|th)?[\s-]*(?:jahrhundert|century)", re.IGNORECASE
+)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
@@ -76,6 +79,7 @@ class Query:
         yes_no (bool): phrased as a yes/no question, whatever the operation ("Is Tokyo older
             than Buenos Aires?" compares, and still wants Yes or No first).
         mentions (list[str]): the places named (partner or not), in text order.
+        rank (int): 2 for "the second oldest", 3 for "the third newest"; 1 otherwise.
     """
 
     text: str
@@ -111,6 +115,7 @@ class Query:
     exclude_regions: bool = False
     yes_no: bool = False
     mentions: list[str] = field(default_factory=list)
+    rank: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -240,6 +245,9 @@ def parse(
     query.network = _network(words, knowledge)
     query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
     query.attribute = _attribute(words)
+    for rank, cues in lexicon.RANKS.items():
+        if words.has(_both(cues)):
+            query.rank = rank
     if words.has(_both(lexicon.OLDEST)):
         query.superlative = "oldest"
     elif words.has(_both(lexicon.NEWEST)):
@@ -305,11 +313,16 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
+    century = _CENTURY.search(text)
+    if century:  # "im 21. Jahrhundert", "in the 20th century" (2000 counts to the 21st here)
+        start = (int(century.group(1)) - 1) * 100
+        query.year = {"op": "between", "year": start, "to": start + 99}
+        return
     years = [int(y) for y in _YEAR.findall(text)]
     decade = _DECADE.search(text)
     if decade:
-        century = decade.group(1) or ("20" if decade.group(2) in "012" else "19")
-        start = int(f"{century}{decade.group(2)}0")
+        hundreds = decade.group(1) or ("20" if decade.group(2) in "012" else "19")
+        start = int(f"{hundreds}{decade.group(2)}0")
         query.year = {"op": "between", "year": start, "to": start + 9}
         return
     if not years:

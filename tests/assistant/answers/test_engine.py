@@ -394,3 +394,32 @@ def test_units_by_field_and_as_follow_up(conversation) -> None:  # type: ignore[
 def test_more_ways_to_ask(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     replies = conversation(lang)(text, intent="ask_city_networks" if "Metropolis" in text else None)
     assert one(replies).startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "en",
+            "what is the second oldest partner city",
+            "Number 2 among Berlin's oldest partner cities is Paris",
+        ),
+        (
+            "de",
+            "was ist die zweitälteste partnerstadt",
+            "Die 2.-älteste Partnerstadt Berlins ist Paris",
+        ),
+        (
+            "en",
+            "Which partner cities joined in the 21st century?",
+            "2 of Berlin's 7 partner cities became partners between 2000 and 2099",
+        ),
+        (
+            "en",
+            "the Union of Capitals of the EU, is Berlin part of it?",
+            "Union of Capitals of the EU (UCUE): Berlin's participation has been dormant",
+        ),
+    ],
+)
+def test_ranks_centuries_and_network_names(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
