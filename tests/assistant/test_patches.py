@@ -1,0 +1,48 @@
+"""The patches to Rasa keep its behaviour: valid action responses pass, invalid ones fail."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from jsonschema import ValidationError
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+
+from assistant import patches
+
+
+@pytest.fixture
+def action() -> RemoteAction:
+    patches.apply()
+    return RemoteAction("action_answer", None)
+
+
+def test_a_valid_response_passes(action: RemoteAction) -> None:
+    response = {
+        "events": [{"event": "slot", "name": "context", "value": {"subject": None}}],
+        "responses": [{"text": "Hello", "buttons": []}],
+    }
+    assert action._validate_action_result(response) is True
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"events": [{"event": "no_such_event"}], "responses": []},
+        {"events": "not a list", "responses": []},
+        {"events": [{"event": "slot"}], "responses": []},
+    ],
+)
+def test_an_invalid_response_is_still_rejected(action: RemoteAction, response: dict) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result(response)
+
+
+def test_the_schema_is_checked_once_not_per_call(action: RemoteAction) -> None:
+    cls = validator_for(RemoteAction.action_response_format_spec())
+    patches._action_response_validator.cache_clear()
+    with mock.patch.object(cls, "check_schema") as check:
+        for _ in range(5):
+            action._validate_action_result({"events": [], "responses": []})
+    assert check.call_count == 1
