@@ -78,7 +78,10 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     )
     rasa = subprocess.Popen(
         [
-            str(bin_dir / "rasa"),
+            # `rasa run` with our patches (assistant/patches.py).
+            sys.executable,
+            "-m",
+            "assistant.rasa_server",
             "run",
             "--model",
             str(model),
