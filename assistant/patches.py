@@ -1,4 +1,6 @@
-"""Fixes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`).
+"""Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
+the action-response validator built once, and personal data removed from every incoming
+message before it is parsed or stored (`assistant.privacy`).
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -46,8 +48,28 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     return True
 
 
+def _redacting(log_message: Any) -> Any:
+    """Wraps `MessageProcessor.log_message`, the one way a message gets into a tracker."""
+    if getattr(log_message, "redacts", False):
+        return log_message
+
+    async def log_redacted(self: Any, message: Any, should_save_tracker: bool = True) -> Any:
+        from assistant.privacy import redact, redact_value
+
+        if isinstance(message.text, str):
+            message.text = redact(message.text)
+        if message.metadata:
+            message.metadata = redact_value(message.metadata)
+        return await log_message(self, message, should_save_tracker)
+
+    log_redacted.redacts = True  # type: ignore[attr-defined]
+    return log_redacted
+
+
 def apply() -> None:
     """Apply every patch; safe to call more than once."""
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    MessageProcessor.log_message = _redacting(MessageProcessor.log_message)  # type: ignore[method-assign]
