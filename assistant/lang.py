@@ -338,12 +338,31 @@ _OTHER_LANGUAGES = (
     "GREEK",
     "VIETNAMESE",
     "PERSIAN",
+    "CROATIAN",
+    "SERBIAN",
+    "BOSNIAN",
+    "SLOVENE",
+    "SLOVAK",
+    "CATALAN",
+    "FINNISH",
+    "BOKMAL",
+    "ESTONIAN",
+    "LATVIAN",
+    "LITHUANIAN",
+    "ALBANIAN",
+    "TAGALOG",
+    "SWAHILI",
 )
 
 
 # Greetings and thanks that are a whole message in other languages ("Bonjour", "Merhaba").
 _FOREIGN_WORDS: dict[str, str] = {
     "bonjour": "fr",
+    "dobar": "hr",
+    "hvala": "hr",
+    "kiitos": "fi",
+    "dobrý": "cs",
+    "děkuji": "cs",
     "bonsoir": "fr",
     "salut": "fr",
     "merci": "fr",

@@ -124,6 +124,10 @@ class Answerer:
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
         replies: list[Reply] = []
+        if len(queries) > 1 and any(q.text.rstrip().endswith("?") for q in queries):
+            # "My great-grandmother lives in Haifa. Can she be invited?": the statement is
+            # context for the question, not a question of its own.
+            queries = [q for q in queries if not _is_statement(q)] or queries
         for query in queries:
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
@@ -192,12 +196,16 @@ class Answerer:
     def _is_partner_question(self, q: Query) -> bool:
         if q.network and not q.cities:  # "Union of Capitals of the EU" is no capital filter
             return False
-        if q.district or (q.topic and q.topic not in ("networks",) and not q.cities):
+        if q.district and (q.partner_words or q.intent == "ask_district_partnerships"):
             return False
+        if q.topic and q.topic not in ("networks",) and not q.cities:
+            return False
+        if q.pick and len(self.context.cities) >= 2:
+            return True
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
             return False
         if q.cities or q.others or q.unknown:
-            return q.intent not in ROUTE_INTENTS or q.op == "verify"
+            return q.intent not in ROUTE_INTENTS or q.op == "verify" or q.attribute is not None
         if q.intent in PARTNER_INTENTS:
             return True
         if q.op in ("list", "count", "superlative", "compare") and (
@@ -234,6 +242,9 @@ class Answerer:
             q.superlative = "newest"
         cities = list(q.cities)
         previous = Query.from_dict(self.context.query or {})
+        if q.pick and not cities and len(self.context.cities) >= 2:
+            # "seit wann ist die letztere Partnerstadt?"
+            cities = [self.context.cities[-1] if q.pick == "latter" else self.context.cities[-2]]
         # "since when is it dormant?": a status word about the city in context, not a list.
         if (
             op == "list"
@@ -446,6 +457,11 @@ class Answerer:
                 where=region.where(self.lang) if region else "",
                 **v,
             )
+        elif attribute == "signers" and city.signed_by and _names_someone(q.text):
+            # "Hat das doch Franziska Giffey unterschrieben?" - the knowledge names the signers.
+            named = any(n.split()[-1].casefold() in q.text.casefold() for n in city.signed_by)
+            reply.add("a_yes" if named else "a_no")
+            self._facts_of(reply, city, "signers")
         elif attribute == "signers":
             if q.others and city.signed_in:
                 # "Was it signed in Jerusalem?" - the knowledge says where it was signed.
@@ -598,7 +614,10 @@ class Answerer:
             criteria.append(("region", {"where": where}))
         if q.year:
             op, year, to = q.year["op"], int(q.year["year"]), int(q.year.get("to") or 0)
+            years = set(q.year.get("years") or [])
             test = {
+                "any": lambda y: y in years,
+                "until": lambda y: y <= year,
                 "in": lambda y: y == year,
                 "before": lambda y: y < year,
                 "after": lambda y: y > year,
@@ -606,7 +625,8 @@ class Answerer:
                 "between": lambda y: year <= y <= to,
             }[op]
             cities = [c for c in cities if test(c.since.year)]
-            criteria.append((f"year_{op}", {"year": year, "to": to}))  # type: ignore[arg-type]
+            shown = _join([str(y) for y in sorted(years)], self.lang) if op == "any" else year
+            criteria.append((f"year_{'in' if op == 'any' else op}", {"year": shown, "to": to}))  # type: ignore[arg-type]
         if q.status:
             cities = [c for c in cities if c.status == q.status]
             criteria.append((f"status_{q.status}", {}))  # type: ignore[arg-type]
@@ -794,7 +814,11 @@ class Answerer:
     # -- topics, routes, contact ------------------------------------------------------------
     def _topic_of(self, q: Query) -> Reply | None:
         intent = q.intent or ""
-        if q.district or (intent == "ask_partner_city" and q.topic == "district_partnerships"):
+        district_question = q.partner_words or intent in (
+            "ask_district_partnerships",
+            "ask_partner_city",
+        )
+        if q.district and district_question or q.topic == "district_partnerships":
             return self.topic("district_partnerships", q)
         if q.network or intent == "ask_city_networks" or q.topic == "networks":
             if q.route:  # "who handles city networks like Eurocities?"
@@ -878,6 +902,9 @@ class Answerer:
             reply.add("a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang))
             self._remember(q, {"kind": "unit", "id": unit_id}, [])
             return reply
+        subject = self.context.subject or {}
+        if q.route and subject.get("kind") == "network":
+            return self.route("network", q)  # "welches Referat betreut das?" after Metropolis
         if intent == "ask_unit_info":
             return Reply(kind="clarify").add("utter_ask_unit")
         dept = self.k.department
@@ -997,6 +1024,7 @@ CRITERIA = (
     "year_before",
     "year_after",
     "year_from",
+    "year_until",
     "year_between",
     "status_active",
     "status_dormant",
@@ -1024,6 +1052,19 @@ def answer_templates() -> list[str]:
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     return names
+
+
+def _is_statement(q: Query) -> bool:
+    return not (
+        q.text.rstrip().endswith("?") or q.yes_no or q.listing or q.route or q.op == "count"
+    ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
+
+
+def _names_someone(text: str) -> bool:
+    """Whether a question names a person: two capitalised words in a row, not at its start."""
+    import re
+
+    return bool(re.search(r"(?<=\s)[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+", text))
 
 
 def _pair(places: list[str]) -> dict[str, str]:

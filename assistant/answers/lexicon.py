@@ -180,6 +180,11 @@ CLAIM: Cues = {
 }
 QUESTION_WORDS: Cues = {
     "de": (
+        "auf welchem",
+        "an welchem",
+        "mit welchem",
+        "für welche",
+        "aus welchem",
         "wer",
         "was",
         "wann",
@@ -204,6 +209,10 @@ QUESTION_WORDS: Cues = {
         "nenn*",
     ),
     "en": (
+        "on which",
+        "on what",
+        "at which",
+        "from which",
         "who",
         "whom",
         "what",
@@ -414,13 +423,13 @@ PARTNER: Cues = {
 # Words that point back to what was said before.
 BACK_REFERENCE: Cues = {
     "de": (
+        "letztere*",
+        "erstere*",
         "sie",
-        "es",
         "ihr",
         "ihre",
         "ihrer",
         "dort",
-        "da",
         "diese",
         "dieser",
         "dieses",
@@ -436,6 +445,8 @@ BACK_REFERENCE: Cues = {
         "beiden",
     ),
     "en": (
+        "the latter",
+        "the former",
         "it",
         "its",
         "it's",
@@ -495,8 +506,11 @@ ROUTE: Cues = {
         "wer ist für",
     ),
     "en": (
+        "whom do i contact",
+        "who do we contact",
+        "who should i contact",
+        "contact about",
         "responsible",
-        "contact",
         "who do i",
         "whom",
         "who handles",
@@ -518,6 +532,26 @@ ROUTE: Cues = {
 # Topics named in a message (for compound messages and follow-ups); keys are topic ids of
 # services.yml, plus "networks", "unit:II A", "unit:II B".
 TOPICS: dict[str, Cues] = {
+    "admin_services": {
+        "de": (
+            "anmeld*",
+            "personalausweis*",
+            "reisepass*",
+            "aufenthaltstitel*",
+            "führerschein*",
+            "bürgeramt*",
+        ),
+        "en": (
+            "anmeldung",
+            "register my address",
+            "registration of address",
+            "passport",
+            "id card",
+            "residence permit",
+            "driving licen*",
+            "citizens' office",
+        ),
+    },
     "golden_book": {
         "de": ("goldene buch", "goldenen buch", "goldenes buch"),
         "en": ("golden book",),

@@ -22,6 +22,19 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\d+")
 _CENTURY = re.compile(
     r"\b(1[5-9]|2[01])(?:\.|st|nd|rd|th)?[\s-]*(?:jahrhundert|century)", re.IGNORECASE
 )
+_SHORT_YEAR = re.compile(
+    r"(?:(?<=\s')|(?<=\bim\s)|(?<=\bin\s)|(?<=\bseit\s)|(?<=\bsince\s))([5-9]\d)\b"
+)
+_DECADE_WORDS = {
+    "sixties": 1960,
+    "seventies": 1970,
+    "eighties": 1980,
+    "nineties": 1990,
+    "sechziger*": 1960,
+    "siebziger*": 1970,
+    "achtziger*": 1980,
+    "neunziger*": 1990,
+}
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
@@ -30,7 +43,7 @@ _QUESTION_END = re.compile(r"[?!;]+\s+|\.\s+(?=[A-ZÄÖÜ])")
 _CONJUNCTION = re.compile(
     r",?\s+(?:and also|and then|and tell me|and|und außerdem|und sagen sie mir|und sag mir|und|"
     r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
-    r"since when|seit wann|"
+    r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|"
     r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig)\b)",
     re.IGNORECASE,
@@ -80,6 +93,7 @@ class Query:
             than Buenos Aires?" compares, and still wants Yes or No first).
         mentions (list[str]): the places named (partner or not), in text order.
         rank (int): 2 for "the second oldest", 3 for "the third newest"; 1 otherwise.
+        pick (str | None): "latter" or "former" of the two cities named last.
     """
 
     text: str
@@ -116,6 +130,7 @@ class Query:
     yes_no: bool = False
     mentions: list[str] = field(default_factory=list)
     rank: int = 1
+    pick: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -237,6 +252,10 @@ def parse(
     if words.has(_both(lexicon.ATTRIBUTES["capital"])):
         query.capital = not query.negated
     query.back_reference = words.has(_both(lexicon.BACK_REFERENCE))
+    if words.has(("letztere*", "the latter", "latter")):
+        query.pick = "latter"
+    elif words.has(("erstere*", "the former", "former")):
+        query.pick = "former"
     query.continuation = words.starts_with(_both(lexicon.CONTINUATION))
     query.among = words.has(_both(lexicon.AMONG))
     query.route = words.has(_both(lexicon.ROUTE))
@@ -313,6 +332,14 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
+    for word, start in _DECADE_WORDS.items():
+        if words.has((word,)):
+            query.year = {"op": "between", "year": start, "to": start + 9}
+            return
+    short = _SHORT_YEAR.search(text)
+    if short and not _YEAR.search(text):  # "'94", "im Jahr 94", "in 94"
+        text = text[: short.start()] + "19" + short.group(1) + text[short.end() :]
+        words = _Words(text)
     century = _CENTURY.search(text)
     if century:  # "im 21. Jahrhundert", "in the 20th century" (2000 counts to the 21st here)
         start = (int(century.group(1)) - 1) * 100
@@ -330,11 +357,16 @@ def _period(query: Query, text: str, words: _Words) -> None:
     if len(years) >= 2 and words.has(_both(lexicon.BETWEEN)):
         query.year = {"op": "between", "year": min(years[:2]), "to": max(years[:2])}
         return
+    if len(years) >= 2:  # "1987 und 1988"
+        query.year = {"op": "any", "year": years[0], "years": sorted(set(years))}
+        return
     year = years[0]
     index = next((i for i, w in enumerate(words.words) if w == str(year)), 0)
     before = " ".join(words.words[max(0, index - 3) : index])
     near = _Words(before)
-    if near.has(_both(lexicon.BEFORE)):
+    if near.has(("ende", "end of", "bis ende", "by the end of")):
+        query.year = {"op": "until", "year": year}
+    elif near.has(_both(lexicon.BEFORE)):
         query.year = {"op": "before", "year": year}
     elif near.has(_both(lexicon.AFTER)):
         query.year = {"op": "after", "year": year}
@@ -381,11 +413,15 @@ def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> s
     for entity in entities:
         if entity.get("entity") != "city" or "start" not in entity:
             continue
-        before = _Words(text[: int(entity["start"])]).words[-2:]
+        before = _Words(text[: int(entity["start"])]).words[-6:]
         near = _Words(" ".join(before))
-        if near.has(("before", "vor", "prior to")):
+        if near.has(("before", "vor", "prior to")) or near.has(
+            ("älter als", "older than", "früher als", "earlier than")
+        ):
             return "before"
-        if near.has(("after", "nach")):
+        if near.has(("after", "nach")) or near.has(
+            ("jünger als", "younger than", "newer than", "später als", "later than")
+        ):
             return "after"
     return None
 
@@ -393,7 +429,11 @@ def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> s
 def _operation(query: Query, words: _Words) -> str | None:
     if words.has(_both(lexicon.COUNT)):
         return "count"
-    asks = words.starts_with(_both(lexicon.QUESTION_WORDS))
+    # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
+    last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]
+    asks = words.starts_with(_both(lexicon.QUESTION_WORDS)) or _Words(last_clause).starts_with(
+        _both(lexicon.QUESTION_WORDS)
+    )
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
     statement_question = (
         query.text.rstrip().endswith("?")
@@ -408,7 +448,13 @@ def _operation(query: Query, words: _Words) -> str | None:
         or statement_question
     )
     # "Did Windhoek or London come first?" asks which, not whether.
-    alternative = len(query.mentions) >= 2 and words.has(("or", "oder"))
+    alternative = (len(query.mentions) >= 2 or len(query.regions) >= 2) and words.has(
+        ("or", "oder")
+    )
+    if alternative and query.cities and len(query.regions) >= 2:
+        # "Liegt Istanbul in Europa oder in Asien?": the continent, not a yes or no.
+        query.attribute, query.regions = "continent", []
+        return "lookup"
     query.yes_no = bool(verify) and not alternative
     if query.relative and len(query.cities) == 1:
         return "relative"

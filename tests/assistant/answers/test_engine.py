@@ -423,3 +423,70 @@ def test_more_ways_to_ask(conversation, lang, text, start) -> None:  # type: ign
 )
 def test_ranks_centuries_and_network_names(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     assert one(conversation(lang)(text)).startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "de",
+            "Ich mache ein Plakat über Afrika: In welchem Land liegt Windhuk?",
+            "Windhuk liegt in Namibia",
+        ),
+        (
+            "de",
+            "Liegt Istanbul in Europa oder in Asien?",
+            "Istanbul (Türkei) liegt in Europa und Asien",
+        ),
+        (
+            "en",
+            "Who put their names to the Kyiv partnership agreement?",
+            "The agreement with Kyiv was signed by",
+        ),
+        (
+            "de",
+            "Die Partnerschaft mit Kiew hat doch Franziska Giffey unterschrieben?",
+            "Nein: Die Vereinbarung mit Kyjiw",
+        ),
+        (
+            "en",
+            "Which partner cities joined in 1987 and 1994?",
+            "2 of Berlin's 7 partner cities became partners in 1987 and 1994",
+        ),
+        (
+            "en",
+            "How many partnerships are there from the eighties?",
+            "2 of Berlin's 7 partner cities became partners between 1980 and 1989",
+        ),
+        (
+            "de",
+            "Wie viele Partnerstädte hatte Berlin Ende des Jahres 2000?",
+            "6 der 7 Partnerstädte Berlins waren Ende 2000 schon Partnerstädte",
+        ),
+        (
+            "en",
+            "How many partnerships are younger than the one with Tokyo?",
+            "Added after Tokyo: 2",
+        ),
+        (
+            "en",
+            "just moved into a flat in Kreuzberg - where do I do the Anmeldung?",
+            "This office does not handle that",
+        ),
+        (
+            "de",
+            "Meine Urgroßmutter lebt in Haifa. Ich habe vom Emigrantenprogramm gehört – darf sie kommen?",
+            "Mit dem Emigrantenprogramm lädt Berlin",
+        ),
+    ],
+)
+def test_third_round(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    intent = {"Who put": "route_international", "Meine Ur": "ask_emigrant_program"}.get(text[:7])
+    intent = intent or ("ask_admin_service" if "Anmeldung" in text else None)
+    assert one(conversation(lang)(text, intent=intent)).startswith(start)
+
+
+def test_the_latter_of_two_cities(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Paris und Tokio – sind das beides Hauptstädte?")
+    assert one(ask("seit wann ist die letztere Partnerstadt?")).startswith("Tokio (Japan) ist seit")
