@@ -361,8 +361,6 @@ _FOREIGN_WORDS: dict[str, str] = {
     "dobar": "hr",
     "hvala": "hr",
     "kiitos": "fi",
-    "dobrý": "cs",
-    "děkuji": "cs",
     "bonsoir": "fr",
     "salut": "fr",
     "merci": "fr",
