@@ -275,7 +275,10 @@ class Answerer:
         if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
         if not cities and not q.others and not q.unknown and op in (None, "lookup", "verify"):
-            if op == "verify" and q.has_filters and not (q.back_reference and self._subject_city()):
+            about_subject = self._subject_city() and (
+                q.back_reference or not (q.partner_words or q.listing)
+            )
+            if op == "verify" and q.has_filters and not about_subject:
                 return self.list_cities(q, verify=True)
             from_context = self._subject_city()
             if from_context and (
@@ -923,7 +926,9 @@ class Answerer:
         reply = Reply(kind="route", source=unit.source)
         reply.add("a_route", unit=unit.name(self.lang), reason=route.reason(self.lang))
         reply.add("a_contact_short", **self._contact_values())
-        self._remember(q, {"kind": "route", "id": route_id}, [])
+        # A route that is also a topic (the Emigrant Programme) keeps the topic for follow-ups.
+        kind = "topic" if route_id in self.k.topics else "route"
+        self._remember(q, {"kind": kind, "id": route_id}, [])
         return reply
 
     def contact(self) -> Reply:
@@ -1056,7 +1061,12 @@ def answer_templates() -> list[str]:
 
 def _is_statement(q: Query) -> bool:
     return not (
-        q.text.rstrip().endswith("?") or q.yes_no or q.listing or q.route or q.op == "count"
+        q.text.rstrip().endswith("?")
+        or q.yes_no
+        or q.asks
+        or q.listing
+        or q.route
+        or q.op == "count"
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
 
 

@@ -487,6 +487,9 @@ AMONG: Cues = {
 # Asking who is responsible or whom to contact.
 ROUTE: Cues = {
     "de": (
+        "wer organisiert",
+        "wer plant",
+        "wer betreut",
         "welche stelle",
         "welches amt",
         "welche behörde",
@@ -506,6 +509,11 @@ ROUTE: Cues = {
         "wer ist für",
     ),
     "en": (
+        "who organises",
+        "who organizes",
+        "who arranges",
+        "who plans",
+        "contact",
         "whom do i contact",
         "who do we contact",
         "who should i contact",

@@ -44,7 +44,7 @@ _CONJUNCTION = re.compile(
     r",?\s+(?:and also|and then|and tell me|and|und außerdem|und sagen sie mir|und sag mir|und|"
     r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
-    r"wer|was|wann|welche|"
+    r"wer|was|wann|welche|wohin|woher|"
     r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig)\b)",
     re.IGNORECASE,
 )
@@ -94,6 +94,8 @@ class Query:
         mentions (list[str]): the places named (partner or not), in text order.
         rank (int): 2 for "the second oldest", 3 for "the third newest"; 1 otherwise.
         pick (str | None): "latter" or "former" of the two cities named last.
+        asks (bool): starts (or its last clause starts) with a question word or a request
+            ("which", "wann", "tell me", "nenn mir").
     """
 
     text: str
@@ -131,6 +133,7 @@ class Query:
     mentions: list[str] = field(default_factory=list)
     rank: int = 1
     pick: str | None = None
+    asks: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -456,6 +459,7 @@ def _operation(query: Query, words: _Words) -> str | None:
         query.attribute, query.regions = "continent", []
         return "lookup"
     query.yes_no = bool(verify) and not alternative
+    query.asks = asks
     if query.relative and len(query.cities) == 1:
         return "relative"
     if (query.compare or query.superlative) and len(query.cities) >= 2:

@@ -475,7 +475,7 @@ def test_ranks_centuries_and_network_names(conversation, lang, text, start) -> N
         ),
         (
             "de",
-            "Meine Urgroßmutter lebt in Haifa. Ich habe vom Emigrantenprogramm gehört – darf sie kommen?",
+            "Meine Urgroßmutter lebt in Haifa. Ich hörte vom Emigrantenprogramm – darf sie kommen?",
             "Mit dem Emigrantenprogramm lädt Berlin",
         ),
     ],
@@ -490,3 +490,16 @@ def test_the_latter_of_two_cities(conversation) -> None:  # type: ignore[no-unty
     ask = conversation("de")
     ask("Paris und Tokio – sind das beides Hauptstädte?")
     assert one(ask("seit wann ist die letztere Partnerstadt?")).startswith("Tokio (Japan) ist seit")
+
+
+def test_compound_halves_share_their_subject(conversation) -> None:  # type: ignore[no-untyped-def]
+    since, capital = conversation("de")(
+        "seit wann ist paris partnerstadt und ist es eine hauptstadt"
+    )
+    assert since.startswith("Paris (Frankreich) ist seit")
+    assert capital.startswith("Ja, Paris ist die Hauptstadt von Frankreich")
+    route, year = conversation("en")(
+        "which unit runs the emigrant programme and since what year has it existed",
+        intent="ask_emigrant_program",
+    )
+    assert route.startswith("Please contact Unit II A") and "1969" in year
