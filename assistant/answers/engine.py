@@ -125,9 +125,9 @@ class Answerer:
     def answer(self, queries: list[Query]) -> list[Reply]:
         replies: list[Reply] = []
         if len(queries) > 1 and any(q.text.rstrip().endswith("?") for q in queries):
-            # "My great-grandmother lives in Haifa. Can she be invited?": the statement is
-            # context for the question, not a question of its own.
-            queries = [q for q in queries if not _is_statement(q)] or queries
+            # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
+            # context for the question that follows it, not a question of its own.
+            queries = _fold_statements(queries)
         for query in queries:
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
@@ -1057,6 +1057,24 @@ def answer_templates() -> list[str]:
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     return names
+
+
+def _fold_statements(queries: list[Query]) -> list[Query]:
+    kept: list[Query] = []
+    context: Query | None = None
+    for q in queries:
+        if _is_statement(q):
+            context = q
+            continue
+        if context is not None:
+            q.route_id = q.route_id or context.route_id
+            q.topic = q.topic or context.topic
+            q.network = q.network or context.network
+            if not (q.cities or q.others):
+                q.cities = list(context.cities)
+            context = None
+        kept.append(q)
+    return kept or queries
 
 
 def _is_statement(q: Query) -> bool:

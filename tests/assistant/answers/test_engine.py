@@ -503,3 +503,13 @@ def test_compound_halves_share_their_subject(conversation) -> None:  # type: ign
         intent="ask_emigrant_program",
     )
     assert route.startswith("Please contact Unit II A") and "1969" in year
+
+
+def test_a_statement_gives_its_context_to_the_question(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("en")(
+            "Our mayor plans an official visit to Berlin. Whom should we contact?",
+            intent="route_international",
+        )
+    )
+    assert reply.startswith("Please contact Unit II A – Protocol")
