@@ -34,6 +34,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from assistant.channels.payload import MAX_MESSAGE_CHARS
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
@@ -193,6 +194,9 @@ class TelegramBridge:
         if isinstance(reading, Notice):
             logger.debug("Telegram notice %s", reading.kind)
             await output.send_notice(reading.kind)
+            return
+        if len(reading.text) > MAX_MESSAGE_CHARS:
+            await output.send_notice("too_long")
             return
         logger.debug("Telegram message from %s", reading.sender_id)
         await self._show_typing(context.bot, reading.chat_id)

@@ -147,7 +147,7 @@ async def test_an_update_sent_again_reaches_the_assistant_once(
     assert [m.text for m in server.received] == ["Welche Partnerstädte?", "Und Paris?"]
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}'])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}', b'{"a": "\xff"}'])
 async def test_unreadable_bodies_get_a_client_error_never_a_500(
     serve: ServerFactory, body: bytes
 ) -> None:
@@ -190,3 +190,23 @@ async def test_bad_token_keeps_the_server_up_and_the_channel_quiet(
     assert bot_api.calls("sendMessage") == [] and bot_api.calls("setWebhook") == []
     assert "wrong-token-value" not in caplog.text
     assert sum("refused the bot token" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_an_oversize_update_gets_413_before_it_is_read(serve: ServerFactory) -> None:
+    server = await serve()
+    update = build.text_update(USER, "Wien " * 20_000)
+    response = await server.post(update)
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]
+    assert server.received == []
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_message_over_the_length_limit_gets_a_notice_not_the_assistant(
+    serve: ServerFactory, bot_api: FakeBotApi, lang: str
+) -> None:
+    server = await serve()
+    assert (await server.post(build.text_update(USER, "x" * 1001, language_code=lang))).is_success
+    await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
+    assert bot_api.sent_texts(USER) == [NOTICES["too_long"][lang]]
+    assert server.received == []
