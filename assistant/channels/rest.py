@@ -16,6 +16,8 @@ from assistant.channels.payload import (
     message_text,
     read_json_object,
 )
+from assistant.channels.ratelimit import RateLimits
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from sanic.request import Request
@@ -42,10 +44,15 @@ class RestInput(InputChannel):
 
     Args:
         max_message_length (int): longest message accepted (characters), default 1000.
+        limits (RateLimits | None): per-sender and per-address limits (429); None: no limits.
+            Registered from credentials.yml, the channel takes them from the settings.
     """
 
-    def __init__(self, max_message_length: int = MAX_MESSAGE_CHARS) -> None:
+    def __init__(
+        self, max_message_length: int = MAX_MESSAGE_CHARS, limits: RateLimits | None = None
+    ) -> None:
         self.max_message_length = max_message_length
+        self.limits = limits
 
     @classmethod
     def name(cls) -> str:
@@ -54,7 +61,10 @@ class RestInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:
         credentials = credentials or {}
-        return cls(int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)))
+        return cls(
+            int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)),
+            RateLimits.from_settings(Settings.from_env()),
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """`GET /` (health) and `POST /webhook`; `on_new_message` hands a message to the agent."""
@@ -70,6 +80,9 @@ class RestInput(InputChannel):
                 sender, text, metadata = self.parse(await read_json_object(request))
             except RequestError as error:
                 return error.response()
+            refused = self.limits.check(request, sender) if self.limits else None
+            if refused:
+                return refused
             collector = CollectingOutputChannel()
             try:
                 message = UserMessage(

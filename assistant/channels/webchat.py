@@ -20,7 +20,9 @@ from assistant.channels.payload import (
     message_text,
     read_body,
 )
+from assistant.channels.ratelimit import RateLimits
 from assistant.lang import Lang, LanguageDetector, normalise
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -101,10 +103,16 @@ class WebchatInput(InputChannel):
 
     Args:
         max_message_length (int): longest visitor message accepted (characters), default 1000.
+        limits (RateLimits | None): per-sender and per-address limits on messages and feedback
+            (429); None: no limits. Registered from credentials.yml, the channel takes them
+            from the settings.
     """
 
-    def __init__(self, max_message_length: int = MAX_MESSAGE_CHARS) -> None:
+    def __init__(
+        self, max_message_length: int = MAX_MESSAGE_CHARS, limits: RateLimits | None = None
+    ) -> None:
         self.max_message_length = max_message_length
+        self.limits = limits
         self._detector = LanguageDetector()
 
     @classmethod
@@ -114,7 +122,10 @@ class WebchatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebchatInput:
         credentials = credentials or {}
-        return cls(max_message_length=int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)))
+        return cls(
+            max_message_length=int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)),
+            limits=RateLimits.from_settings(Settings.from_env()),
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The widget's routes; `on_new_message` hands a message to the agent."""
@@ -142,6 +153,9 @@ class WebchatInput(InputChannel):
             sender, text, metadata = self.parse_message(await read_body(request, MAX_BODY_BYTES))
         except RequestError as error:
             return error.response()
+        refused = self.limits.check(request, sender) if self.limits else None
+        if refused:
+            return refused
         collector = WebchatOutput()
         try:
             await on_new_message(
@@ -169,6 +183,9 @@ class WebchatInput(InputChannel):
             sender, rating, message = parse_feedback(body)
         except RequestError as error:
             return error.response()
+        refused = self.limits.check(request, sender) if self.limits else None
+        if refused:
+            return refused
         agent = _agent(request)
         if agent is None or not agent.is_ready():
             return response.json({"error": "the assistant is not ready"}, status=503)

@@ -322,3 +322,36 @@ def test_widget_falls_back_to_the_default_language_the_page_gives(
     widget.goto("/en/")
     widget.open()
     expect(widget.dialog).to_have_attribute("lang", expected)
+
+
+@pytest.mark.parametrize(
+    ("path", "question", "notice", "retry"),
+    [
+        ("/de/", "Wie viele Partnerstädte hat Berlin?", "sehr viele Nachrichten", "Erneut senden"),
+        ("/en/", "How many partner cities does Berlin have?", "a lot of messages", "Send again"),
+    ],
+)
+def test_rate_limited_visitor_gets_a_friendly_message_in_their_language(
+    new_page: PageFactory, path: str, question: str, notice: str, retry: str
+) -> None:
+    widget = new_page()
+    webhook = f"{widget.stack.url}/webhooks/webchat/webhook"
+
+    def limited(route: Route) -> None:
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "3", "Access-Control-Allow-Origin": "*"},
+            content_type="application/json",
+            body=json.dumps({"error": "too many requests; try again later", "retry_after": 3}),
+        )
+
+    widget.page.route(webhook, limited)
+    widget.goto(path)
+    widget.open()
+    widget.send(question)
+    expect(widget.page.get_by_role("alert")).to_contain_text(notice)
+    expect(widget.input).to_have_value(question)
+    widget.page.unroute(webhook)
+    widget.page.get_by_role("button", name=retry).click()
+    widget.wait_for_answer(0)
+    expect(widget.page.get_by_role("alert")).to_have_text("")

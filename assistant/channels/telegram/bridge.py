@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 
 from assistant.channels.payload import MAX_MESSAGE_CHARS
+from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
@@ -149,6 +150,8 @@ class TelegramBridge:
         payloads (CallbackPayloads): maps button payloads to callback data and back.
         retry (RetryPolicy | None): retry limits for Bot API calls.
         sleep (Sleep | None): waits between retries (injected in tests).
+        chat_limit (TokenBucket | None): messages per chat; one over the limit gets a notice
+            (once until the chat may write again) instead of an answer. None: no limit.
     """
 
     def __init__(
@@ -159,8 +162,11 @@ class TelegramBridge:
         payloads: CallbackPayloads | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
+        chat_limit: TokenBucket | None = None,
     ) -> None:
         self.application = application
+        self.chat_limit = chat_limit
+        self._told_to_wait: set[int] = set()
         self.deliver = deliver
         self.payloads = payloads or CallbackPayloads()
         self.retry = retry or RetryPolicy()
@@ -195,6 +201,14 @@ class TelegramBridge:
             logger.debug("Telegram notice %s", reading.kind)
             await output.send_notice(reading.kind)
             return
+        if self.chat_limit and self.chat_limit.take(str(reading.chat_id)):
+            if reading.chat_id not in self._told_to_wait:  # one notice, not one per message
+                if len(self._told_to_wait) > _REMEMBERED_UPDATES:
+                    self._told_to_wait.clear()
+                self._told_to_wait.add(reading.chat_id)
+                await output.send_notice("rate_limited")
+            return
+        self._told_to_wait.discard(reading.chat_id)
         if len(reading.text) > MAX_MESSAGE_CHARS:
             await output.send_notice("too_long")
             return

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import (
     build_bot,
     config_problem,
@@ -140,6 +141,7 @@ class TelegramPolling:
             self.deliver,
             retry=self.retry,
             sleep=sleep,
+            chat_limit=TokenBucket(settings.rate_limit_per_sender),
         )
 
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:

@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from telegram import Update
 
 from assistant.channels.payload import RequestError, read_json_object
+from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
@@ -159,6 +160,7 @@ class _Webhook:
             self.deliver,
             retry=channel.retry,
             sleep=channel.sleep,
+            chat_limit=TokenBucket(settings.rate_limit_per_sender),
         )
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()

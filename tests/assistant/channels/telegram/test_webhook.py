@@ -210,3 +210,21 @@ async def test_a_message_over_the_length_limit_gets_a_notice_not_the_assistant(
     await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
     assert bot_api.sent_texts(USER) == [NOTICES["too_long"][lang]]
     assert server.received == []
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_chat_over_its_limit_gets_one_notice_and_no_answers(
+    serve: ServerFactory, bot_api: FakeBotApi, lang: str
+) -> None:
+    server = await serve(ASSISTANT_RATE_LIMIT_PER_SENDER="2")
+    for n in range(5):
+        update = build.text_update(USER, f"Frage {n}", language_code=lang)
+        assert (await server.post(update)).is_success
+    # A photo gets its notice after the chat's five messages (one chat is handled in order).
+    assert (
+        await server.post(build.content_update(USER, language_code=lang, **build.PHOTO))
+    ).is_success
+    last = NOTICES["unsupported_content"][lang]
+    await bot_api.until(lambda: last in bot_api.sent_texts(USER), timeout=10)
+    assert [m.text for m in server.received] == ["Frage 0", "Frage 1"]
+    assert bot_api.sent_texts(USER) == ["Antwort", "Antwort", NOTICES["rate_limited"][lang], last]
