@@ -65,13 +65,15 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     bin_dir = Path(sys.executable).parent
     actions = subprocess.Popen(
         [
-            str(bin_dir / "rasa"),
-            "run",
-            "actions",
+            sys.executable,
+            "-m",
+            "assistant.actionserver",
             "--actions",
             "actions",
             "--port",
             str(settings.action_port),
+            "--host",
+            "127.0.0.1",
         ],
         cwd=PROJECT_ROOT,
         env=env,
@@ -94,7 +96,9 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
             *settings.cors_origins,
         ],
         cwd=PROJECT_ROOT,
-        env=env,
+        # Sanic's cap on any request body (default 100 MB) for the routes that are not ours
+        # (ours stop at a few KB, assistant/channels/payload.py).
+        env={**env, "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)},
     )
     web = subprocess.Popen([sys.executable, "-m", "assistant.web"], cwd=PROJECT_ROOT, env=env)
     processes = [actions, rasa, web]

@@ -4,6 +4,7 @@ huge message does not hold up the others."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -50,3 +51,45 @@ def test_a_message_at_the_length_limit_full_of_place_names_is_answered(stack: St
     )
     assert response.status_code == 200
     assert response.json()
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses listening on `port` (IPv4 and IPv6), read from /proc/net."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as rows:
+            for row in list(rows)[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, hex_port = local.split(":")
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.add(address)
+    return found
+
+
+@pytest.mark.slow
+def test_every_server_listens_on_loopback_only(stack: Stack) -> None:
+    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
+    for port in (stack.action_port, stack.rasa_port, stack.web_port):
+        addresses = _listening_addresses(port)
+        assert addresses, f"nothing listens on {port}"
+        assert addresses <= loopback, f"port {port} listens on {addresses}"
+
+
+@pytest.mark.slow
+def test_other_rasa_routes_stop_reading_a_body_after_a_megabyte(stack: Stack) -> None:
+    # Sanic reads (and drops) the body of any request up to REQUEST_MAX_SIZE, 100 MB by default.
+    sent = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal sent
+        for _ in range(10_000):  # 10 MB
+            sent += 1
+            yield b"x" * 1024
+
+    try:
+        response = httpx.post(f"{stack.url}/", content=chunks(), timeout=30)
+    except (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError):
+        pass  # closed by the server once the cap was passed
+    else:
+        assert response.status_code in (405, 413)
+    assert sent < 10_000
