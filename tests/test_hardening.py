@@ -3,12 +3,18 @@ huge message does not hold up the others."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from assistant.channels.apology import APOLOGY
+from assistant.lang import Lang
 from tests.stack import Stack
 from tests.test_stack import new_sender
 
@@ -93,3 +99,60 @@ def test_other_rasa_routes_stop_reading_a_body_after_a_megabyte(stack: Stack) ->
     else:
         assert response.status_code in (405, 413)
     assert sent < 10_000
+
+
+def _child_pid(parent: int, module: str) -> int:
+    """The pid of `parent`'s child process whose command line names `module`."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if int(fields[1]) == parent and module.encode() in cmdline:
+            return int(stat.parent.name)
+    raise AssertionError(f"no child process runs {module}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _rest(stack: Stack, sender: str, text: str) -> list[str]:
+    response = httpx.post(
+        f"{stack.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    return [m.get("text", "") for m in response.json()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "question"), [("de", "Welche Partnerstädte hat Berlin?")])
+def test_a_killed_action_server_gets_an_apology_then_comes_back(
+    stack: Stack, lang: Lang, question: str
+) -> None:
+    assert stack.process is not None
+    contact = stack.knowledge().contact
+    pid = _child_pid(stack.process.pid, "assistant.actionserver")
+    os.kill(pid, signal.SIGKILL)
+    health = f"http://127.0.0.1:{stack.action_port}/health"
+    with pytest.raises(httpx.TransportError):
+        httpx.get(health, timeout=5)
+    # The supervisor restarts it after a second or more; until then the visitor gets the apology.
+    down = "\n\n".join(_rest(stack, new_sender(), question))
+    assert down.startswith(APOLOGY[lang])
+    assert contact.phone in down and contact.web(lang) in down
+    deadline = time.monotonic() + 60
+    while not _answers(health):  # a readiness poll, as serve itself waits for its children
+        assert time.monotonic() < deadline, "no restart:\n" + stack.tail()
+        time.sleep(0.25)
+    assert _child_pid(stack.process.pid, "assistant.actionserver") != pid
+    answer = "\n\n".join(_rest(stack, new_sender(), question))
+    assert not answer.startswith(APOLOGY[lang])
+    assert str(len(stack.knowledge().partner_cities)) in answer
+    assert "restarting it in" in stack.tail(20_000)

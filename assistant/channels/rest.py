@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 
+from assistant.channels.apology import Apology
 from assistant.channels.payload import (
     MAX_MESSAGE_CHARS,
     RequestError,
@@ -17,6 +18,7 @@ from assistant.channels.payload import (
     read_json_object,
 )
 from assistant.channels.ratelimit import RateLimits
+from assistant.lang import Lang, LanguageDetector, normalise
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,13 +48,20 @@ class RestInput(InputChannel):
         max_message_length (int): longest message accepted (characters), default 1000.
         limits (RateLimits | None): per-sender and per-address limits (429); None: no limits.
             Registered from credentials.yml, the channel takes them from the settings.
+        apology (Apology | None): sent when the assistant answers nothing (actions down);
+            registered from credentials.yml, with the contact data of the knowledge files.
     """
 
     def __init__(
-        self, max_message_length: int = MAX_MESSAGE_CHARS, limits: RateLimits | None = None
+        self,
+        max_message_length: int = MAX_MESSAGE_CHARS,
+        limits: RateLimits | None = None,
+        apology: Apology | None = None,
     ) -> None:
         self.max_message_length = max_message_length
         self.limits = limits
+        self.apology = apology or Apology(None)
+        self._detector: LanguageDetector | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -61,9 +70,11 @@ class RestInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:
         credentials = credentials or {}
+        settings = Settings.from_env()
         return cls(
             int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)),
-            RateLimits.from_settings(Settings.from_env()),
+            RateLimits.from_settings(settings),
+            Apology.from_knowledge(settings.knowledge_dir),
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -92,9 +103,21 @@ class RestInput(InputChannel):
             except Exception:
                 logger.exception("rest: handling a message failed")  # without the visitor's text
                 return response.json({"error": "the assistant could not answer"}, status=500)
+            if not collector.messages:
+                # Every answer comes from a custom action: nothing at all means they are down.
+                logger.warning("rest: the assistant gave no answer; the apology was sent")
+                lang = self._language(text) or normalise((metadata or {}).get("language"))
+                await collector.send_text_message(sender, self.apology.text(lang))
             return response.json(collector.messages)
 
         return rest
+
+    def _language(self, text: str) -> Lang | None:
+        if text.startswith("/"):
+            return None
+        if self._detector is None:
+            self._detector = LanguageDetector()
+        return self._detector.detect(text).lang
 
     def parse(self, data: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
         """The sender, the text and the metadata of a request body.

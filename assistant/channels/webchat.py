@@ -12,6 +12,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from rasa.shared.core.events import BotUttered, SlotSet
 from sanic import Blueprint, response
 
+from assistant.channels.apology import Apology
 from assistant.channels.payload import (
     MAX_BODY_BYTES,
     MAX_MESSAGE_CHARS,
@@ -106,13 +107,19 @@ class WebchatInput(InputChannel):
         limits (RateLimits | None): per-sender and per-address limits on messages and feedback
             (429); None: no limits. Registered from credentials.yml, the channel takes them
             from the settings.
+        apology (Apology | None): sent when the assistant answers nothing (actions down);
+            registered from credentials.yml, with the contact data of the knowledge files.
     """
 
     def __init__(
-        self, max_message_length: int = MAX_MESSAGE_CHARS, limits: RateLimits | None = None
+        self,
+        max_message_length: int = MAX_MESSAGE_CHARS,
+        limits: RateLimits | None = None,
+        apology: Apology | None = None,
     ) -> None:
         self.max_message_length = max_message_length
         self.limits = limits
+        self.apology = apology or Apology(None)
         self._detector = LanguageDetector()
 
     @classmethod
@@ -122,9 +129,11 @@ class WebchatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebchatInput:
         credentials = credentials or {}
+        settings = Settings.from_env()
         return cls(
             max_message_length=int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)),
-            limits=RateLimits.from_settings(Settings.from_env()),
+            limits=RateLimits.from_settings(settings),
+            apology=Apology.from_knowledge(settings.knowledge_dir),
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -166,6 +175,11 @@ class WebchatInput(InputChannel):
             logger.exception("webchat: handling a message failed")
             return response.json({"error": "the assistant could not answer"}, status=500)
         language = await _conversation_language(_agent(request), sender)
+        if not collector.messages:
+            # Every answer comes from a custom action: nothing at all means they are down.
+            logger.warning("webchat: the assistant gave no answer; the apology was sent")
+            apology_lang = self.message_language(text) or language or metadata.get("language")
+            await collector.send_text_message(sender, self.apology.text(apology_lang))
         reply: WebchatReply = {
             "messages": [
                 cast(WebchatMessage, {**m, "lang": language} if language else dict(m))

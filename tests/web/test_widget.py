@@ -355,3 +355,27 @@ def test_rate_limited_visitor_gets_a_friendly_message_in_their_language(
     widget.page.get_by_role("button", name=retry).click()
     widget.wait_for_answer(0)
     expect(widget.page.get_by_role("alert")).to_have_text("")
+
+
+def test_an_empty_reply_shows_an_error_and_send_again(new_page: PageFactory) -> None:
+    widget = new_page()
+    webhook = f"{widget.stack.url}/webhooks/webchat/webhook"
+
+    def empty(route: Route) -> None:
+        response = route.fetch()
+        reply = {**response.json(), "messages": []}
+        route.fulfill(response=response, body=json.dumps(reply))
+
+    widget.page.route(webhook, empty)
+    widget.goto("/de/")
+    widget.open()
+    widget.send("Wie viele Partnerstädte hat Berlin?")
+    expect(widget.page.get_by_role("alert")).to_contain_text("Fehler")
+    expect(widget.input).to_have_value("Wie viele Partnerstädte hat Berlin?")
+    expect(widget.visitor_messages).to_have_count(0)
+    widget.page.unroute(webhook)
+    widget.page.get_by_role("button", name="Erneut senden").click()
+    widget.wait_for_answer(0)
+    count = str(len(widget.stack.knowledge().partner_cities))
+    expect(widget.bot_messages.last).to_contain_text(count)
+    expect(widget.page.get_by_role("alert")).to_have_text("")

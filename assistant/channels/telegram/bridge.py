@@ -34,6 +34,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from assistant.channels.apology import Apology
 from assistant.channels.payload import MAX_MESSAGE_CHARS
 from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.buttons import CallbackPayloads
@@ -152,6 +153,7 @@ class TelegramBridge:
         sleep (Sleep | None): waits between retries (injected in tests).
         chat_limit (TokenBucket | None): messages per chat; one over the limit gets a notice
             (once until the chat may write again) instead of an answer. None: no limit.
+        apology (Apology | None): sent when the assistant answers nothing (actions down).
     """
 
     def __init__(
@@ -163,9 +165,11 @@ class TelegramBridge:
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         chat_limit: TokenBucket | None = None,
+        apology: Apology | None = None,
     ) -> None:
         self.application = application
         self.chat_limit = chat_limit
+        self.apology = apology or Apology(None)
         self._told_to_wait: set[int] = set()
         self.deliver = deliver
         self.payloads = payloads or CallbackPayloads()
@@ -222,6 +226,12 @@ class TelegramBridge:
             )
             if not output.undeliverable:
                 await output.send_notice("unavailable")
+            return
+        if output.attempted == 0:  # every answer comes from an action: they are down
+            logger.warning(
+                "The assistant gave no answer to %s; the apology was sent", reading.sender_id
+            )
+            await output.send_text(self.apology.text(reading.lang))
 
     async def _skip_duplicate(self, update: Update, context: Context) -> None:
         if update.update_id in self._taken:

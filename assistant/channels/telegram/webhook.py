@@ -17,6 +17,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from telegram import Update
 
+from assistant.channels.apology import Apology
 from assistant.channels.payload import RequestError, read_json_object
 from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
@@ -161,6 +162,7 @@ class _Webhook:
             retry=channel.retry,
             sleep=channel.sleep,
             chat_limit=TokenBucket(settings.rate_limit_per_sender),
+            apology=Apology.from_knowledge(settings.knowledge_dir),
         )
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()

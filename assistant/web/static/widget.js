@@ -776,6 +776,15 @@
         if (mine !== generation) {
           return;
         }
+        var replies = (reply.messages || []).filter(function (m) {
+          return typeof m.text === "string" || (m.buttons && m.buttons.length);
+        });
+        if (!replies.length) {
+          // An empty reply is a failure too: keep the question and offer to send it again.
+          var empty = new Error("empty reply");
+          empty.kind = "errorServer";
+          throw empty;
+        }
         busy = false;
         pending = null;
         setTyping(false);
@@ -784,10 +793,7 @@
         node.setAttribute("lang", visitor.lang);
         setLanguage(reply.language);
         var answer = (state.answers = state.answers + 1);
-        (reply.messages || []).forEach(function (m) {
-          if (typeof m.text !== "string" && !(m.buttons && m.buttons.length)) {
-            return;
-          }
+        replies.forEach(function (m) {
           addMessage({
             role: "bot",
             text: typeof m.text === "string" ? m.text : "",

@@ -15,6 +15,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from assistant.channels.apology import Apology
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
@@ -33,6 +34,7 @@ class WebhookServer:
     url: str
     received: list[UserMessage] = field(default_factory=list)
     fail: bool = False
+    silent: bool = False  # answers nothing, as Rasa does while the action server is down
 
     async def post(self, body: Any, secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
@@ -72,6 +74,8 @@ async def serve(
             state.received.append(message)
             if state.fail:
                 raise RuntimeError("the assistant is down")
+            if state.silent:
+                return
             await message.output_channel.send_response(message.sender_id, {"text": "Antwort"})
 
         app.blueprint(
@@ -228,3 +232,15 @@ async def test_a_chat_over_its_limit_gets_one_notice_and_no_answers(
     await bot_api.until(lambda: last in bot_api.sent_texts(USER), timeout=10)
     assert [m.text for m in server.received] == ["Frage 0", "Frage 1"]
     assert bot_api.sent_texts(USER) == ["Antwort", "Antwort", NOTICES["rate_limited"][lang], last]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_an_empty_answer_gets_the_apology_with_the_contact_data(
+    serve: ServerFactory, bot_api: FakeBotApi, knowledge_dir: Path, lang: str
+) -> None:
+    server = await serve()
+    server.silent = True
+    assert (await server.post(build.text_update(USER, "Hallo", language_code=lang))).is_success
+    await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
+    [text] = bot_api.sent_texts(USER)
+    assert text == Apology.from_knowledge(knowledge_dir).text(lang)  # type: ignore[arg-type]
