@@ -46,6 +46,15 @@ class RequestError(ValueError):
         return response.json({"error": str(self)}, status=self.status)
 
 
+def cap_body(request: Request, limit: int = MAX_BODY_BYTES) -> None:
+    """Read at most `limit` bytes of the body, also when it is never read (a refused request).
+
+    Sanic lifts the cap for streaming routes and drains an unread body after the answer.
+    """
+    if request.stream is not None:
+        request.stream.request_max_size = limit
+
+
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, read only when it is at most `limit` bytes.
 
@@ -61,9 +70,8 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise RequestError("the Content-Length header is not a number") from None
         if length > limit:
             raise too_large
-    stream = request.stream
-    if stream is not None:  # a streaming route: the body has not been read yet
-        stream.request_max_size = limit  # Sanic stops reading chunked bodies there
+    cap_body(request, limit)  # Sanic stops reading chunked bodies there
+    if request.stream is not None:  # a streaming route: the body has not been read yet
         try:
             await request.receive_body()
         except PayloadTooLarge:

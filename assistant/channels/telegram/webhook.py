@@ -18,7 +18,7 @@ from sanic import Blueprint, response
 from telegram import Update
 
 from assistant.channels.apology import Apology
-from assistant.channels.payload import RequestError, read_json_object
+from assistant.channels.payload import RequestError, cap_body, read_json_object
 from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
@@ -173,6 +173,7 @@ class _Webhook:
 
         The body is read only after the secret matched, and only up to `MAX_UPDATE_BYTES`.
         """
+        cap_body(request, MAX_UPDATE_BYTES)
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode("utf-8"), self.secret):
             logger.warning("Telegram webhook: request without the right secret refused (403)")

@@ -244,3 +244,24 @@ async def test_an_empty_answer_gets_the_apology_with_the_contact_data(
     await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
     [text] = bot_api.sent_texts(USER)
     assert text == Apology.from_knowledge(knowledge_dir).text(lang)  # type: ignore[arg-type]
+
+
+async def test_a_request_without_the_secret_is_not_read_to_the_end(serve: ServerFactory) -> None:
+    server = await serve()
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for _ in range(10_000):  # 10 MB if the server read it all
+            sent += 1
+            yield b"x" * 1024
+
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.post(f"{server.url}/webhook", content=chunks())
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+        pass  # the server answered 403 and closed while the client was still sending
+    else:
+        assert response.status_code == 403
+    assert sent < 10_000
+    assert server.received == []
