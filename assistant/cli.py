@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -15,6 +15,7 @@ from assistant.knowledge import KnowledgeError, load_knowledge
 from assistant.ports import taken_port
 from assistant.retention import purge_old_events
 from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
+from assistant.supervisor import Child, Supervisor
 
 # How often `serve` deletes conversation events older than the retention period.
 PURGE_INTERVAL_SECONDS = 6 * 3600
@@ -35,10 +36,10 @@ def check_data(settings: Settings) -> int:
     return 0
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+def _wait_until_up(url: str, child: Child, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if child.process is None or child.process.poll() is not None:
             return False
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
@@ -63,20 +64,24 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     bin_dir = Path(sys.executable).parent
-    actions = subprocess.Popen(
+    actions = Child(
+        "action server",
         [
-            str(bin_dir / "rasa"),
-            "run",
-            "actions",
+            sys.executable,
+            "-m",
+            "assistant.actionserver",
             "--actions",
             "actions",
             "--port",
             str(settings.action_port),
+            "--host",
+            "127.0.0.1",
         ],
-        cwd=PROJECT_ROOT,
-        env=env,
+        PROJECT_ROOT,
+        env,
     )
-    rasa = subprocess.Popen(
+    rasa = Child(
+        "Rasa server",
         [
             # `rasa run` with our patches (assistant/patches.py).
             sys.executable,
@@ -96,48 +101,58 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
             "--cors",
             *settings.cors_origins,
         ],
-        cwd=PROJECT_ROOT,
-        env=env,
+        PROJECT_ROOT,
+        # Sanic's cap on any request body (default 100 MB) for the routes that are not ours
+        # (ours stop at a few KB, assistant/channels/payload.py).
+        {**env, "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)},
     )
-    web = subprocess.Popen([sys.executable, "-m", "assistant.web"], cwd=PROJECT_ROOT, env=env)
-    processes = [actions, rasa, web]
+    web = Child("web app", [sys.executable, "-m", "assistant.web"], PROJECT_ROOT, env)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    supervisor = Supervisor([actions, rasa, web])
+    stopping = False
 
     def stop(*_: object) -> None:
-        for p in processes:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+        nonlocal stopping
+        stopping = True
+        supervisor.terminate()  # also ends a wait for a child that is still starting
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    supervisor.start()
     try:
+        # A child that fails while starting (a broken model, a port taken meanwhile) stops
+        # everything with an error; once all answer, the supervisor restarts what crashes.
         up = (
             _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120)
             and (_wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300))
             and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
         )
-        if up:
-            print(
-                "\nThe assistant is running.\n"
-                f"  REST:   curl -s http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook "
-                '-d \'{"sender": "me", "message": "Hallo"}\'\n'
-                f"  Web:    http://localhost:{settings.web_port}/ (demo pages with the chat)\n"
-                "  Stop:   Ctrl-C\n",
-                flush=True,
-            )
+        if not up:
+            if stopping:
+                return 0
+            failed = [c.name for c in supervisor.children if c.process and c.process.poll()]
+            print(f"The assistant did not start ({', '.join(failed)}).", file=sys.stderr)
+            return 1
+        print(
+            "\nThe assistant is running.\n"
+            f"  REST:   curl -s http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook "
+            '-d \'{"sender": "me", "message": "Hallo"}\'\n'
+            f"  Web:    http://localhost:{settings.web_port}/ (demo pages with the chat)\n"
+            "  Stop:   Ctrl-C\n",
+            flush=True,
+        )
         next_purge = 0.0
-        while all(p.poll() is None for p in processes):
+        while not stopping:
+            supervisor.poll()
             if time.monotonic() >= next_purge:
                 purge_old_events(settings.tracker_db, settings.retention_days)
                 next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             time.sleep(0.5)
     finally:
-        stop()
-        for p in processes:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return 0 if all(p.returncode in (0, -signal.SIGTERM, -signal.SIGINT) for p in processes) else 1
+        supervisor.stop()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

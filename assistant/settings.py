@@ -53,6 +53,10 @@ class Settings:
         web_port (int): port of the web app that serves the chat widget and its demo pages.
         widget_server_url (str): the Rasa server's URL as the visitor's browser reaches it.
         retention_days (int): days a conversation is kept; the privacy texts state it.
+        rate_limit_per_sender (int): messages per minute per conversation (web chat, feedback,
+            REST) and per Telegram chat; 0 switches the limit off.
+        rate_limit_per_address (int): requests per minute per client address (web chat,
+            feedback, REST); 0 switches the limit off.
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
@@ -70,6 +74,8 @@ class Settings:
     web_port: int = 8000
     widget_server_url: str = "http://127.0.0.1:5005"
     retention_days: int = 90
+    rate_limit_per_sender: int = 20
+    rate_limit_per_address: int = 60
 
     @classmethod
     def from_env(
@@ -131,6 +137,12 @@ class Settings:
             web_port=get_int("ASSISTANT_WEB_PORT", cls.web_port),
             widget_server_url=(get("ASSISTANT_WIDGET_SERVER_URL") or rasa_url).rstrip("/"),
             retention_days=get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days),
+            rate_limit_per_sender=get_int(
+                "ASSISTANT_RATE_LIMIT_PER_SENDER", cls.rate_limit_per_sender
+            ),
+            rate_limit_per_address=get_int(
+                "ASSISTANT_RATE_LIMIT_PER_ADDRESS", cls.rate_limit_per_address
+            ),
         )
 
 

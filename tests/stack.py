@@ -96,6 +96,9 @@ class Stack:
             "ASSISTANT_WEB_PORT": str(self.web_port),
             "ASSISTANT_WIDGET_SERVER_URL": self.url,
             "ASSISTANT_CORS_ORIGINS": self.web_url,
+            # The suite sends many messages quickly; the limits are tested in-process.
+            "ASSISTANT_RATE_LIMIT_PER_SENDER": "100000",
+            "ASSISTANT_RATE_LIMIT_PER_ADDRESS": "100000",
             **self.extra_env,
         }
 

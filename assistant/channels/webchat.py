@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, SlotSet
 from sanic import Blueprint, response
 
+from assistant.channels.apology import Apology
+from assistant.channels.payload import (
+    MAX_BODY_BYTES,
+    MAX_MESSAGE_CHARS,
+    RequestError,
+    json_object,
+    message_text,
+    read_body,
+)
+from assistant.channels.ratelimit import RateLimits
 from assistant.lang import Lang, LanguageDetector, normalise
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -29,6 +38,9 @@ logger = logging.getLogger(__name__)
 _SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 Rating = Literal["up", "down"]
 _RATINGS: tuple[Rating, ...] = ("up", "down")
+# Longest rated answer (characters) and feedback body (bytes): the rated text is a whole answer.
+_MAX_RATED_CHARS = 20_000
+_MAX_FEEDBACK_BYTES = 4 * _MAX_RATED_CHARS
 
 
 class WebchatMessage(TypedDict, total=False):
@@ -66,10 +78,6 @@ class Feedback(TypedDict):
     timestamp: float
 
 
-class BadRequest(ValueError):
-    """The widget sent a request that cannot be used; the message says why (no visitor text)."""
-
-
 class WebchatOutput(CollectingOutputChannel):
     """Collects replies without splitting them at blank lines: one utterance, one message.
 
@@ -85,7 +93,7 @@ class WebchatOutput(CollectingOutputChannel):
         await self._persist_message(self._message(recipient_id, text=text.strip()))
 
 
-class WebchatInput(RestInput):
+class WebchatInput(InputChannel):
     """REST input channel for the website chat widget (`assistant/web/static/widget.js`).
 
     Routes under `/webhooks/webchat/`: `GET /` (health), `POST /webhook` with
@@ -96,10 +104,22 @@ class WebchatInput(RestInput):
 
     Args:
         max_message_length (int): longest visitor message accepted (characters), default 1000.
+        limits (RateLimits | None): per-sender and per-address limits on messages and feedback
+            (429); None: no limits. Registered from credentials.yml, the channel takes them
+            from the settings.
+        apology (Apology | None): sent when the assistant answers nothing (actions down);
+            registered from credentials.yml, with the contact data of the knowledge files.
     """
 
-    def __init__(self, max_message_length: int = 1000) -> None:
+    def __init__(
+        self,
+        max_message_length: int = MAX_MESSAGE_CHARS,
+        limits: RateLimits | None = None,
+        apology: Apology | None = None,
+    ) -> None:
         self.max_message_length = max_message_length
+        self.limits = limits
+        self.apology = apology or Apology(None)
         self._detector = LanguageDetector()
 
     @classmethod
@@ -109,7 +129,12 @@ class WebchatInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebchatInput:
         credentials = credentials or {}
-        return cls(max_message_length=int(credentials.get("max_message_length", 1000)))
+        settings = Settings.from_env()
+        return cls(
+            max_message_length=int(credentials.get("max_message_length", MAX_MESSAGE_CHARS)),
+            limits=RateLimits.from_settings(settings),
+            apology=Apology.from_knowledge(settings.knowledge_dir),
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The widget's routes; `on_new_message` hands a message to the agent."""
@@ -119,11 +144,11 @@ class WebchatInput(RestInput):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webchat.route("/webhook", methods=["POST"])
+        @webchat.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             return await self.receive_message(request, on_new_message)
 
-        @webchat.route("/feedback", methods=["POST"])
+        @webchat.route("/feedback", methods=["POST"], stream=True)
         async def feedback(request: Request) -> HTTPResponse:
             return await self.receive_feedback(request)
 
@@ -134,9 +159,12 @@ class WebchatInput(RestInput):
     ) -> HTTPResponse:
         """Hand one visitor message to the agent and answer with a `WebchatReply`."""
         try:
-            sender, text, metadata = self.parse_message(request.body)
-        except BadRequest as exc:
-            return response.json({"error": str(exc)}, status=400)
+            sender, text, metadata = self.parse_message(await read_body(request, MAX_BODY_BYTES))
+        except RequestError as error:
+            return error.response()
+        refused = self.limits.check(request, sender) if self.limits else None
+        if refused:
+            return refused
         collector = WebchatOutput()
         try:
             await on_new_message(
@@ -147,6 +175,11 @@ class WebchatInput(RestInput):
             logger.exception("webchat: handling a message failed")
             return response.json({"error": "the assistant could not answer"}, status=500)
         language = await _conversation_language(_agent(request), sender)
+        if not collector.messages:
+            # Every answer comes from a custom action: nothing at all means they are down.
+            logger.warning("webchat: the assistant gave no answer; the apology was sent")
+            apology_lang = self.message_language(text) or language or metadata.get("language")
+            await collector.send_text_message(sender, self.apology.text(apology_lang))
         reply: WebchatReply = {
             "messages": [
                 cast(WebchatMessage, {**m, "lang": language} if language else dict(m))
@@ -160,9 +193,13 @@ class WebchatInput(RestInput):
     async def receive_feedback(self, request: Request) -> HTTPResponse:
         """Store a thumbs up or down with the conversation (201), or say why not."""
         try:
-            sender, rating, message = parse_feedback(request.body)
-        except BadRequest as exc:
-            return response.json({"error": str(exc)}, status=400)
+            body = await read_body(request, _MAX_FEEDBACK_BYTES)
+            sender, rating, message = parse_feedback(body)
+        except RequestError as error:
+            return error.response()
+        refused = self.limits.check(request, sender) if self.limits else None
+        if refused:
+            return refused
         agent = _agent(request)
         if agent is None or not agent.is_ready():
             return response.json({"error": "the assistant is not ready"}, status=503)
@@ -178,15 +215,11 @@ class WebchatInput(RestInput):
             The sender id, the visitor's text and the metadata for Rasa.
 
         Raises:
-            BadRequest: the body is not a valid message request.
+            RequestError: the body is not a valid message request.
         """
-        data = _json_object(body)
+        data = json_object(body)
         sender = _sender(data)
-        text = data.get("message")
-        if not isinstance(text, str) or not text.strip():
-            raise BadRequest("'message' must be a non-empty string")
-        if len(text) > self.max_message_length:
-            raise BadRequest(f"'message' is longer than {self.max_message_length} characters")
+        text = message_text(data, self.max_message_length)
         raw = data.get("metadata")
         if not isinstance(raw, dict):
             raw = {}
@@ -196,7 +229,7 @@ class WebchatInput(RestInput):
             metadata["language"] = language
             if raw.get("explicit") is True:
                 metadata["explicit"] = True
-        return sender, text.strip(), metadata
+        return sender, text, metadata
 
     def message_language(self, text: str) -> Lang | None:
         """The language of the visitor's own words; None for button payloads and unclear text."""
@@ -212,16 +245,16 @@ def parse_feedback(body: bytes) -> tuple[str, Rating, str]:
         The sender id, the rating and the text of the rated bot message.
 
     Raises:
-        BadRequest: the body is not a valid feedback request.
+        RequestError: the body is not a valid feedback request.
     """
-    data = _json_object(body)
+    data = json_object(body)
     sender = _sender(data)
     rating = data.get("rating")
     if rating not in _RATINGS:
-        raise BadRequest("'rating' must be 'up' or 'down'")
+        raise RequestError("'rating' must be 'up' or 'down'")
     message = data.get("message")
-    if not isinstance(message, str) or not message.strip() or len(message) > 20_000:
-        raise BadRequest("'message' must be the text of the rated answer")
+    if not isinstance(message, str) or not message.strip() or len(message) > _MAX_RATED_CHARS:
+        raise RequestError("'message' must be the text of the rated answer")
     return sender, rating, message.strip()
 
 
@@ -272,18 +305,8 @@ def _agent(request: Request) -> Agent | None:
     return getattr(request.app.ctx, "agent", None)
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("the body must be a JSON object") from exc
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
-    return data
-
-
 def _sender(data: dict[str, Any]) -> str:
     sender = data.get("sender")
     if not isinstance(sender, str) or not _SENDER_ID.fullmatch(sender):
-        raise BadRequest("'sender' must be 16 to 64 letters, digits, '-' or '_'")
+        raise RequestError("'sender' must be 16 to 64 letters, digits, '-' or '_'")
     return sender

@@ -200,8 +200,9 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
                 exact[(span.start_char, span.end_char)] = self._labels[nlp.vocab.strings[match_id]]
             if not words:
                 words = [(t.idx, t.idx + len(t)) for t in doc if t.is_alpha]
-        chosen = _longest_first(exact)
-        fuzzy = self._fuzzy(text, [w for w in words if not _covered(w, chosen)])
+        coverage = Coverage(len(text))
+        chosen = _longest_first(exact, coverage)
+        fuzzy = self._fuzzy(text, [w for w in words if not coverage.overlaps(w)])
         entities = [
             _entity(text, span, entry, confidence)
             for spans, confidence in ((chosen, 1.0), (fuzzy, 0.8))
@@ -211,10 +212,11 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
 
     def _fuzzy(self, text: str, words: list[Span]) -> dict[Span, NameEntry]:
         found: dict[Span, NameEntry] = {}
+        coverage = Coverage(len(text))
         for n in range(self._config["max_ngram"], 0, -1):
             for i in range(len(words) - n + 1):
                 span = (words[i][0], words[i + n - 1][1])
-                if _covered(span, found):
+                if coverage.overlaps(span):
                     continue
                 piece = text[span[0] : span[1]]
                 key = normalise_name(piece)
@@ -223,6 +225,7 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
                 entry = self._index.fuzzy(piece)
                 if entry and not (n > 1 and len(entry.surface.split()) < n):
                     found[span] = entry
+                    coverage.add(span)
         return found
 
 
@@ -230,15 +233,36 @@ def _overlaps(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _covered(span: Span, spans: dict[Span, NameEntry]) -> bool:
-    return any(_overlaps(span, other) for other in spans)
+class Coverage:
+    """The characters of a text already taken by chosen spans.
+
+    Checking a span against every chosen span grew with the square of the number of matches
+    ("Wien " * 20000 took 52 s); a mark per character makes a check cost the span's length.
+
+    Attributes:
+        checked (int): characters looked at so far (tests count the work with it).
+    """
+
+    def __init__(self, length: int) -> None:
+        self._taken = bytearray(length)
+        self.checked = 0
+
+    def overlaps(self, span: Span) -> bool:
+        """Whether any character of `span` belongs to a chosen span."""
+        self.checked += span[1] - span[0]
+        return any(self._taken[span[0] : span[1]])
+
+    def add(self, span: Span) -> None:
+        self._taken[span[0] : span[1]] = b"\x01" * (span[1] - span[0])
 
 
-def _longest_first(matches: dict[Span, NameEntry]) -> dict[Span, NameEntry]:
+def _longest_first(matches: dict[Span, NameEntry], coverage: Coverage) -> dict[Span, NameEntry]:
+    """The matches that do not overlap a longer (or, equally long, earlier) one; marks them."""
     chosen: dict[Span, NameEntry] = {}
     for span in sorted(matches, key=lambda s: (s[0] - s[1], s[0])):
-        if not _covered(span, chosen):
+        if not coverage.overlaps(span):
             chosen[span] = matches[span]
+            coverage.add(span)
     return chosen
 
 

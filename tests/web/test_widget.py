@@ -322,3 +322,60 @@ def test_widget_falls_back_to_the_default_language_the_page_gives(
     widget.goto("/en/")
     widget.open()
     expect(widget.dialog).to_have_attribute("lang", expected)
+
+
+@pytest.mark.parametrize(
+    ("path", "question", "notice", "retry"),
+    [
+        ("/de/", "Wie viele Partnerstädte hat Berlin?", "sehr viele Nachrichten", "Erneut senden"),
+        ("/en/", "How many partner cities does Berlin have?", "a lot of messages", "Send again"),
+    ],
+)
+def test_rate_limited_visitor_gets_a_friendly_message_in_their_language(
+    new_page: PageFactory, path: str, question: str, notice: str, retry: str
+) -> None:
+    widget = new_page()
+    webhook = f"{widget.stack.url}/webhooks/webchat/webhook"
+
+    def limited(route: Route) -> None:
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "3", "Access-Control-Allow-Origin": "*"},
+            content_type="application/json",
+            body=json.dumps({"error": "too many requests; try again later", "retry_after": 3}),
+        )
+
+    widget.page.route(webhook, limited)
+    widget.goto(path)
+    widget.open()
+    widget.send(question)
+    expect(widget.page.get_by_role("alert")).to_contain_text(notice)
+    expect(widget.input).to_have_value(question)
+    widget.page.unroute(webhook)
+    widget.page.get_by_role("button", name=retry).click()
+    widget.wait_for_answer(0)
+    expect(widget.page.get_by_role("alert")).to_have_text("")
+
+
+def test_an_empty_reply_shows_an_error_and_send_again(new_page: PageFactory) -> None:
+    widget = new_page()
+    webhook = f"{widget.stack.url}/webhooks/webchat/webhook"
+
+    def empty(route: Route) -> None:
+        response = route.fetch()
+        reply = {**response.json(), "messages": []}
+        route.fulfill(response=response, body=json.dumps(reply))
+
+    widget.page.route(webhook, empty)
+    widget.goto("/de/")
+    widget.open()
+    widget.send("Wie viele Partnerstädte hat Berlin?")
+    expect(widget.page.get_by_role("alert")).to_contain_text("Fehler")
+    expect(widget.input).to_have_value("Wie viele Partnerstädte hat Berlin?")
+    expect(widget.visitor_messages).to_have_count(0)
+    widget.page.unroute(webhook)
+    widget.page.get_by_role("button", name="Erneut senden").click()
+    widget.wait_for_answer(0)
+    count = str(len(widget.stack.knowledge().partner_cities))
+    expect(widget.bot_messages.last).to_contain_text(count)
+    expect(widget.page.get_by_role("alert")).to_have_text("")

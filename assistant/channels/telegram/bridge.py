@@ -34,6 +34,9 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from assistant.channels.apology import Apology
+from assistant.channels.payload import MAX_MESSAGE_CHARS
+from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
@@ -148,6 +151,9 @@ class TelegramBridge:
         payloads (CallbackPayloads): maps button payloads to callback data and back.
         retry (RetryPolicy | None): retry limits for Bot API calls.
         sleep (Sleep | None): waits between retries (injected in tests).
+        chat_limit (TokenBucket | None): messages per chat; one over the limit gets a notice
+            (once until the chat may write again) instead of an answer. None: no limit.
+        apology (Apology | None): sent when the assistant answers nothing (actions down).
     """
 
     def __init__(
@@ -158,8 +164,13 @@ class TelegramBridge:
         payloads: CallbackPayloads | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
+        chat_limit: TokenBucket | None = None,
+        apology: Apology | None = None,
     ) -> None:
         self.application = application
+        self.chat_limit = chat_limit
+        self.apology = apology or Apology(None)
+        self._told_to_wait: set[int] = set()
         self.deliver = deliver
         self.payloads = payloads or CallbackPayloads()
         self.retry = retry or RetryPolicy()
@@ -194,6 +205,17 @@ class TelegramBridge:
             logger.debug("Telegram notice %s", reading.kind)
             await output.send_notice(reading.kind)
             return
+        if self.chat_limit and self.chat_limit.take(str(reading.chat_id)):
+            if reading.chat_id not in self._told_to_wait:  # one notice, not one per message
+                if len(self._told_to_wait) > _REMEMBERED_UPDATES:
+                    self._told_to_wait.clear()
+                self._told_to_wait.add(reading.chat_id)
+                await output.send_notice("rate_limited")
+            return
+        self._told_to_wait.discard(reading.chat_id)
+        if len(reading.text) > MAX_MESSAGE_CHARS:
+            await output.send_notice("too_long")
+            return
         logger.debug("Telegram message from %s", reading.sender_id)
         await self._show_typing(context.bot, reading.chat_id)
         try:
@@ -204,6 +226,12 @@ class TelegramBridge:
             )
             if not output.undeliverable:
                 await output.send_notice("unavailable")
+            return
+        if output.attempted == 0:  # every answer comes from an action: they are down
+            logger.warning(
+                "The assistant gave no answer to %s; the apology was sent", reading.sender_id
+            )
+            await output.send_text(self.apology.text(reading.lang))
 
     async def _skip_duplicate(self, update: Update, context: Context) -> None:
         if update.update_id in self._taken:

@@ -64,6 +64,7 @@ class TelegramOutput(OutputChannel):
         self.retry = retry or RetryPolicy()
         self.sleep: Sleep = sleep or asyncio.sleep
         self.undeliverable = False
+        self.attempted = 0  # messages tried (the bridge apologises when the assistant sent none)
 
     @classmethod
     def name(cls) -> str:
@@ -109,6 +110,7 @@ class TelegramOutput(OutputChannel):
             await self._send_piece(piece, keyboard if last else None)
 
     async def _send_piece(self, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+        self.attempted += 1
         if self.undeliverable:
             return
         call = functools.partial(

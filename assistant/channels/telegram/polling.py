@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from assistant.channels.apology import Apology
+from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import (
     build_bot,
     config_problem,
@@ -140,6 +142,8 @@ class TelegramPolling:
             self.deliver,
             retry=self.retry,
             sleep=sleep,
+            chat_limit=TokenBucket(settings.rate_limit_per_sender),
+            apology=Apology.from_knowledge(settings.knowledge_dir),
         )
 
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:

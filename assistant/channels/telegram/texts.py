@@ -15,6 +15,8 @@ NoticeKind = Literal[
     "button_expired",
     "choose_topic",
     "unavailable",
+    "too_long",
+    "rate_limited",
 ]
 
 NOTICES: dict[NoticeKind, dict[Lang, str]] = {
@@ -55,6 +57,18 @@ NOTICES: dict[NoticeKind, dict[Lang, str]] = {
         "de": "Entschuldigung, der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie "
         "es in ein paar Minuten noch einmal.",
         "en": "Sorry, the assistant is not available right now. Please try again in a few minutes.",
+    },
+    "too_long": {
+        "de": "Ihre Nachricht ist zu lang. Bitte stellen Sie Ihre Frage kürzer (höchstens 1000 "
+        "Zeichen).",
+        "en": "Your message is too long. Please ask your question in fewer words (at most 1,000 "
+        "characters).",
+    },
+    "rate_limited": {
+        "de": "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte warten Sie einen "
+        "Moment und versuchen Sie es dann noch einmal.",
+        "en": "You have sent a lot of messages in a short time. Please wait a moment and then "
+        "try again.",
     },
 }
 

@@ -17,6 +17,9 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from telegram import Update
 
+from assistant.channels.apology import Apology
+from assistant.channels.payload import RequestError, cap_body, read_json_object
+from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
@@ -42,6 +45,8 @@ _STOP_GRACE_SECONDS = 15.0
 # Updates handled at the same time across all chats (more wait for a free slot); high, because
 # the route acknowledges at once and the hand-written route before PTB had no bound at all.
 MAX_CONCURRENT_UPDATES = 256
+# Largest update body read: a 4,096-character message written as JSON escapes, with entities.
+MAX_UPDATE_BYTES = 64 * 1024
 
 
 class TelegramInput(InputChannel):
@@ -116,10 +121,10 @@ class TelegramInput(InputChannel):
                 logger.error("Telegram channel off: %s", problem)
             return blueprint
 
-        @blueprint.route("/webhook", methods=["POST"])
+        @blueprint.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             try:
-                return webhook.receive(request)
+                return await webhook.receive(request)
             except Exception:  # a 5xx would only make Telegram send the same update again
                 logger.exception("Telegram webhook: update could not be accepted and is dropped")
                 return response.json({"status": "dropped"})
@@ -156,25 +161,35 @@ class _Webhook:
             self.deliver,
             retry=channel.retry,
             sleep=channel.sleep,
+            chat_limit=TokenBucket(settings.rate_limit_per_sender),
+            apology=Apology.from_knowledge(settings.knowledge_dir),
         )
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def receive(self, request: Request) -> HTTPResponse:
-        """Check the secret, accept the update and handle it in the background."""
+    async def receive(self, request: Request) -> HTTPResponse:
+        """Check the secret, accept the update and handle it in the background.
+
+        The body is read only after the secret matched, and only up to `MAX_UPDATE_BYTES`.
+        """
+        cap_body(request, MAX_UPDATE_BYTES)
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode("utf-8"), self.secret):
             logger.warning("Telegram webhook: request without the right secret refused (403)")
             return response.json({"status": "forbidden"}, status=403)
         try:
-            data = request.json
-            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
+            data = await read_json_object(request, MAX_UPDATE_BYTES)
+        except RequestError as error:
+            logger.warning("Telegram webhook: update refused (%s)", error)
+            return error.response()
+        try:
+            update = Update.de_json(data, self.bot)
         except Exception as error:  # malformed JSON or not an update: no retry can fix it
             logger.warning("Telegram webhook: unreadable update refused (%s)", type(error).__name__)
             update = None
         if update is None:
-            return response.json({"status": "bad request"}, status=400)
+            return response.json({"error": "the body is not a Telegram update"}, status=400)
         self.spawn(self.process(update))
         return response.json({"status": "ok"})
 

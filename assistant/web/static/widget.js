@@ -53,6 +53,12 @@
         "noch einmal.",
       errorServer:
         "Beim Assistenten ist ein Fehler aufgetreten. Bitte versuchen Sie es noch einmal.",
+      errorRateLimited:
+        "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte warten Sie einen " +
+        "Moment und senden Sie Ihre Frage dann noch einmal.",
+      errorTooLong:
+        "Ihre Nachricht ist zu lang. Bitte stellen Sie Ihre Frage kürzer (höchstens 1000 " +
+        "Zeichen).",
       retry: "Erneut senden",
       suggestions: "Vorschläge",
       feedback: "War diese Antwort hilfreich?",
@@ -99,6 +105,12 @@
       errorTimeout:
         "The assistant is not answering in time. Please try again in a moment.",
       errorServer: "Something went wrong on the assistant's side. Please try again.",
+      errorRateLimited:
+        "You have sent a lot of messages in a short time. Please wait a moment and then " +
+        "send your question again.",
+      errorTooLong:
+        "Your message is too long. Please ask your question in fewer words (at most 1,000 " +
+        "characters).",
       retry: "Send again",
       suggestions: "Suggestions",
       feedback: "Was this answer helpful?",
@@ -697,7 +709,12 @@
           window.clearTimeout(timer);
           if (!response.ok) {
             var failure = new Error("HTTP " + response.status);
-            failure.kind = "errorServer";
+            failure.kind =
+              response.status === 429
+                ? "errorRateLimited"
+                : response.status === 413
+                  ? "errorTooLong"
+                  : "errorServer";
             throw failure;
           }
           return response.json();
@@ -759,6 +776,15 @@
         if (mine !== generation) {
           return;
         }
+        var replies = (reply.messages || []).filter(function (m) {
+          return typeof m.text === "string" || (m.buttons && m.buttons.length);
+        });
+        if (!replies.length) {
+          // An empty reply is a failure too: keep the question and offer to send it again.
+          var empty = new Error("empty reply");
+          empty.kind = "errorServer";
+          throw empty;
+        }
         busy = false;
         pending = null;
         setTyping(false);
@@ -767,10 +793,7 @@
         node.setAttribute("lang", visitor.lang);
         setLanguage(reply.language);
         var answer = (state.answers = state.answers + 1);
-        (reply.messages || []).forEach(function (m) {
-          if (typeof m.text !== "string" && !(m.buttons && m.buttons.length)) {
-            return;
-          }
+        replies.forEach(function (m) {
           addMessage({
             role: "bot",
             text: typeof m.text === "string" ? m.text : "",

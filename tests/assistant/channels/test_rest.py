@@ -3,11 +3,14 @@ ones get a 400 that names the field."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from rasa.core.channels import rest as rasa_rest
 from rasa.core.channels.channel import UserMessage
+from rasa.core.run import create_http_input_channels
 
 from assistant.channels.rest import RestInput
 from tests.assistant.channels.conftest import ChannelServer
@@ -70,3 +73,11 @@ async def test_rest_refuses_bad_requests_with_400(
     if field:
         assert field in response.text
     assert received == []
+
+
+def test_only_our_rest_channel_is_served(root: Path) -> None:
+    # Rasa's own REST channel reads any body and any length; credentials.yml must not bring it.
+    channels = create_http_input_channels(None, str(root / "credentials.yml"))
+    rest_channels = [c for c in channels if c.name() == "rest"]
+    assert [type(c) for c in rest_channels] == [RestInput]
+    assert not any(type(c) is rasa_rest.RestInput for c in channels)

@@ -106,3 +106,26 @@ def test_untrained_city_matcher_passes_messages_through(tmp_path: Path) -> None:
     message = Message(data={TEXT: "Prag"})
     matcher.process([message])
     assert message.get(ENTITIES) is None
+
+
+@pytest.mark.parametrize("words", [1_000, 5_000])
+def test_city_matcher_work_grows_linearly_with_many_matches(
+    trained_matcher: CityMatcher, monkeypatch: pytest.MonkeyPatch, words: int
+) -> None:
+    # Overlap checks against every chosen match made "Wien " * 20000 take 52 s (issue 10);
+    # counted, not timed: the characters looked at stay a small multiple of the text length.
+    from assistant.nlu import city_matcher
+
+    made: list[city_matcher.Coverage] = []
+
+    class Counted(city_matcher.Coverage):
+        def __init__(self, length: int) -> None:
+            super().__init__(length)
+            made.append(self)
+
+    monkeypatch.setattr(city_matcher, "Coverage", Counted)
+    text = "Wien " * words
+    found = trained_matcher.extract(text)
+    assert len(found) == words
+    assert {e["value"] for e in found} == {"vienna"}
+    assert sum(c.checked for c in made) <= 4 * len(text)

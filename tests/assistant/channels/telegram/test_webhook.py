@@ -15,6 +15,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from assistant.channels.apology import Apology
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
@@ -33,6 +34,7 @@ class WebhookServer:
     url: str
     received: list[UserMessage] = field(default_factory=list)
     fail: bool = False
+    silent: bool = False  # answers nothing, as Rasa does while the action server is down
 
     async def post(self, body: Any, secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
@@ -72,6 +74,8 @@ async def serve(
             state.received.append(message)
             if state.fail:
                 raise RuntimeError("the assistant is down")
+            if state.silent:
+                return
             await message.output_channel.send_response(message.sender_id, {"text": "Antwort"})
 
         app.blueprint(
@@ -147,7 +151,7 @@ async def test_an_update_sent_again_reaches_the_assistant_once(
     assert [m.text for m in server.received] == ["Welche Partnerstädte?", "Und Paris?"]
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}'])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}', b'{"a": "\xff"}'])
 async def test_unreadable_bodies_get_a_client_error_never_a_500(
     serve: ServerFactory, body: bytes
 ) -> None:
@@ -190,3 +194,74 @@ async def test_bad_token_keeps_the_server_up_and_the_channel_quiet(
     assert bot_api.calls("sendMessage") == [] and bot_api.calls("setWebhook") == []
     assert "wrong-token-value" not in caplog.text
     assert sum("refused the bot token" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_an_oversize_update_gets_413_before_it_is_read(serve: ServerFactory) -> None:
+    server = await serve()
+    update = build.text_update(USER, "Wien " * 20_000)
+    response = await server.post(update)
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]
+    assert server.received == []
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_message_over_the_length_limit_gets_a_notice_not_the_assistant(
+    serve: ServerFactory, bot_api: FakeBotApi, lang: str
+) -> None:
+    server = await serve()
+    assert (await server.post(build.text_update(USER, "x" * 1001, language_code=lang))).is_success
+    await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
+    assert bot_api.sent_texts(USER) == [NOTICES["too_long"][lang]]
+    assert server.received == []
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_chat_over_its_limit_gets_one_notice_and_no_answers(
+    serve: ServerFactory, bot_api: FakeBotApi, lang: str
+) -> None:
+    server = await serve(ASSISTANT_RATE_LIMIT_PER_SENDER="2")
+    for n in range(5):
+        update = build.text_update(USER, f"Frage {n}", language_code=lang)
+        assert (await server.post(update)).is_success
+    # A photo gets its notice after the chat's five messages (one chat is handled in order).
+    assert (
+        await server.post(build.content_update(USER, language_code=lang, **build.PHOTO))
+    ).is_success
+    last = NOTICES["unsupported_content"][lang]
+    await bot_api.until(lambda: last in bot_api.sent_texts(USER), timeout=10)
+    assert [m.text for m in server.received] == ["Frage 0", "Frage 1"]
+    assert bot_api.sent_texts(USER) == ["Antwort", "Antwort", NOTICES["rate_limited"][lang], last]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_an_empty_answer_gets_the_apology_with_the_contact_data(
+    serve: ServerFactory, bot_api: FakeBotApi, knowledge_dir: Path, lang: str
+) -> None:
+    server = await serve()
+    server.silent = True
+    assert (await server.post(build.text_update(USER, "Hallo", language_code=lang))).is_success
+    await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
+    [text] = bot_api.sent_texts(USER)
+    assert text == Apology.from_knowledge(knowledge_dir).text(lang)  # type: ignore[arg-type]
+
+
+async def test_a_request_without_the_secret_is_not_read_to_the_end(serve: ServerFactory) -> None:
+    server = await serve()
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for _ in range(10_000):  # 10 MB if the server read it all
+            sent += 1
+            yield b"x" * 1024
+
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.post(f"{server.url}/webhook", content=chunks())
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+        pass  # the server answered 403 and closed while the client was still sending
+    else:
+        assert response.status_code == 403
+    assert sent < 10_000
+    assert server.received == []

@@ -1,0 +1,143 @@
+"""Rate limits: the token bucket on a stand-in clock, and 429 answers on the REST and web chat
+routes of an in-process server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rasa.core.channels.channel import UserMessage
+
+from assistant.channels.ratelimit import RateLimits, TokenBucket
+from assistant.channels.rest import RestInput
+from assistant.channels.webchat import WebchatInput
+from assistant.settings import Settings
+from tests.assistant.channels.conftest import ChannelServer
+
+SENDER = "0123456789abcdef0123456789abcdef"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_bucket_allows_a_burst_then_one_request_per_interval() -> None:
+    clock = Clock()
+    bucket = TokenBucket(3, clock)
+    assert [bucket.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.take("a") == pytest.approx(20.0)
+    assert bucket.take("b") == 0.0  # another key has its own bucket
+    clock.now += 20.0
+    assert bucket.take("a") == 0.0
+    assert bucket.take("a") > 0.0
+
+
+def test_bucket_refills_no_higher_than_the_burst() -> None:
+    clock = Clock()
+    bucket = TokenBucket(2, clock)
+    clock.now += 3600.0
+    assert [bucket.take("a") > 0 for _ in range(3)] == [False, False, True]
+
+
+def test_bucket_of_zero_is_off() -> None:
+    bucket = TokenBucket(0, Clock())
+    assert all(bucket.take("a") == 0.0 for _ in range(1000))
+
+
+def test_bucket_remembers_a_bounded_number_of_keys() -> None:
+    bucket = TokenBucket(1, Clock(), max_keys=10)
+    for key in range(100):
+        bucket.take(str(key))
+    assert len(bucket._buckets) == 10
+    assert bucket.take("99") > 0.0  # the most recent keys are kept
+
+
+def test_limits_come_from_the_settings() -> None:
+    settings = Settings.from_env(
+        {"ASSISTANT_RATE_LIMIT_PER_SENDER": "5", "ASSISTANT_RATE_LIMIT_PER_ADDRESS": "7"},
+        env_file=Path(""),
+    )
+    limits = RateLimits.from_settings(settings)
+    assert (limits.per_sender.per_minute, limits.per_address.per_minute) == (5, 7)
+    assert (Settings.rate_limit_per_sender, Settings.rate_limit_per_address) == (20, 60)
+
+
+def _limits(per_sender: int, per_address: int) -> RateLimits:
+    # Tests come from 127.0.0.1, which the default leaves without a per-address limit.
+    return RateLimits(TokenBucket(per_sender), TokenBucket(per_address), frozenset())
+
+
+async def _serve(
+    channel_server: ChannelServer, channel: RestInput | WebchatInput, agent: Any = None
+) -> str:
+    async def on_new_message(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "Antwort")
+
+    return await channel_server(
+        channel.blueprint(on_new_message), f"/webhooks/{channel.name()}", agent
+    )
+
+
+async def _post(url: str, body: dict[str, Any]) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.post(url, json=body)
+
+
+def _assert_429(response: httpx.Response) -> None:
+    assert response.status_code == 429
+    retry_after = int(response.headers["Retry-After"])
+    assert retry_after >= 1
+    assert response.json() == {
+        "error": "too many requests; try again later",
+        "retry_after": retry_after,
+    }
+
+
+@pytest.mark.parametrize("channel_type", [RestInput, WebchatInput])
+async def test_a_sender_over_its_limit_gets_429_with_retry_after(
+    channel_server: ChannelServer, channel_type: type[RestInput | WebchatInput]
+) -> None:
+    url = await _serve(channel_server, channel_type(limits=_limits(2, 100))) + "/webhook"
+    statuses = [
+        (await _post(url, {"sender": SENDER, "message": "Hallo"})).status_code for _ in range(2)
+    ]
+    assert statuses == [200, 200]
+    _assert_429(await _post(url, {"sender": SENDER, "message": "Hallo"}))
+    other = await _post(url, {"sender": "f" * 32, "message": "Hallo"})
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize("channel_type", [RestInput, WebchatInput])
+async def test_fresh_sender_ids_do_not_escape_the_address_limit(
+    channel_server: ChannelServer, channel_type: type[RestInput | WebchatInput]
+) -> None:
+    url = await _serve(channel_server, channel_type(limits=_limits(100, 3))) + "/webhook"
+    senders = [f"{n:032x}" for n in range(4)]
+    responses = [await _post(url, {"sender": s, "message": "Hallo"}) for s in senders]
+    assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+    _assert_429(responses[3])
+
+
+async def test_loopback_clients_have_no_address_limit_by_default(
+    channel_server: ChannelServer,
+) -> None:
+    # The Telegram polling bridge sends every chat's messages to the REST channel from here.
+    limits = RateLimits(TokenBucket(100), TokenBucket(1))
+    url = await _serve(channel_server, RestInput(limits=limits)) + "/webhook"
+    for n in range(3):
+        response = await _post(url, {"sender": f"tg-{n}", "message": "Hallo"})
+        assert response.status_code == 200
+
+
+async def test_feedback_is_limited_too(channel_server: ChannelServer) -> None:
+    url = await _serve(channel_server, WebchatInput(limits=_limits(1, 100))) + "/feedback"
+    body = {"sender": SENDER, "rating": "up", "message": "Antwort"}
+    first = await _post(url, body)
+    assert first.status_code != 429  # no agent here: 503, but counted
+    _assert_429(await _post(url, body))
