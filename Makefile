@@ -60,7 +60,7 @@ test-unit: install
 test-e2e: $(MODEL)
 	$(BIN)/pytest --slow tests/test_conversations.py
 
-test: check-data validate $(MODEL) node_modules/.installed
+test: check-data validate lint $(MODEL) node_modules/.installed
 	$(BIN)/pytest --slow
 
 # Held-out multi-turn conversations (issue 7) through a fresh stack -> var/results/conversation-eval.md.
@@ -72,8 +72,10 @@ benchmark: $(MODEL)
 	LOG_LEVEL=WARNING $(BIN)/python -m scripts.benchmark_nlu
 	$(BIN)/python -m scripts.benchmark_training
 
+# Style and types, also run by `make test` so that CI keeps them.
 lint: install
-	$(BIN)/ruff check assistant actions tests scripts
+	$(BIN)/ruff format --check assistant actions tests scripts bench
+	$(BIN)/ruff check assistant actions tests scripts bench
 	$(BIN)/mypy
 
 # Re-resolve the dependency tree from pyproject.toml and write requirements.lock.

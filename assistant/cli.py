@@ -63,7 +63,6 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
         return 1
     settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    bin_dir = Path(sys.executable).parent
     actions = Child(
         "action server",
         [

@@ -25,7 +25,11 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(
             [str(rasa), "train", "--force", "--out", out, "--fixed-model-name", "bench"],
-            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

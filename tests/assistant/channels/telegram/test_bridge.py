@@ -82,9 +82,7 @@ async def test_button_press_is_answered_and_handled_as_its_payload(
 async def test_photo_gets_a_notice_in_the_visitors_language(
     bridge: TelegramBridge, bot: Bot, bot_api: FakeBotApi, assistant: EchoAssistant, lang: str
 ) -> None:
-    await bridge.handle(
-        update(build.content_update(USER, language_code=lang, **build.PHOTO), bot)
-    )
+    await bridge.handle(update(build.content_update(USER, language_code=lang, **build.PHOTO), bot))
     assert bot_api.sent_texts(USER) == [NOTICES["unsupported_content"][lang]]  # type: ignore[index]
     assert assistant.received == []
 
@@ -118,9 +116,7 @@ async def test_failing_assistant_gets_an_apology_not_a_crash(
 async def test_ignored_updates_send_nothing(
     bridge: TelegramBridge, bot: Bot, bot_api: FakeBotApi
 ) -> None:
-    await bridge.handle(
-        update(build.text_update(USER, "Hi", chat_id=-100, chat_type="group"), bot)
-    )
+    await bridge.handle(update(build.text_update(USER, "Hi", chat_id=-100, chat_type="group"), bot))
     await bridge.handle(update({"update_id": 5, "my_chat_member": None}, bot))
     assert bot_api.calls("sendMessage") == []
 

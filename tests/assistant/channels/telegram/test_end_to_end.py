@@ -144,9 +144,7 @@ def test_text_updates_are_answered_in_their_language_in_the_right_chat(
     )
     assert (
         telegram.post(
-            build.text_update(
-                english, "Which partner cities does Berlin have?", language_code="en"
-            )
+            build.text_update(english, "Which partner cities does Berlin have?", language_code="en")
         ).status_code
         == 200
     )
@@ -273,9 +271,7 @@ def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramSt
     notices = telegram.replies(user, at_least=3)
     assert notices == [NOTICES["unsupported_content"]["de"]] * 2 + [NOTICES["edited_message"]["de"]]
     assert telegram.api.sent_texts(-100_777) == []
-    telegram.post(
-        build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de")
-    )
+    telegram.post(build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de"))
     assert "Tokio" in telegram.replies(user, at_least=4)[-1]
 
 
