@@ -78,6 +78,11 @@ def test_widget_fits_a_phone_screen_and_200_percent_zoom(
     assert box is not None and box["x"] + box["width"] <= viewport["width"]
     widget.open()
     widget.ask(QUESTIONS["de"])
+    # Measure the dialog where it stays, not during its opening animation (seen under load).
+    widget.page.wait_for_function(
+        "document.querySelector('#berlin-assistant-widget').shadowRoot"
+        ".querySelector('.bia-dialog').getAnimations().length === 0"
+    )
     for part in (
         widget.dialog,
         widget.input,
