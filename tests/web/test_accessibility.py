@@ -80,7 +80,7 @@ def test_widget_fits_a_phone_screen_and_200_percent_zoom(
     widget.ask(QUESTIONS["de"])
     # Measure the dialog where it stays, not during its opening animation (seen under load).
     widget.page.wait_for_function(
-        "document.querySelector('#berlin-assistant-widget').shadowRoot"
+        "() => document.querySelector('#berlin-assistant-widget').shadowRoot"
         ".querySelector('.bia-dialog').getAnimations().length === 0"
     )
     for part in (
