@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.answers import lexicon
@@ -155,6 +156,7 @@ class _Words:
 
     def __init__(self, text: str) -> None:
         self.words = [normalise_name(w) for w in _WORD.findall(text)]
+        self._set = frozenset(self.words)
         self.joined = " " + " ".join(self.words) + " "
 
     def has(self, cues: Iterable[str]) -> bool:
@@ -162,13 +164,13 @@ class _Words:
 
     def position(self, cue: str) -> int:
         """Index of the first word where `cue` matches, or -1."""
-        prefix = cue.endswith("*")
-        key = normalise_name(cue.rstrip("*"))
-        if not key:
+        parts, prefix = _cue(cue)
+        if not parts:
             return -1
-        parts = key.split()
+        if len(parts) == 1 and not prefix:
+            return self.words.index(parts[0]) if parts[0] in self._set else -1
         for i in range(len(self.words) - len(parts) + 1):
-            window = self.words[i : i + len(parts)]
+            window = tuple(self.words[i : i + len(parts)])
             if window[:-1] == parts[:-1] and (
                 window[-1].startswith(parts[-1]) if prefix else window[-1] == parts[-1]
             ):
@@ -184,6 +186,12 @@ class _Words:
             if parts and self.words[-len(parts) :] == parts:
                 return True
         return False
+
+
+@lru_cache(maxsize=4096)
+def _cue(cue: str) -> tuple[tuple[str, ...], bool]:
+    """A cue's normalised words and whether its last word is a prefix ("unterzeichn*")."""
+    return tuple(normalise_name(cue.rstrip("*")).split()), cue.endswith("*")
 
 
 def _both(cues: lexicon.Cues) -> tuple[str, ...]:
