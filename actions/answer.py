@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -48,7 +50,7 @@ class ActionAnswer(Action):
             if lang != current:
                 events.append(SlotSet("language", lang))
         k = knowledge()
-        words = Wording(domain.get("responses") or {})
+        words = _wording(domain)
         if decision.get("foreign"):
             reply = Reply(kind="other_language").add("a_other_language", web_en=k.contact.web("en"))
             text, _ = words.render(reply, lang)
@@ -90,6 +92,22 @@ def _payload_language(tracker: Tracker) -> Lang:
         requested=hint if explicit else None,
         default=settings().default_language,
     )[0]
+
+
+def _wording(domain: dict[str, Any]) -> Wording:
+    """The templates: from the request's domain if Rasa sent one, else from domain.yml.
+
+    endpoints.yml enables Rasa's selective domain, so Rasa does not serialise the whole domain
+    (some hundred templates) into every action call; the action server reads domain.yml once.
+    """
+    responses = domain.get("responses") if domain else None
+    return Wording(responses) if responses else _wording_from_file()
+
+
+@lru_cache(maxsize=1)
+def _wording_from_file() -> Wording:
+    path = settings().domain_file
+    return Wording(yaml.safe_load(path.read_text(encoding="utf-8"))["responses"])
 
 
 def _intent(message: dict[str, Any]) -> str | None:

@@ -39,6 +39,7 @@ class Settings:
 
     Attributes:
         knowledge_dir (Path): folder of the knowledge YAML files.
+        domain_file (Path): the domain whose response templates the action server renders.
         default_language (Lang): reply language when nothing else decides it.
         rasa_url (str): where channels and the web app reach the Rasa server.
         action_port (int): port of the action server.
@@ -60,6 +61,7 @@ class Settings:
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
+    domain_file: Path = PROJECT_ROOT / "domain.yml"
     default_language: Lang = DEFAULT_LANGUAGE
     rasa_url: str = "http://127.0.0.1:5005"
     action_port: int = 5055

@@ -54,6 +54,7 @@ class Stack:
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            "  enable_selective_domain: true\n"
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.db}\n",
             encoding="utf-8",
         )

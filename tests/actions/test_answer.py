@@ -144,3 +144,15 @@ async def test_a_failure_costs_one_answer_not_the_conversation(
     assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
     assert events == []
     assert "Kyiv" not in caplog.text and "WordingError" in caplog.text
+
+
+async def test_without_a_domain_in_the_request_the_templates_come_from_domain_yml(
+    make_tracker: TrackerFactory,
+) -> None:
+    # endpoints.yml enables Rasa's selective domain: action calls carry no domain.
+    text = "Who signed the Kyiv partnership?"
+    tracker = make_tracker(text=text, slots={"language": "en"})
+    tracker.latest_message.update(parse_data(text, "en"))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswer().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"].startswith("The agreement with Kyiv was signed by")
