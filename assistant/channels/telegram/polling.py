@@ -250,14 +250,13 @@ async def _until_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> T
     stopped = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
+    finally:  # also when the poller itself is cancelled: nothing is left running
         stopped.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    return None
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return None if task.cancelled() else task.result()
 
 
 def run_polling(settings: Settings) -> int:

@@ -166,6 +166,18 @@ async def test_an_update_cut_off_by_a_crash_is_answered_after_the_restart_exactl
     assert bot_api.sent_texts(USER) == ["echo: Hallo"]
 
 
+async def test_a_failed_poll_is_retried(
+    polling: Runner, bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot_api.fail_next("getUpdates", 502)
+    bot_api.queue_update(build.text_update(USER, "Hallo"))
+    run = await polling()
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
+    assert await run() == 0
+    assert [c.status for c in bot_api.calls("getUpdates")][0] == 502
+    assert "Telegram polling failed" in caplog.text
+
+
 async def test_a_clean_stop_answers_and_confirms_the_update_in_hand(
     polling: Runner, bot_api: FakeBotApi, rest: RestStub
 ) -> None:
