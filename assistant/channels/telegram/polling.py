@@ -1,21 +1,31 @@
-"""Polling mode: PTB's Application fetches updates and forwards them to the Rasa REST channel.
+"""Polling mode: fetches updates with ``getUpdates`` and forwards them to the Rasa REST channel.
 
 For a laptop or a server without a public HTTPS URL; runs beside ``make run`` as
-``make telegram`` (``berlin-assistant telegram``). PTB's `Updater` polls, confirms offsets
-and retries failed polls; the handlers and the per-chat order are those of `bridge`. What
-stays here: `RestAssistant`, the client of Rasa's REST channel (PTB knows nothing of Rasa),
-and the start and stop around PTB's `Updater` instead of `Application.run_polling`, which owns
-the event loop and the signal handlers (tests could not stop it) and ends a refused token with
-a traceback instead of one log line and an exit code.
+``make telegram`` (``berlin-assistant telegram``). The handlers and the per-chat order are
+those of `bridge` (a PTB `Application`, used without PTB's `Updater`). Also here:
+`RestAssistant`, the client of Rasa's REST channel (PTB knows nothing of Rasa).
+
+No update is lost at shutdown or on a crash: the offset, which confirms updates to Telegram,
+advances past a batch of fetched updates only after every update of the batch was answered.
+PTB's `Updater` cannot do that: it confirms a batch with the next ``getUpdates`` while the
+batch is still being answered, so a crash lost those updates. Telegram keeps unconfirmed
+updates (for 24 hours), so after a crash or a kill the next start fetches the batch again;
+no storage of our own is needed. The cost: one slow update holds back the next fetch (the
+other updates of its batch are answered concurrently, as in webhook mode), and after a crash
+the updates of the interrupted batch that had been answered already are answered again (at
+least once, never lost); within one run the duplicate filter of `bridge` ignores them.
+A clean stop (Ctrl-C, SIGTERM) finishes the batch in hand and confirms it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import logging
 import signal
-from typing import TYPE_CHECKING, Any, TypedDict
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -30,10 +40,12 @@ from assistant.channels.telegram.bot import (
 )
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.retry import RetryPolicy, Sleep
+from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
 from assistant.channels.telegram.updates import ALLOWED_UPDATES
 
 if TYPE_CHECKING:
+    from telegram import Update
+
     from assistant.channels.telegram.output import TelegramOutput
     from assistant.channels.telegram.updates import Incoming
     from assistant.settings import Settings
@@ -43,6 +55,10 @@ logger = logging.getLogger(__name__)
 REST_PATH = "/webhooks/rest/webhook"
 # Updates handled at the same time across all chats; each chat stays in order (`ChatOrder`).
 MAX_CONCURRENT_UPDATES = 16
+# Waits after a failed getUpdates: 1 s, 2 s, 4 s, … up to 30 s.
+_POLL_RETRY_BASE = 1.0
+_POLL_RETRY_MAX = 30.0
+T = TypeVar("T")
 
 
 class RestButton(TypedDict, total=False):
@@ -101,8 +117,8 @@ class RestAssistant:
 class TelegramPolling:
     """The polling application: fetches updates, hands them to the shared bridge.
 
-    Offsets: PTB confirms fetched updates with the next ``getUpdates`` call and once more on
-    shutdown, so after a restart no update is answered twice.
+    Offsets: a batch is confirmed (with the next ``getUpdates``, or one more call on stop)
+    only after all its updates were answered; see the module docstring.
 
     Args:
         settings (Settings): token, Bot API server, pseudonym key and ``rasa_url``.
@@ -128,7 +144,7 @@ class TelegramPolling:
         if not settings.telegram_token or not settings.pseudonym_key:
             raise ValueError("TELEGRAM_BOT_TOKEN and ASSISTANT_PSEUDONYM_KEY are required")
         self.application = build_application(
-            build_bot(settings), max_concurrent_updates=MAX_CONCURRENT_UPDATES, polling=True
+            build_bot(settings), max_concurrent_updates=MAX_CONCURRENT_UPDATES
         )
         self.retry = retry or RetryPolicy()
         self.poll_timeout = poll_timeout
@@ -178,35 +194,69 @@ class TelegramPolling:
                 await self.rest.client.aclose()
 
     async def _poll(self, stop: asyncio.Event) -> None:
-        updater = self.application.updater
-        if updater is None:  # built without one: cannot happen with ApplicationBuilder defaults
-            raise RuntimeError("the Telegram application has no updater")
+        bot = self.application.bot
+        offset: int | None = None
         try:
-            await register_commands(self.application.bot, self.retry)
-            await updater.start_polling(
-                timeout=dtm.timedelta(seconds=self.poll_timeout),
-                bootstrap_retries=3,
-                allowed_updates=list(ALLOWED_UPDATES),
-                error_callback=_log_polling_error,
-            )
-            await self.application.start()
-            logger.info(
-                "Telegram polling as @%s, forwarding to %s",
-                self.application.bot.username,
-                self.rest.url,
-            )
-            await stop.wait()
+            await register_commands(bot, self.retry)
+            # Polling and a webhook exclude each other; Telegram keeps the pending updates.
+            await call_bot_api(bot.delete_webhook, method="deleteWebhook", policy=self.retry)
+            logger.info("Telegram polling as @%s, forwarding to %s", bot.username, self.rest.url)
+            failures = 0
+            while not stop.is_set():
+                updates = await _until_stopped(stop, self._fetch(offset))
+                if updates is None:  # stopped while waiting for updates
+                    break
+                if isinstance(updates, TelegramError):
+                    failures += 1
+                    delay = min(_POLL_RETRY_BASE * 2 ** (failures - 1), _POLL_RETRY_MAX)
+                    logger.warning(
+                        "Telegram polling failed (%s); retrying in %.0f s", updates, delay
+                    )
+                    await _until_stopped(stop, asyncio.sleep(delay))
+                    continue
+                failures = 0
+                if updates:
+                    # Answered before they are confirmed; a stop waits for the batch in hand.
+                    await asyncio.gather(*(self.bridge.handle(update) for update in updates))
+                    offset = updates[-1].update_id + 1
         finally:
-            if updater.running:
-                await updater.stop()  # confirms the offset of every fetched update
-            if self.application.running:
-                await self.application.stop()  # answers the updates already fetched
+            if offset is not None:
+                await self._confirm(offset)
             await self.application.shutdown()
 
+    async def _fetch(self, offset: int | None) -> list[Update] | TelegramError:
+        try:
+            return list(
+                await self.application.bot.get_updates(
+                    offset=offset,
+                    timeout=dtm.timedelta(seconds=self.poll_timeout),
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            )
+        except TelegramError as error:
+            return error
 
-def _log_polling_error(error: TelegramError) -> None:
-    # PTB retries polling by itself; one line per failure instead of a traceback.
-    logger.warning("Telegram polling failed (%s); retrying", error)
+    async def _confirm(self, offset: int) -> None:
+        """Confirm every update before `offset` (Telegram drops them), fetching nothing new."""
+        try:
+            await self.application.bot.get_updates(offset=offset, timeout=dtm.timedelta(0), limit=1)
+        except TelegramError as error:  # they come again after a restart: answered twice
+            logger.warning("Telegram: answered updates not confirmed (%s)", error)
+
+
+async def _until_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | None:
+    """`work`'s result, or None (with `work` cancelled) once `stop` is set."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # also when the poller itself is cancelled: nothing is left running
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return None if task.cancelled() else task.result()
 
 
 def run_polling(settings: Settings) -> int:

@@ -3,11 +3,27 @@
 Registered in credentials.yml as ``assistant.channels.telegram.TelegramInput`` (re-exported by
 the package); polling mode (no public URL) lives in `polling` and is started with
 ``make telegram``.
+
+No update is lost at shutdown or on a crash: the route answers an update *before* it
+acknowledges it. Telegram keeps an update and sends it again until it gets a 2xx, so an update
+whose answer was interrupted (the server stopped, was killed, or took longer than
+`ANSWER_TIMEOUT`) arrives again and is answered then. This needs no storage of our own; a
+persistent queue (SQLite under var/) was the alternative, but it would duplicate what Telegram
+already keeps for us and would need its own draining, locking and clean-up. The costs:
+
+- Telegram waits for the answer. `ANSWER_TIMEOUT` stays well below the time Telegram waits for
+  a webhook (not documented; about a minute in practice); after it the route answers 503, the
+  update keeps being answered here, and Telegram's next try joins that work instead of
+  starting it again (`_Webhook.inflight`).
+- An update sent again after it was answered is ignored by the duplicate filter of `bridge`
+  (by ``update_id``, in memory). After a crash that memory is gone: an update whose replies
+  were partly sent when the process died is answered again (at least once, never lost).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -40,10 +56,14 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-# How long a stopping server waits for updates still being answered.
-_STOP_GRACE_SECONDS = 15.0
-# Updates handled at the same time across all chats (more wait for a free slot); high, because
-# the route acknowledges at once and the hand-written route before PTB had no bound at all.
+# How long a stopping server waits for updates still being answered; an update cut off after
+# it is not acknowledged, so Telegram sends it again once the server is back.
+STOP_GRACE_SECONDS = 15.0
+# How long the route waits for an update's answer before it gives Telegram a 503 (Telegram
+# then tries again later; the answer goes on here). Below Telegram's own webhook timeout.
+ANSWER_TIMEOUT = 25.0
+# Updates handled at the same time across all chats (more wait for a free slot); Telegram
+# itself opens at most 40 connections per webhook (`max_connections`), and retries add a few.
 MAX_CONCURRENT_UPDATES = 256
 # Largest update body read: a 4,096-character message written as JSON escapes, with entities.
 MAX_UPDATE_BYTES = 64 * 1024
@@ -63,9 +83,10 @@ class TelegramInput(InputChannel):
     - ``TELEGRAM_API_BASE_URL``: Bot API server root (default ``https://api.telegram.org``).
     - ``ASSISTANT_PSEUDONYM_KEY``: key for the pseudonymous sender ids; required.
 
-    The route answers at once (200) and handles the update in the background, so Telegram
-    never waits for the assistant and never sees a 500. ``GET /webhooks/telegram/`` reports
-    the channel's state.
+    The route acknowledges an update (200) only after it was answered, so Telegram sends an
+    interrupted one again (see the module docstring); an update that cannot be answered at
+    all (unreadable, bad token) is acknowledged at once, since no retry can help.
+    ``GET /webhooks/telegram/`` reports the channel's state.
 
     The update is handled by a python-telegram-bot `Application` without an `Updater` (the
     route receives the updates), with the same handlers as polling mode (`bridge`). What
@@ -167,11 +188,16 @@ class _Webhook:
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Updates being answered, by update_id: Telegram's retry of one joins its work.
+        self.inflight: dict[int, asyncio.Task[Any]] = {}
+        self.stopping = False
 
     async def receive(self, request: Request) -> HTTPResponse:
-        """Check the secret, accept the update and handle it in the background.
+        """Check the secret, answer the update, then acknowledge it.
 
         The body is read only after the secret matched, and only up to `MAX_UPDATE_BYTES`.
+        Returns 200 once the update was answered (or cannot be), 503 when its answer did not
+        finish in `ANSWER_TIMEOUT` or was cut off by a shutdown: Telegram sends it again.
         """
         cap_body(request, MAX_UPDATE_BYTES)
         given = request.headers.get(SECRET_HEADER, "")
@@ -190,13 +216,33 @@ class _Webhook:
             update = None
         if update is None:
             return response.json({"error": "the body is not a Telegram update"}, status=400)
-        self.spawn(self.process(update))
-        return response.json({"status": "ok"})
+        if self.stopping:
+            return _retry_later()
+        task = self.inflight.get(update.update_id)
+        if task is None:
+            task = self.spawn(self.process(update))
+            self.inflight[update.update_id] = task
+            task.add_done_callback(functools.partial(self._finished, update.update_id))
+        await asyncio.wait({task}, timeout=ANSWER_TIMEOUT)
+        if task.done() and not task.cancelled() and task.exception() is None:
+            return response.json({"status": "ok"})
+        logger.info(
+            "Telegram update %s not answered yet; Telegram will send it again", update.update_id
+        )
+        return _retry_later()
+
+    def _finished(self, update_id: int, task: asyncio.Task[Any]) -> None:
+        self.inflight.pop(update_id, None)
+        if not task.cancelled() and task.exception() is not None:  # retrieved: no asyncio warning
+            logger.info("Telegram update %s not answered: the Bot API is unreachable", update_id)
 
     async def process(self, update: Update) -> None:
+        """Answer one update; raises `_Unreachable` so that Telegram sends it again."""
         if await self.ensure_ready():
             await self.bridge.handle(update)
-        else:
+        elif self.state == "unreachable":
+            raise _Unreachable
+        else:  # a refused token: no retry helps
             logger.debug("Telegram update %s dropped: the bot is %s", update.update_id, self.state)
 
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:
@@ -235,17 +281,38 @@ class _Webhook:
         else:
             logger.info("Telegram webhook registered at %s", url)
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` in the background and keep it referenced until it is done."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def stop(self) -> None:
-        """Let updates in progress finish (bounded), then close the client."""
+        """Let updates in progress finish (bounded), then close the client.
+
+        An update cut off here is not acknowledged (its route answers 503, or the connection
+        closes), so Telegram sends it again to the next server.
+        """
+        self.stopping = True
         if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=_STOP_GRACE_SECONDS)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
             for task in pending:
                 task.cancel()
+            if pending:
+                logger.warning(
+                    "Telegram: %d update(s) cut off by the shutdown; Telegram sends them again",
+                    len(pending),
+                )
+                await asyncio.wait(pending)
         await self.application.shutdown()
         await self.bot.shutdown()  # also when the application never got initialised
+
+
+class _Unreachable(Exception):
+    """The Bot API cannot be reached: the update stays unacknowledged."""
+
+
+def _retry_later() -> HTTPResponse:
+    # Not acknowledged: Telegram keeps the update and sends it again.
+    return response.json({"status": "not answered yet"}, status=503, headers={"Retry-After": "5"})

@@ -80,7 +80,7 @@ class TelegramStack:
 
     def post(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
-        return httpx.post(self.webhook, json=update, headers=headers, timeout=10)
+        return httpx.post(self.webhook, json=update, headers=headers, timeout=60)
 
     def replies(self, chat_id: int, at_least: int = 1, quiet: float = 1.0) -> list[str]:
         """The texts sent to a chat, once at least `at_least` arrived and no more follow."""

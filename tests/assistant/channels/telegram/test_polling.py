@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -30,10 +31,13 @@ class RestStub:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
+        self.hold: asyncio.Event | None = None  # answers only once set: an answer in progress
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         self.requests.append({"url": str(request.url), **body})
+        if self.hold is not None:
+            await self.hold.wait()
         if self.status != 200:
             return httpx.Response(self.status, json={"error": "down"})
         return httpx.Response(
@@ -56,6 +60,24 @@ def rest() -> RestStub:
 Runner = Callable[..., Any]
 
 
+class Run:
+    """One polling run in the background: call it to stop it cleanly, `crash` to kill it."""
+
+    def __init__(self, task: asyncio.Task[int], stop: asyncio.Event) -> None:
+        self.task = task
+        self.stop = stop
+
+    async def __call__(self) -> int:
+        self.stop.set()
+        return await asyncio.wait_for(self.task, timeout=20)
+
+    async def crash(self) -> None:
+        """Stop it as a kill would: no clean stop, whatever is in progress is cut off."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
 @pytest.fixture
 async def polling(
     bot_api: FakeBotApi, rest: RestStub, tmp_path: Path, sleeps: Sleeps
@@ -63,7 +85,7 @@ async def polling(
     """Starts polling as a background task; returns a function that stops it."""
     clients: list[httpx.AsyncClient] = []
 
-    async def start(**env: str) -> Callable[[], Any]:
+    async def start(**env: str) -> Run:
         settings = Settings.from_env(
             {**telegram_env(bot_api, ASSISTANT_RASA_URL=RASA), **env}, env_file=tmp_path / "no.env"
         )
@@ -71,13 +93,7 @@ async def polling(
         clients.append(client)
         stop = asyncio.Event()
         runner = TelegramPolling(settings, rest_client=client, sleep=sleeps, poll_timeout=1)
-        task = asyncio.create_task(runner.run(stop))
-
-        async def finish() -> int:
-            stop.set()
-            return await asyncio.wait_for(task, timeout=20)
-
-        return finish
+        return Run(asyncio.create_task(runner.run(stop)), stop)
 
     yield start
     for client in clients:
@@ -123,6 +139,60 @@ async def test_no_update_is_answered_twice_after_a_restart(
     assert await finish() == 0
     assert bot_api.sent_texts(USER) == ["echo: Hallo"]
     assert len(rest.requests) == 1
+
+
+async def test_an_update_cut_off_by_a_crash_is_answered_after_the_restart_exactly_once(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub
+) -> None:
+    update = build.text_update(USER, "Hallo")
+    bot_api.queue_update(update)
+    rest.hold = asyncio.Event()
+    run = await polling()
+    await bot_api.until(lambda: len(rest.requests) == 1, timeout=20)  # being answered
+    await run.crash()
+    assert bot_api.sent_texts(USER) == []
+    assert bot_api.confirmed_offset == 0  # not confirmed: Telegram still holds it
+    rest.hold = None
+    run = await polling()
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
+    assert await run() == 0
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+    assert len(rest.requests) == 2
+    assert bot_api.confirmed_offset == update["update_id"] + 1
+    run = await polling()  # and not again after one more restart
+    polls = len(bot_api.calls("getUpdates"))
+    await bot_api.until(lambda: len(bot_api.calls("getUpdates")) >= polls + 2, timeout=20)
+    assert await run() == 0
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+
+
+async def test_a_failed_poll_is_retried(
+    polling: Runner, bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot_api.fail_next("getUpdates", 502)
+    bot_api.queue_update(build.text_update(USER, "Hallo"))
+    run = await polling()
+    await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
+    assert await run() == 0
+    assert [c.status for c in bot_api.calls("getUpdates")][0] == 502
+    assert "Telegram polling failed" in caplog.text
+
+
+async def test_a_clean_stop_answers_and_confirms_the_update_in_hand(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub
+) -> None:
+    update = build.text_update(USER, "Hallo")
+    bot_api.queue_update(update)
+    rest.hold = asyncio.Event()
+    run = await polling()
+    await bot_api.until(lambda: len(rest.requests) == 1, timeout=20)
+    run.stop.set()  # SIGTERM while the update is being answered
+    await asyncio.sleep(0.2)
+    assert bot_api.confirmed_offset == 0  # not before it is answered
+    rest.hold.set()
+    assert await run() == 0
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+    assert bot_api.confirmed_offset == update["update_id"] + 1
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
