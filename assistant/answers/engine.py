@@ -36,6 +36,8 @@ PARTNER_INTENTS = {
     "ask_partners_by_region": "list",
 }
 ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "international"}
+# Attributes that ask for a fact of a named city even in a message about a need.
+CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
 # Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
 CHITCHAT_CONFIDENCE = 0.6
@@ -146,6 +148,11 @@ class Answerer:
         chitchat = CHITCHAT.get(intent or "")
         if chitchat and q.confidence >= CHITCHAT_CONFIDENCE and not self._is_knowledge_question(q):
             return Reply(kind="chitchat").add(chitchat)
+        # "how many guests have come so far?" after the Emigrant Programme: a fact of the topic
+        # in context, whatever the classifier made of the words.
+        in_context = self._topic_fact_in_context(q)
+        if in_context is not None:
+            return self.topic(in_context, q)
         # "since when does it exist?" after the Emigrant Programme: the topic in context.
         if not self._names_a_subject(q):
             follow = self._follow_up_on_subject(q)
@@ -186,6 +193,37 @@ class Answerer:
             or q.superlative
         )
 
+    def _need_with_a_city(self, q: Query) -> bool:
+        """ "Which unit do I contact about a heat project with Tashkent?": the unit, not the city.
+
+        An explicit "whom do I contact?" with a need, or a need stated without a question
+        ("we want to start a climate partnership with Buenos Aires"), unless a fact of the city
+        is asked for (who signed, the country, ...) or a yes/no question.
+        """
+        if q.op == "verify" or q.yes_no or q.attribute in CITY_FACT_ATTRIBUTES:
+            return False
+        if q.route and q.route_id:
+            return True
+        return q.intent in ROUTE_INTENTS and q.route_id is not None and not q.asks
+
+    def _topic_fact_in_context(self, q: Query) -> str | None:
+        """The topic in context, when the question asks for one of its facts and names no other."""
+        subject = self.context.subject or {}
+        topic = self.k.topics.get(subject.get("id", "")) if subject.get("kind") == "topic" else None
+        names_other = (
+            q.cities
+            or q.others
+            or q.unknown
+            or q.regions
+            or q.network
+            or q.district
+            or q.partner_words
+            or (q.topic and q.topic != (topic.id if topic else None))
+        )
+        if topic is None or names_other or q.route or topic.fact_for(q.text) is None:
+            return None
+        return topic.id
+
     def _strong_route(self, route_id: str) -> bool:
         route = next((r for r in self.k.routes if r.id == route_id), None)
         return route is not None and not route.only_when_asked
@@ -205,6 +243,8 @@ class Answerer:
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
             return False
         if q.cities or q.others or q.unknown:
+            if self._need_with_a_city(q):
+                return False
             return q.intent not in ROUTE_INTENTS or q.op == "verify" or q.attribute is not None
         if q.intent in PARTNER_INTENTS:
             return True
@@ -530,6 +570,9 @@ class Answerer:
         ordered = list(self.k.partner_cities)
         index = next(i for i, c in enumerate(ordered) if c.id == city_id)
         cities = ordered[index + 1 :] if q.relative == "after" else ordered[:index]
+        if q.has_filters:  # "... and how many of them in the Americas?"
+            allowed = {c.id for c in self._filtered(q)[0]}
+            cities = [c for c in cities if c.id in allowed]
         reply = Reply(kind="count", source=self.k.overview.source)
         reply.add(
             f"a_count_{q.relative}",
@@ -687,9 +730,13 @@ class Answerer:
 
     def count(self, q: Query) -> Reply:
         refers_back = q.back_reference or q.continuation or q.among
-        if q.relative and q.cities:
-            return self._count_relative(q, q.cities[0])
-        if q.has_filters and refers_back and self.context.results:
+        reference = q.cities[0] if q.cities else self._subject_city()
+        if q.relative and reference:
+            return self._count_relative(q, reference)
+        # "how many partner cities are there in Africa?" is a new question, not one about the
+        # last list, although "there" can point back.
+        within = q.among or q.continuation or (q.back_reference and not q.partner_words)
+        if q.has_filters and within and self.context.results:
             # "and how many of those are capitals?": the new condition within the last list.
             cities, criteria, _ = self._filtered(q)
             among = [c for c in cities if c.id in self.context.results]
@@ -704,7 +751,14 @@ class Answerer:
             self.context.results = [c.id for c in among]
             self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
             return reply
-        if not q.has_filters and refers_back and self.context.results is not None:
+        # "wie viele sind es?" right after a list with conditions: the count of that list.
+        bare = not (q.partner_words or q.cities or q.others or q.topic or q.network or q.relative)
+        previous = Query.from_dict(self.context.query or {})
+        if (
+            not q.has_filters
+            and (refers_back or (bare and previous.has_filters))
+            and self.context.results is not None
+        ):
             ids = self.context.results
             reply = Reply(kind="count", source=self.k.overview.source)
             reply.add(
@@ -733,7 +787,7 @@ class Answerer:
             reply.add("a_count_none", total=total, criteria=self._crit(criteria, "one"))
         elif len(cities) == 1:
             reply.add(
-                "a_list_one",
+                "a_count_one",
                 total=total,
                 criteria=self._crit(criteria, "one"),
                 name=cities[0].name(self.lang),
@@ -855,11 +909,14 @@ class Answerer:
             self._remember(q, {"kind": "topic", "id": topic_id}, [])
             return reply
         reply = Reply(kind="topic", source=topic.source)
-        if q.op == "verify":
+        if q.op == "verify" or q.yes_no:
             lead = topic.verify_answer(q.text)
             if lead:
                 reply.add("a_yes" if lead == "yes" else "a_no")
-        if q.attribute == "since" and topic.since:
+        fact = topic.fact_for(q.text)
+        if fact is not None:
+            reply.add("a_text", text=fact.text(self.lang))
+        elif q.attribute == "since" and topic.since:
             reply.add("a_text", text=topic.since(self.lang))
         else:
             reply.add("a_text", text=topic.summary(self.lang))

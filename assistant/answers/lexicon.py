@@ -405,7 +405,27 @@ BEFORE: Cues = {
     "en": ("before", "until", "prior to", "earlier than", "by", "beginning of", "start of"),
 }
 AFTER: Cues = {"de": ("nach", "später als"), "en": ("after", "later than")}
-FROM: Cues = {"de": ("seit", "ab", "von"), "en": ("since", "from")}
+FROM: Cues = {"de": ("seit", "ab"), "en": ("since",)}
+# "von 1994", "from 1994" name the year itself ("the partnerships from 1994"), unless a word after
+# the year opens the period ("from 1994 on", "von 1994 an").
+FROM_IF_OPEN: Cues = {"de": ("von",), "en": ("from",)}
+OPEN_END: Cues = {
+    "de": ("an", "aufwärts", "und später", "oder später"),
+    "en": ("on", "onwards", "onward", "and later", "or later"),
+}
+# Comparatives before a named city ("jünger sind als die mit Prag", "older than Paris").
+# (normalised words: umlauts folded, as `assistant.knowledge.names.normalise_name` does)
+EARLIER_THAN = ("alter", "fruher", "older", "earlier")
+LATER_THAN = ("junger", "spater", "younger", "newer", "later")
+# The city in context as the reference point ("how many came after that?").
+AFTER_THAT: Cues = {
+    "de": ("danach", "seitdem", "seither", "darauf folgend*", "nach ihr", "nach ihm"),
+    "en": ("after that", "afterwards", "since then", "after it", "thereafter"),
+}
+BEFORE_THAT: Cues = {
+    "de": ("davor", "zuvor", "vor ihr", "vor ihm"),
+    "en": ("before that", "before it", "prior to that"),
+}
 BETWEEN: Cues = {"de": ("zwischen",), "en": ("between",)}
 
 # -- what the question is about ----------------------------------------------------------------

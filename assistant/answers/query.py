@@ -383,6 +383,10 @@ def _period(query: Query, text: str, words: _Words) -> None:
         query.year = {"op": "after", "year": year}
     elif near.has(_both(lexicon.FROM)):
         query.year = {"op": "from", "year": year}
+    elif near.has(_both(lexicon.FROM_IF_OPEN)) and _Words(
+        " ".join(words.words[index + 1 : index + 3])
+    ).starts_with(_both(lexicon.OPEN_END)):
+        query.year = {"op": "from", "year": year}
     else:
         query.year = {"op": "in", "year": year}
 
@@ -395,13 +399,15 @@ def _attribute(words: _Words) -> str | None:
 
 
 def _route(words: _Words, knowledge: Knowledge) -> str | None:
-    best: tuple[int, str] | None = None
+    """The route whose words match: one marked `first` wins, then the longest word."""
+    best: tuple[bool, int, str] | None = None
     for route in knowledge.routes:
         for lang in LANGUAGES:
             for word in route.words.get(lang, ()):
-                if words.position(word + "*") >= 0 and (best is None or len(word) > best[0]):
-                    best = (len(word), route.id)
-    return best[1] if best else None
+                rank = (route.first, len(word))
+                if words.position(word + "*") >= 0 and (best is None or rank > best[:2]):
+                    best = (route.first, len(word), route.id)
+    return best[2] if best else None
 
 
 def _topic(words: _Words) -> str | None:
@@ -420,20 +426,33 @@ def _network(words: _Words, knowledge: Knowledge) -> str | None:
 
 
 def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> str | None:
-    """ "right before Tel Aviv", "vor Kiew": a place in the order of partnerships."""
+    """ "right before Tel Aviv", "vor Kiew", "jünger als die mit Prag", "danach": a place in the
+    order of partnerships (a named city, or the one in context)."""
     for entity in entities:
         if entity.get("entity") != "city" or "start" not in entity:
             continue
-        before = _Words(text[: int(entity["start"])]).words[-6:]
-        near = _Words(" ".join(before))
-        if near.has(("before", "vor", "prior to")) or near.has(
-            ("älter als", "older than", "früher als", "earlier than")
-        ):
+        before = _Words(text[: int(entity["start"])]).words
+        close = _Words(" ".join(before[-3:]))
+        comparative = _comparative_than(before[-6:])
+        if close.has(("before", "vor", "prior to")) or comparative == "before":
             return "before"
-        if near.has(("after", "nach")) or near.has(
-            ("jünger als", "younger than", "newer than", "später als", "later than")
-        ):
+        if close.has(("after", "nach")) or comparative == "after":
             return "after"
+    if words.has(_both(lexicon.AFTER_THAT)):
+        return "after"
+    if words.has(_both(lexicon.BEFORE_THAT)):
+        return "before"
+    return None
+
+
+def _comparative_than(words: list[str]) -> str | None:
+    """ "jünger sind als (die mit)", "older than": a comparative, then "als"/"than"."""
+    for i, word in enumerate(words):
+        if "als" in words[i + 1 :] or "than" in words[i + 1 :]:
+            if word in lexicon.EARLIER_THAN:
+                return "before"
+            if word in lexicon.LATER_THAN:
+                return "after"
     return None
 
 

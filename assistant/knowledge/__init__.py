@@ -10,6 +10,7 @@ from assistant.knowledge.models import (
     Route,
     Since,
     Topic,
+    TopicFact,
     Unit,
     format_day,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Route",
     "Since",
     "Topic",
+    "TopicFact",
     "Unit",
     "format_day",
     "load_knowledge",

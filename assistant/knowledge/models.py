@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -200,16 +201,50 @@ class Topic:
     intents: tuple[str, ...] = ()
     since: LocalText | None = None
     verify: tuple[tuple[tuple[str, ...], str], ...] = ()
+    facts: tuple[TopicFact, ...] = ()
 
     def verify_answer(self, question: str) -> str | None:
         """ "yes" or "no" for a yes/no question about this topic, if the knowledge says."""
-        import re
-
-        text = " ".join(w.casefold() for w in re.findall(r"[^\W\d_]+", question))
+        text = _words_of(question)
         for beginnings, answer in self.verify:
-            if any(re.search(r"\b" + re.escape(b.casefold()), text) for b in beginnings):
+            if any(_begins_a_word(b, text) for b in beginnings):
                 return answer
         return None
+
+    def fact_for(self, question: str) -> TopicFact | None:
+        """The single fact a question asks for ("where is it on display?"), if one matches.
+
+        The fact with the most of its word beginnings in the question wins; the first listed
+        wins a tie. None when no fact's words occur: then the summary answers.
+        """
+        text = _words_of(question)
+        best: tuple[int, TopicFact] | None = None
+        for fact in self.facts:
+            score = sum(1 for b in fact.words if _begins_a_word(b, text))
+            if score and (best is None or score > best[0]):
+                best = (score, fact)
+        return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class TopicFact:
+    """One fact of a topic, given when a question asks for it.
+
+    Attributes:
+        words (tuple[str, ...]): word beginnings (both languages) of questions that ask for it.
+        text (LocalText): the fact, said as a direct answer.
+    """
+
+    words: tuple[str, ...]
+    text: LocalText
+
+
+def _words_of(question: str) -> str:
+    return " ".join(w.casefold() for w in re.findall(r"[^\W\d_]+|\d+", question))
+
+
+def _begins_a_word(beginning: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(beginning.casefold()), text) is not None
 
 
 @dataclass(frozen=True)
@@ -222,6 +257,8 @@ class Route:
         words (dict[str, tuple[str, ...]]): lower-case word beginnings per language.
         reason (LocalText): why this unit is the right one.
         only_when_asked (bool): the words are common; route only a "who is responsible?".
+        first (bool): wins over routes without it when both match: who asks decides ("our
+            embassy would like to invite ..." goes to the unit for embassies, not for visits).
     """
 
     id: str
@@ -229,6 +266,7 @@ class Route:
     words: dict[str, tuple[str, ...]]
     reason: LocalText
     only_when_asked: bool = False
+    first: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from assistant.knowledge.models import (
     Place,
     Route,
     Topic,
+    TopicFact,
     Unit,
 )
 from assistant.knowledge.names import NameEntry, NameIndex
@@ -255,6 +256,10 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                     (v.strings("words"), v.choice("answer", ("yes", "no")))
                     for v in (r.items("verify") if r.has("verify") else ())
                 ),
+                facts=tuple(
+                    TopicFact(words=f.strings("words"), text=f.text("text"))
+                    for f in (r.items("facts") if r.has("facts") else ())
+                ),
             )
             for r in services.items("topics")
         ],
@@ -269,6 +274,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
             words={lang: r.sub("words").strings(lang) for lang in ("de", "en")},
             reason=r.text("reason"),
             only_when_asked=r.boolean("only_when_asked") if r.has("only_when_asked") else False,
+            first=r.boolean("first") if r.has("first") else False,
         )
         for r in organisation.items("routes")
     )
