@@ -9,12 +9,14 @@ answer always comes first, the supporting facts after it, the source last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.answers.query import Query
 from assistant.knowledge import Knowledge, PartnerCity, Place
-from assistant.lang import Lang
+from assistant.knowledge.names import normalise_name
+from assistant.lang import Lang, named_language
 
 # Intents whose answer is a fixed response of domain.yml, not a query over the knowledge.
 CHITCHAT = {
@@ -122,6 +124,7 @@ class Answerer:
         self.k = knowledge
         self.lang = lang
         self.context = context
+        self._several = False  # the message asks more than one question
 
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
@@ -130,7 +133,14 @@ class Answerer:
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
             queries = _fold_statements(queries)
+        expanded: list[Query] = []
         for query in queries:
+            expanded.append(query)
+            if query.both_ends and query.superlative == "oldest":
+                # "oldest and newest partner city?": two answers, in that order.
+                expanded.append(replace(query, superlative="newest", both_ends=False))
+        self._several = len(expanded) > 1
+        for query in expanded:
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
             if reply is not None and not (replies and replies[-1] == reply):
@@ -139,10 +149,23 @@ class Answerer:
 
     def answer_one(self, q: Query) -> Reply | None:
         intent = q.intent
+        if intent == "switch_language" and q.confidence < 0.5 and not named_language(q.text):
+            # "both please" after a question is no request to switch languages.
+            q.intent = intent = None
+            if self._several and not (self._names_a_subject(q) or q.attribute or q.op):
+                return None  # a fragment beside the real question
         if intent == "switch_language":
             # "Please reply in German, is Vienna a partner city?": the language changed in the
-            # NLU pipeline; the question is what needs an answer.
-            if not (self._names_a_subject(q) or q.attribute or q.op):
+            # NLU pipeline; the question is what needs an answer. ("Could you answer in
+            # German?" is a yes/no question only in form.)
+            if not (self._names_a_subject(q) or q.attribute or q.op not in (None, "verify")):
+                if _REPEAT.search(q.text) and self.context.query:
+                    # "now the same answer in German please": the last question again.
+                    previous = Query.from_dict(self.context.query)
+                    again = self.answer_one(previous) if previous.intent != intent else None
+                    if again is not None:
+                        again.parts.insert(0, Part("utter_language_switched"))
+                        return again
                 return Reply(kind="switch").add("utter_language_switched")
             q.intent = intent = None
         chitchat = CHITCHAT.get(intent or "")
@@ -258,6 +281,9 @@ class Answerer:
             return True
         if q.claim_count is not None:
             return True
+        # "Und wer regiert Berlin gerade?" after a city: a topic the classifier is sure of.
+        if self.k.topic_for_intent(q.intent or "") is not None and q.confidence >= 0.6:
+            return False
         previous_attribute = (self.context.query or {}).get("attribute")
         if q.continuation and self._subject_city() and previous_attribute and not q.route:
             return True
@@ -500,19 +526,10 @@ class Answerer:
                 where=region.where(self.lang) if region else "",
                 **v,
             )
-        elif attribute == "signers" and city.signed_by and _names_someone(q.text):
-            # "Hat das doch Franziska Giffey unterschrieben?" - the knowledge names the signers.
-            named = any(n.split()[-1].casefold() in q.text.casefold() for n in city.signed_by)
-            reply.add("a_yes" if named else "a_no")
-            self._facts_of(reply, city, "signers")
         elif attribute == "signers":
-            if q.others and city.signed_in:
-                # "Was it signed in Jerusalem?" - the knowledge says where it was signed.
-                claimed = self.k.other_cities[q.others[0]]
-                signed_here = (
-                    claimed.name(self.lang).casefold() in city.signed_in(self.lang).casefold()
-                )
-                reply.add("a_yes" if signed_here else "a_no")
+            lead = self._signing_claim(q, city)
+            if lead is not None:
+                reply.add("a_yes" if lead else "a_no")
             self._facts_of(reply, city, "signers")
         elif city.status != "active":
             reply.add("a_yes_partner_dormant", **v)
@@ -528,6 +545,39 @@ class Answerer:
                 reply.add("a_yes_partner", **self._values(other_city))
         self._remember(q, {"kind": "city", "id": city_id}, [city_id, *extra])
         return reply
+
+    def _signing_claim(self, q: Query, city: PartnerCity) -> bool | None:
+        """Whether a claim about the signing holds: who signed, or where.
+
+        "Hat das Franziska Giffey unterschrieben?", "did he sign it?" (he: the person of the
+        topic in context), "Was it signed in Jerusalem?", "... signed in Kyiv, wasn't it?".
+        None when the question claims neither a signer nor a place the knowledge can check.
+        """
+        person = self._person_in_context(q)
+        if city.signed_by and (person or _names_someone(q.text)):
+            claimed = (person or q.text).casefold()
+            return any(n.split()[-1].casefold() in claimed for n in city.signed_by)
+        if not city.signed_in:
+            return None
+        place = _PLACE_CLAIM.search(q.text)
+        if place is None:
+            return None
+        words = normalise_name(place.group(1))
+        if any(w in words for w in ("berlin", "rathaus", "city hall")):
+            return True  # the knowledge's signing places are in Berlin's city hall
+        names = {normalise_name(n) for n in (city.name.de, city.name.en, *city.aliases)}
+        others = {normalise_name(self.k.other_cities[o].name(self.lang)) for o in q.others}
+        if any(words.startswith(n) for n in names | others):
+            return False
+        return None
+
+    def _person_in_context(self, q: Query) -> str | None:
+        subject = self.context.subject or {}
+        topic = self.k.topics.get(subject.get("id", "")) if subject.get("kind") == "topic" else None
+        if topic is None or topic.person is None:
+            return None
+        pronoun = re.search(r"\b(he|she|him|her|er|sie|ihn)\b", q.text, re.IGNORECASE)
+        return topic.person if pronoun else None
 
     def _verify_only(self, reply: Reply, q: Query, city: PartnerCity) -> None:
         """ "Los Angeles is the only partner city that is not a capital, right?" """
@@ -570,6 +620,8 @@ class Answerer:
         ordered = list(self.k.partner_cities)
         index = next(i for i, c in enumerate(ordered) if c.id == city_id)
         cities = ordered[index + 1 :] if q.relative == "after" else ordered[:index]
+        if q.year and q.year.get("year") == ordered[index].since.year:
+            q.year = None  # "before the Kyiv agreement in 2023": the year only names Kyiv's
         if q.has_filters:  # "... and how many of them in the Americas?"
             allowed = {c.id for c in self._filtered(q)[0]}
             cities = [c for c in cities if c.id in allowed]
@@ -671,7 +723,13 @@ class Answerer:
                 "between": lambda y: year <= y <= to,
             }[op]
             cities = [c for c in cities if test(c.since.year)]
-            shown = _join([str(y) for y in sorted(years)], self.lang) if op == "any" else year
+            if q.year.get("decades"):  # "from the 60s and 80s"
+                spans = [f"{d}–{d + 9}" for d in q.year["decades"]]
+                shown: Any = _join(spans, self.lang)
+            elif op == "any":
+                shown = _join([str(y) for y in sorted(years)], self.lang)
+            else:
+                shown = year
             criteria.append((f"year_{'in' if op == 'any' else op}", {"year": shown, "to": to}))  # type: ignore[arg-type]
         if q.status:
             cities = [c for c in cities if c.status == q.status]
@@ -883,6 +941,9 @@ class Answerer:
             return self.networks(q)
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
+        named = self.k.topics.get(q.topic or "")
+        if named is not None and not q.route and named.fact_for(q.text) is not None:
+            return self.topic(named.id, q)  # "wo werden die alten Bände aufbewahrt?"
         if q.route_id and (
             q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
         ):
@@ -890,7 +951,6 @@ class Answerer:
         if intent in ROUTE_INTENTS:
             return self.route(q.route_id or ROUTE_INTENTS[intent], q)
         # A topic the visitor names ("Visum") wins over the one the classifier guessed.
-        named = self.k.topics.get(q.topic or "")
         topic = named or self.k.topic_for_intent(intent)
         if topic is not None:
             return self.topic(topic.id, q)
@@ -1117,9 +1177,13 @@ def answer_templates() -> list[str]:
 
 
 def _fold_statements(queries: list[Query]) -> list[Query]:
+    """Statements that lead up to a question become its context; a last statement stays."""
     kept: list[Query] = []
     context: Query | None = None
-    for q in queries:
+    for i, q in enumerate(queries):
+        if i == len(queries) - 1 and _is_statement(q) and context is None:
+            kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
+            continue
         if _is_statement(q):
             context = q
             continue
@@ -1129,6 +1193,13 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             q.network = q.network or context.network
             if not (q.cities or q.others):
                 q.cities = list(context.cities)
+                if len(q.cities) >= 2 and q.op == "superlative":
+                    # "Tokyo and Buenos Aires joined in 1994. Which is the more recent?"
+                    q.op = "compare"
+                    q.compare = "newer" if q.superlative == "newest" else "older"
+            if context.claim_count is not None and q.op == "verify" and q.claim_count is None:
+                # "A guidebook says Berlin has 17 partner cities. Is that still right?"
+                q.claim_count, q.cities = context.claim_count, []
             context = None
         kept.append(q)
     return kept or queries
@@ -1143,6 +1214,19 @@ def _is_statement(q: Query) -> bool:
         or q.route
         or q.op == "count"
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
+
+
+# "the same answer in German", "kannst du das nochmal auf Englisch sagen?"
+_REPEAT = re.compile(
+    r"\b(same|again|repeat|translate|nochmal|noch einmal|wiederhol\w*|gleiche\w*|dasselbe|"
+    r"selbe\w*|übersetz\w*)\b",
+    re.IGNORECASE,
+)
+# "signed in Jerusalem", "im Roten Rathaus unterzeichnet": the place a signing claim names.
+_PLACE_CLAIM = re.compile(
+    r"\b(?:in|im|at)\s+(?:the\s+|dem\s+|der\s+)?([^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*)?)",
+    re.IGNORECASE,
+)
 
 
 def _names_someone(text: str) -> bool:

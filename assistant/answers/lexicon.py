@@ -14,7 +14,17 @@ Cues = dict[Lang, tuple[str, ...]]
 
 # -- what the visitor wants done -------------------------------------------------------------
 COUNT: Cues = {
-    "de": ("wie viele", "wieviele", "wie viel", "wieviel", "anzahl", "zahl der", "zählen"),
+    "de": (
+        "wie viele",
+        "wie vielen",
+        "wieviele",
+        "wievielen",
+        "wie viel",
+        "wieviel",
+        "anzahl",
+        "zahl der",
+        "zählen",
+    ),
     "en": ("how many", "how much", "number of", "count"),
 }
 LIST: Cues = {
@@ -93,7 +103,12 @@ VERIFY_START: Cues = {
         "besteht",
         "bestehen",
         "kann",
+        "können",
+        "könnte",
+        "darf",
+        "dürfen",
         "wurde",
+        "wurden",
         "liegt",
         "stimmt es",
         "richtig dass",
@@ -102,6 +117,13 @@ VERIFY_START: Cues = {
     "en": (
         "is",
         "are",
+        # "was" alone is German "what": English past questions by their second word
+        "was the",
+        "was it",
+        "was this",
+        "was that",
+        "was there",
+        "was berlin",
         "were",
         "does",
         "do",
@@ -110,6 +132,9 @@ VERIFY_START: Cues = {
         "have",
         "had",
         "can",
+        "could",
+        "may",
+        "might",
         "isn't",
         "aren't",
         "wasn't",
@@ -141,6 +166,22 @@ VERIFY_END: Cues = {
 ONLY: Cues = {
     "de": ("einzige*", "nur"),
     "en": ("only", "sole", "single"),
+}
+# Question words inside a sentence ("Budapest ist seit wann Partnerstadt?", "Windhoek is in
+# which country?"): a question for a fact, not a yes/no question.
+IN_SITU: Cues = {
+    "de": (
+        "seit wann",
+        "ab wann",
+        "wann",
+        "welchem",
+        "welchen",
+        "welcher",
+        "welches",
+        "wie viele",
+        "wie vielen",
+    ),
+    "en": ("since when", "when", "which", "what year", "how many"),
 }
 # A statement the visitor wants confirmed: "I read that ...", "Berlin hat doch 17 ...".
 CLAIM: Cues = {
@@ -180,6 +221,8 @@ CLAIM: Cues = {
 }
 QUESTION_WORDS: Cues = {
     "de": (
+        "wer's",
+        "was's",
         "auf welchem",
         "an welchem",
         "mit welchem",
@@ -209,6 +252,11 @@ QUESTION_WORDS: Cues = {
         "nenn*",
     ),
     "en": (
+        "who's",
+        "what's",
+        "where's",
+        "when's",
+        "how's",
         "on which",
         "on what",
         "at which",
@@ -390,12 +438,24 @@ STATUS_FILTER: dict[str, Cues] = {
             "eingefroren*",
             "nicht aktiv*",
             "auf eis",
+            "funkstille",
+            "pausier*",
+            "stillgelegt*",
         ),
-        "en": ("dormant", "inactive", "suspended", "frozen", "not active"),
+        "en": (
+            "dormant",
+            "inactive",
+            "suspended",
+            "frozen",
+            "not active",
+            "on hold",
+            "on ice",
+            "paused",
+        ),
     },
     "active": {
-        "de": ("aktiv", "aktive*"),
-        "en": ("active",),
+        "de": ("aktiv", "aktive*", "laufen noch", "noch laufen", "laufen davon", "bestehen noch"),
+        "en": ("active", "still running", "still going", "still exist"),
     },
 }
 
@@ -425,6 +485,15 @@ AFTER_THAT: Cues = {
 BEFORE_THAT: Cues = {
     "de": ("davor", "zuvor", "vor ihr", "vor ihm"),
     "en": ("before that", "before it", "prior to that"),
+}
+# A state at a time ("how many did Berlin have in 2024?") rather than what began in that year.
+STATE_AT: Cues = {
+    "de": ("hatte", "kam berlin", "kam auf", "gab es", "existierten", "bestanden"),
+    "en": ("did berlin have", "had", "were there", "existed", "was berlin up to"),
+}
+NEW_IN_YEAR: Cues = {
+    "de": ("neu*", "dazu*", "hinzu*", "wurde*", "geschlossen", "unterzeichn*", "begonnen"),
+    "en": ("new", "added", "became", "become", "joined", "signed", "started", "began"),
 }
 BETWEEN: Cues = {"de": ("zwischen",), "en": ("between",)}
 
@@ -501,8 +570,29 @@ CONTINUATION: Cues = {
 }
 # "which of them", "welche davon": a comparison or choice among what was just named or listed.
 AMONG: Cues = {
-    "de": ("davon", "von beiden", "von ihnen", "von denen", "der beiden", "beiden", "unter ihnen"),
-    "en": ("of them", "of the two", "of both", "of those", "of these", "between them", "which one"),
+    "de": (
+        "davon",
+        "von beiden",
+        "von ihnen",
+        "von denen",
+        "der beiden",
+        "beiden",
+        "unter ihnen",
+        "der drei",
+        "der vier",
+        "von den dreien",
+    ),
+    "en": (
+        "of them",
+        "of the two",
+        "of both",
+        "of those",
+        "of these",
+        "between them",
+        "which one",
+        "of the three",
+        "of the four",
+    ),
 }
 # Asking who is responsible or whom to contact.
 ROUTE: Cues = {
@@ -592,8 +682,8 @@ TOPICS: dict[str, Cues] = {
     "embassies": {"de": ("botschaft*",), "en": ("embass*",)},
     "visas": {"de": ("visum", "visa", "einreise*"), "en": ("visa", "visas", "entry permit")},
     "governing_mayor": {
-        "de": ("bürgermeister*", "regierende*", "regierender*"),
-        "en": ("mayor",),
+        "de": ("bürgermeister*", "regierende*", "regierender*", "regiert", "stadtoberhaupt"),
+        "en": ("mayor", "runs berlin", "runs the city", "governs berlin", "head of the city"),
     },
     "district_partnerships": {"de": ("bezirk*",), "en": ("district*", "borough*")},
     "guest_services": {

@@ -37,6 +37,12 @@ _DECADE_WORDS = {
     "neunziger*": 1990,
 }
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+# "1992 bis 1994", "from 1992 to 1994", "1992-1994", "1992–94" is not covered (two full years).
+_RANGE = re.compile(
+    r"(?<!\d)(?:1[89]|20)\d\d\s*(?:bis|to|until|through|-|–)\s*(?:(?:zum|dem|einschließlich)\s+)?"
+    r"(?:jahr\s+)?(?:1[89]|20)\d\d(?!\d)",
+    re.IGNORECASE,
+)
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
 # Separators between two questions in one message.
@@ -96,7 +102,9 @@ class Query:
         rank (int): 2 for "the second oldest", 3 for "the third newest"; 1 otherwise.
         pick (str | None): "latter" or "former" of the two cities named last.
         asks (bool): starts (or its last clause starts) with a question word or a request
-            ("which", "wann", "tell me", "nenn mir").
+            ("which", "wann", "tell me", "nenn mir"), or has one inside ("Budapest ist seit
+            wann Partnerstadt?").
+        both_ends (bool): asks for the oldest and the newest at once.
     """
 
     text: str
@@ -135,6 +143,7 @@ class Query:
     rank: int = 1
     pick: str | None = None
     asks: bool = False
+    both_ends: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -280,6 +289,8 @@ def parse(
             query.rank = rank
     if words.has(_both(lexicon.OLDEST)):
         query.superlative = "oldest"
+        # "the oldest and the newest partner city?": both ends
+        query.both_ends = words.has(_both(lexicon.NEWEST))
     elif words.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
     if words.has(_both(lexicon.OLDER)):
@@ -290,7 +301,8 @@ def parse(
     query.op = _operation(query, words)
     if query.op == "verify" and words.has(_both(lexicon.ENDED)):
         query.claim_ended = True
-    if query.op == "verify" and query.partner_words and not query.cities:
+    if query.partner_words and not query.cities and query.op in ("verify", None):
+        # "Berlin has 17 partner cities, right?" - or a statement a later question checks.
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
         query.claim_count = small[0] if small else None
     if query.op == "verify" and query.cities and query.year and query.year["op"] in ("in", "from"):
@@ -356,16 +368,26 @@ def _period(query: Query, text: str, words: _Words) -> None:
         start = (int(century.group(1)) - 1) * 100
         query.year = {"op": "between", "year": start, "to": start + 99}
         return
-    years = [int(y) for y in _YEAR.findall(text)]
-    decade = _DECADE.search(text)
-    if decade:
-        hundreds = decade.group(1) or ("20" if decade.group(2) in "012" else "19")
-        start = int(f"{hundreds}{decade.group(2)}0")
-        query.year = {"op": "between", "year": start, "to": start + 9}
+    # "2000 (2000 eingeschlossen)" names one year.
+    years = list(dict.fromkeys(int(y) for y in _YEAR.findall(text)))
+    decades = [
+        int(f"{m.group(1) or ('20' if m.group(2) in '012' else '19')}{m.group(2)}0")
+        for m in _DECADE.finditer(text)
+    ]
+    if len(decades) >= 2:  # "aus den 60er und 80er Jahren"
+        query.year = {
+            "op": "any",
+            "year": decades[0],
+            "years": sorted(d + i for d in set(decades) for i in range(10)),
+            "decades": sorted(set(decades)),
+        }
+        return
+    if decades:
+        query.year = {"op": "between", "year": decades[0], "to": decades[0] + 9}
         return
     if not years:
         return
-    if len(years) >= 2 and words.has(_both(lexicon.BETWEEN)):
+    if len(years) >= 2 and (words.has(_both(lexicon.BETWEEN)) or _RANGE.search(text) is not None):
         query.year = {"op": "between", "year": min(years[:2]), "to": max(years[:2])}
         return
     if len(years) >= 2:  # "1987 und 1988"
@@ -387,6 +409,9 @@ def _period(query: Query, text: str, words: _Words) -> None:
         " ".join(words.words[index + 1 : index + 3])
     ).starts_with(_both(lexicon.OPEN_END)):
         query.year = {"op": "from", "year": year}
+    elif words.has(_both(lexicon.STATE_AT)) and not words.has(_both(lexicon.NEW_IN_YEAR)):
+        # "Wie viele Partnerstädte hatte Berlin 2024?": all partnerships by then.
+        query.year = {"op": "until", "year": year}
     else:
         query.year = {"op": "in", "year": year}
 
@@ -433,16 +458,31 @@ def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> s
             continue
         before = _Words(text[: int(entity["start"])]).words
         close = _Words(" ".join(before[-3:]))
+        # "before the one with Kyiv", "vor der mit Kiew": the words between do not count (but
+        # not for "nach", which also asks about: "ich frage nach der Partnerschaft mit Kiew").
+        stripped = list(before)
+        while stripped and stripped[-1] in _FILLERS:
+            stripped = stripped[:-1]
+        last = stripped[-1:] or [""]
         comparative = _comparative_than(before[-6:])
         if close.has(("before", "vor", "prior to")) or comparative == "before":
             return "before"
+        if last[0] in ("before", "vor") and len(stripped) < len(before):
+            return "before"
         if close.has(("after", "nach")) or comparative == "after":
+            return "after"
+        if last[0] == "after" and len(stripped) < len(before):
             return "after"
     if words.has(_both(lexicon.AFTER_THAT)):
         return "after"
     if words.has(_both(lexicon.BEFORE_THAT)):
         return "before"
     return None
+
+
+_FILLERS = frozenset(
+    "the one ones with of partnership agreement der die das dem den mit partnerschaft".split()
+)
 
 
 def _comparative_than(words: list[str]) -> str | None:
@@ -464,12 +504,22 @@ def _operation(query: Query, words: _Words) -> str | None:
     asks = words.starts_with(_both(lexicon.QUESTION_WORDS)) or _Words(last_clause).starts_with(
         _both(lexicon.QUESTION_WORDS)
     )
+    if not asks and not words.starts_with(_both(lexicon.VERIFY_START)):
+        asks = words.has(_both(lexicon.IN_SITU))
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
+    # "Partnerschaften aus den 60er und 80er Jahren?" asks for a list, not whether.
     statement_question = (
         query.text.rstrip().endswith("?")
         and not asks
         and not query.continuation
         and len(words.words) > 2
+        and bool(
+            query.cities
+            or query.others
+            or query.unknown
+            or re.search(r"(?<![\w.])\d{1,2}(?![\w.])", query.text)
+            or not (query.partner_words or query.has_filters)
+        )
     )
     verify = (
         words.starts_with(_both(lexicon.VERIFY_START))

@@ -192,6 +192,9 @@ class Topic:
         since (LocalText | None): the answer to "since when?", if known.
         verify (tuple[tuple[tuple[str, ...], str], ...]): yes/no questions the topic answers:
             word beginnings (both languages) and "yes" or "no" for a question containing one.
+        facts (tuple[TopicFact, ...]): details a question can ask for one by one.
+        person (str | None): the person the topic is about (the Governing Mayor), whom a
+            follow-up's "he" or "she" means.
     """
 
     id: str
@@ -202,6 +205,7 @@ class Topic:
     since: LocalText | None = None
     verify: tuple[tuple[tuple[str, ...], str], ...] = ()
     facts: tuple[TopicFact, ...] = ()
+    person: str | None = None
 
     def verify_answer(self, question: str) -> str | None:
         """ "yes" or "no" for a yes/no question about this topic, if the knowledge says."""

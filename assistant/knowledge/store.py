@@ -260,6 +260,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                     TopicFact(words=f.strings("words"), text=f.text("text"))
                     for f in (r.items("facts") if r.has("facts") else ())
                 ),
+                person=r.string("person") if r.has("person") else None,
             )
             for r in services.items("topics")
         ],
