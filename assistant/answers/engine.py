@@ -190,7 +190,7 @@ class Answerer:
             return topic
         if intent == "request_contact" or (q.route and not q.route_id and not q.topic):
             if intent == "request_contact" or q.route:
-                return self.contact()
+                return self.contact(q)
         if intent in FALLBACK_INTENTS:
             follow = self._follow_up_on_subject(q)
             if follow is not None:
@@ -252,7 +252,15 @@ class Answerer:
         return route is not None and not route.only_when_asked
 
     def _is_knowledge_question(self, q: Query) -> bool:
-        return bool(q.cities or q.op in ("list", "count", "superlative", "compare"))
+        # "... von den Nazis vertrieben. Lädt die Stadt solche Menschen ein?" is no small talk,
+        # whatever "Menschen" made the classifier think.
+        strong_route = q.route_id is not None and self._strong_route(q.route_id)
+        return bool(
+            q.cities
+            or q.op in ("list", "count", "superlative", "compare")
+            or q.topic
+            or (strong_route and q.intent not in ("greet", "thank", "goodbye"))
+        )
 
     def _is_partner_question(self, q: Query) -> bool:
         if q.network and not q.cities:  # "Union of Capitals of the EU" is no capital filter
@@ -428,9 +436,7 @@ class Answerer:
             reply.add("a_city_continent", **v)
             return
         if attribute == "capital":
-            reply.add("a_city_capital_yes" if city.capital else "a_city_capital_no", **v)
-            if city.capital_note:
-                reply.add("a_text", text=city.capital_note(self.lang))
+            self._capital(reply, city, v)
             return
         if attribute == "status":
             reply.add(f"a_city_status_{city.status}", **v)
@@ -450,6 +456,18 @@ class Answerer:
         elif city.status != "active" and not city.note:
             reply.add(f"a_city_status_{city.status}", **v)
 
+    def _capital(self, reply: Reply, city: PartnerCity, v: dict[str, Any]) -> None:
+        """ "Is it a capital?" - Yes or No first; the note says which city is (once)."""
+        if city.capital:
+            reply.add("a_yes_capital", **v)
+            if city.capital_note:
+                reply.add("a_text", text=city.capital_note(self.lang))
+        elif city.capital_note:  # "Istanbul is not Türkiye's capital; that is Ankara."
+            reply.add("a_no")
+            reply.add("a_text", text=city.capital_note(self.lang))
+        else:
+            reply.add("a_no_capital", **v)
+
     def _values(self, city: PartnerCity) -> dict[str, Any]:
         lang = self.lang
         country = self.k.countries[city.country]
@@ -465,6 +483,7 @@ class Answerer:
             "signers": signers,
             "signed_in": city.signed_in(lang) if city.signed_in else "",
             "status": self.k.overview.status_text[city.status](lang),
+            "status_since": city.status_since or "",
         }
 
     # yes/no
@@ -488,9 +507,7 @@ class Answerer:
             else:
                 reply.add("a_no_city_since", claim=q.claim_year, **v)
         elif attribute == "capital":
-            reply.add("a_yes_capital" if city.capital else "a_no_capital", **v)
-            if city.capital_note:
-                reply.add("a_text", text=city.capital_note(self.lang))
+            self._capital(reply, city, v)
         elif attribute == "status" and q.status:
             matches = city.status == q.status
             reply.add("a_yes" if matches else "a_no")
@@ -942,8 +959,13 @@ class Answerer:
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
         named = self.k.topics.get(q.topic or "")
-        if named is not None and not q.route and named.fact_for(q.text) is not None:
-            return self.topic(named.id, q)  # "wo werden die alten Bände aufbewahrt?"
+        # "wo werden die alten Bände aufbewahrt?" - but "interpreters for a reception at the
+        # town hall" is a need for a unit, not a fact of the Rotes Rathaus.
+        other_need = (
+            q.route_id is not None and q.route_id != q.topic and self._strong_route(q.route_id)
+        )
+        if named is not None and not (q.route or other_need) and named.fact_for(q.text):
+            return self.topic(named.id, q)
         if q.route_id and (
             q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
         ):
@@ -1048,9 +1070,20 @@ class Answerer:
         self._remember(q, {"kind": kind, "id": route_id}, [])
         return reply
 
-    def contact(self) -> Reply:
+    def contact(self, q: Query | None = None) -> Reply:
         c = self.k.contact
         reply = Reply(kind="contact", source=c.source)
+        # "What's the phone number?": the number first, then the whole card.
+        asked = _CONTACT_ITEM.search(q.text) if q is not None else None
+        if asked is not None:
+            item = next(k for k, v in asked.groupdict().items() if v)
+            reply.add(
+                f"a_contact_{item}",
+                organisation=c.organisation(self.lang),
+                address=c.address,
+                phone=c.phone,
+                fax=c.fax,
+            )
         reply.add(
             "a_contact",
             organisation=c.organisation(self.lang),
@@ -1101,7 +1134,7 @@ class Answerer:
                 named if named and (q.continuation or not q.back_reference) else subject_id
             ]
             if q.route:
-                return self.contact()
+                return self.contact(q)
             self._remember(q, {"kind": "unit", "id": unit.id}, [])
             return Reply(kind="unit", source=unit.source).add(
                 "a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang)
@@ -1128,11 +1161,9 @@ class Answerer:
 
     def _line(self, city: PartnerCity) -> str:
         country = self.k.countries[city.country].name(self.lang)
-        status = (
-            ""
-            if city.status == "active"
-            else f"; {self.k.overview.status_label[city.status](self.lang)}"
-        )
+        label = self.k.overview.status_label[city.status](self.lang)
+        since = f" {'seit' if self.lang == 'de' else 'since'} {city.status_since}"
+        status = "" if city.status == "active" else f"; {label}{since if city.status_since else ''}"
         return f"{city.name(self.lang)}, {country} ({city.since.format(self.lang)}{status})"
 
     def _crit(self, criteria: list[Any], form: str) -> list[Part]:
@@ -1216,6 +1247,12 @@ def _is_statement(q: Query) -> bool:
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
 
 
+# Which item of the contact card a question asks for first.
+_CONTACT_ITEM = re.compile(
+    r"(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"
+    r"|(?P<address>anschrift|adresse|address|postal|post\b|postanschrift|wo sitzt|where is)",
+    re.IGNORECASE,
+)
 # "the same answer in German", "kannst du das nochmal auf Englisch sagen?"
 _REPEAT = re.compile(
     r"\b(same|again|repeat|translate|nochmal|noch einmal|wiederhol\w*|gleiche\w*|dasselbe|"

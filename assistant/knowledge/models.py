@@ -81,6 +81,7 @@ class PartnerCity:
         capital_note (LocalText | None): explains the capital status where it needs explaining.
         signed_by (tuple[str, ...]): who signed the agreement, empty when no source says so.
         signed_in (LocalText | None): where it was signed.
+        status_since (int | None): the year a dormant partnership became dormant.
     """
 
     id: str
@@ -97,6 +98,7 @@ class PartnerCity:
     capital_note: LocalText | None = None
     signed_by: tuple[str, ...] = ()
     signed_in: LocalText | None = None
+    status_since: int | None = None
 
 
 @dataclass(frozen=True)

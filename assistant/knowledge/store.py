@@ -42,7 +42,20 @@ def _partner_city(r: Reader) -> PartnerCity:
         capital_note=r.optional_text("capital_note"),
         signed_by=r.strings("signed_by"),
         signed_in=r.optional_text("signed_in"),
+        status_since=_status_since(r),
     )
+
+
+def _status_since(r: Reader) -> int | None:
+    """The year a dormant partnership became dormant: required for "dormant", else absent."""
+    if r.has("status_since"):
+        year = r.since("status_since").year
+        if r.choice("status", ("active", "dormant")) != "dormant":
+            r.fail("only a dormant partnership has a status_since", "status_since")
+        return year
+    if r.choice("status", ("active", "dormant")) == "dormant":
+        r.fail("a dormant partnership needs status_since (the year it became dormant)", "status")
+    return None
 
 
 def _place(r: Reader, kind: str) -> Place:

@@ -62,7 +62,7 @@ def test_and_with_another_city_keeps_the_question(conversation) -> None:  # type
     ask = conversation("en")
     ask("Is Tokyo a capital?")
     answer = one(ask("and Istanbul?"))
-    assert answer.startswith("Istanbul is not a capital") and "Ankara" in answer
+    assert answer.startswith("No: Istanbul is not Türkiye's capital") and "Ankara" in answer
 
 
 def test_count_of_a_list_as_a_follow_up(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ def test_count_of_a_list_as_a_follow_up(conversation, knowledge: Knowledge) -> N
         ("de", "Ist Wien eine Partnerstadt?", "Nein, Wien ist keine Partnerstadt"),
         ("en", "Is Moscow still a partner?", "Yes, Moscow (Russia) has been a partner city"),
         ("en", "Is Bern a twin city of Berlin?", "No, Bern is not a partner city"),
-        ("en", "Is Istanbul a capital?", "No, Istanbul is not a capital"),
+        ("en", "Is Istanbul a capital?", "No: Istanbul is not Türkiye's capital"),
         ("de", "Ist Paris eine Hauptstadt?", "Ja, Paris ist die Hauptstadt von Frankreich"),
     ],
 )
@@ -240,7 +240,7 @@ def test_follow_ups_on_a_list_of_one_and_on_the_status(conversation) -> None:  #
     ask("moscow?")
     dormant = one(ask("since when is it dormant"))
     assert (
-        dormant.startswith("The partnership with Moscow is currently dormant") and "2022" in dormant
+        dormant.startswith("The partnership with Moscow has been dormant since 2022")
     )
     assert "1991" in one(ask("and when did the partnership start"))
 
@@ -262,16 +262,16 @@ def test_and_where_repeats_the_last_question(conversation) -> None:  # type: ign
 @pytest.mark.parametrize(
     ("lang", "text", "start"),
     [
-        ("en", "so istanbul is the capital of turkey?", "No, Istanbul is not a capital"),
+        ("en", "so istanbul is the capital of turkey?", "No: Istanbul is not Türkiye's capital"),
         (
             "de",
             "istanbul ist also die hauptstadt der türkei?",
-            "Nein, Istanbul ist keine Hauptstadt",
+            "Nein: Istanbul ist nicht die Hauptstadt",
         ),
         (
             "en",
             "the moscow partnership was ended in 2022 wasn't it",
-            "No: The partnership with Moscow is currently dormant",
+            "No: The partnership with Moscow has been dormant since 2022",
         ),
         ("de", "berlin hat doch 17 partnerstädte oder", "Nein: Berlin hat 7 Partnerstädte"),
         ("en", "Berlin has 7 partner cities, doesn't it?", "Yes: Berlin has 7 partner cities"),
