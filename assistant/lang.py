@@ -268,15 +268,16 @@ class LanguageDetector:
         words = [w.lower() for w in _WORD.findall(masked)]
         cues = self._cue_hits(words)
         greeting = next((_FOREIGN_WORDS[w] for w in words if w in _FOREIGN_WORDS), None)
-        if greeting and cues == 0:
-            return greeting  # "Bonjour", "Merci beaucoup", "Merhaba"
+        # "Bonjour", "Merci beaucoup", "Merhaba", "Dobrý den" ("den" is also German)
+        if greeting and (cues == 0 or (cues == 1 and len(words) <= 3)):
+            return greeting
         if len(words) < 3:
             return None
-        # A word like "no" or "die" is a cue in German or English but common elsewhere too:
-        # one such word in a long sentence lingua is sure about does not make it ours.
+        # A word like "no", "me" or "die" is a cue in German or English but common elsewhere
+        # too: one or two such words in a sentence lingua is sure about do not make it ours.
         if cues == 0:
             return self._wide_guess(" ".join(words), certainty=0.8)
-        if len(words) >= 5 and cues * 5 <= len(words):
+        if len(words) >= 5 and cues * 4 <= len(words):
             return self._wide_guess(" ".join(words), certainty=0.95)
         return None
 
@@ -390,6 +391,43 @@ _FOREIGN_WORDS: dict[str, str] = {
     "goedemorgen": "nl",
     "dank": "nl",
     "bedankt": "nl",
+    "hoi": "nl",
+    "szia": "hu",
+    "sziasztok": "hu",
+    "köszönöm": "hu",
+    "jó": "hu",
+    "hej": "sv",
+    "hejsan": "sv",
+    "tak": "da",
+    "hei": "fi",
+    "moi": "fi",
+    "terve": "fi",
+    "zdravo": "hr",
+    "bok": "hr",
+    "dobré": "sk",
+    "ďakujem": "sk",
+    "bună": "ro",
+    "mulțumesc": "ro",
+    "γεια": "el",
+    "selamat": "id",
+    "terima": "id",
+    "privet": "ru",
+    "spasibo": "ru",
+    "dzięki": "pl",
+    "witam": "pl",
+    "bom": "pt",
+    "boa": "pt",
+    "adios": "es",
+    "salve": "it",
+    "prego": "it",
+    "shalom": "he",
+    "salaam": "ar",
+    "marhaba": "ar",
+    "shukran": "ar",
+    "namaste": "hi",
+    "konnichiwa": "ja",
+    "arigato": "ja",
+    "nihao": "zh",
 }
 
 

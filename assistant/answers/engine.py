@@ -144,16 +144,21 @@ class Answerer:
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
             if reply is not None and not (replies and replies[-1] == reply):
+                if replies and replies[-1].source == reply.source:
+                    replies[-1].source = None  # cited once, under the last answer that uses it
                 replies.append(reply)
+        if not replies and expanded:  # only fragments ("hm? ok?"): answer as one message
+            self._several = False
+            reply = self.answer_one(expanded[0])
+            replies = [reply] if reply is not None else []
         return replies
 
     def answer_one(self, q: Query) -> Reply | None:
+        if self._several and self._is_fragment(q):
+            return None  # "both please" beside the real question
         intent = q.intent
         if intent == "switch_language" and q.confidence < 0.5 and not named_language(q.text):
-            # "both please" after a question is no request to switch languages.
-            q.intent = intent = None
-            if self._several and not (self._names_a_subject(q) or q.attribute or q.op):
-                return None  # a fragment beside the real question
+            q.intent = intent = None  # an unsure guess without a language named
         if intent == "switch_language":
             # "Please reply in German, is Vienna a partner city?": the language changed in the
             # NLU pipeline; the question is what needs an answer. ("Could you answer in
@@ -214,6 +219,16 @@ class Answerer:
             or (q.route_id and (q.route or not q.back_reference))
             or q.partner_words
             or q.superlative
+        )
+
+    def _is_fragment(self, q: Query) -> bool:
+        """A few words that ask nothing of their own ("both please", "ok so")."""
+        unsure = q.intent is None or q.intent in FALLBACK_INTENTS or q.confidence < 0.5
+        return (
+            unsure
+            and len(q.text.split()) <= 3
+            and not (self._names_a_subject(q) or q.attribute or q.op or q.route or q.topic)
+            and not named_language(q.text)
         )
 
     def _need_with_a_city(self, q: Query) -> bool:
@@ -380,7 +395,7 @@ class Answerer:
         if q.others or q.unknown:
             if not cities:
                 return self.not_partner(q)
-            if op == "verify":
+            if op == "verify" and q.attribute != "signers":  # "signed in Jerusalem?"
                 return self.verify_mixed(q)
         if not cities:
             return self.ask_which_city()
@@ -458,10 +473,11 @@ class Answerer:
 
     def _capital(self, reply: Reply, city: PartnerCity, v: dict[str, Any]) -> None:
         """ "Is it a capital?" - Yes or No first; the note says which city is (once)."""
-        if city.capital:
+        if city.capital and city.capital_note:  # "Jakarta is still Indonesia's capital. ..."
+            reply.add("a_yes")
+            reply.add("a_text", text=city.capital_note(self.lang))
+        elif city.capital:
             reply.add("a_yes_capital", **v)
-            if city.capital_note:
-                reply.add("a_text", text=city.capital_note(self.lang))
         elif city.capital_note:  # "Istanbul is not Türkiye's capital; that is Ankara."
             reply.add("a_no")
             reply.add("a_text", text=city.capital_note(self.lang))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import cached_property
 from typing import Any
 
@@ -103,6 +104,14 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             for e in entities
             if e.get("entity") in _NEUTRAL_ENTITIES and "start" in e and "end" in e
         ]
+        # "Was ist die Urban Sustainability Exchange?": a proper name says nothing about the
+        # language the visitor writes in.
+        # ("Bürgermeister für den Frieden" is German, though: it stays.)
+        pattern, german = self._proper_names
+        if pattern is not None:
+            spans += [
+                m.span() for m in pattern.finditer(text) if m.group(0).casefold() not in german
+            ]
         requested = self._requested(message, text)
         if requested is None and metadata.get("explicit") is True:
             requested = hint
@@ -146,6 +155,26 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             )
         message.set(ENTITIES, entities, add_to_output=True)
         return decision
+
+    @cached_property
+    def _proper_names(self) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+        """Names of networks (Eurocities, Mayors for Peace, ...) as written in the knowledge,
+        and those of them that are German words."""
+        try:
+            knowledge = load_knowledge(Settings.from_env().knowledge_dir)
+        except KnowledgeError:
+            return None, frozenset()
+        names = {
+            name
+            for network in knowledge.networks.values()
+            for name in (network.name.de, network.name.en, *network.aliases)
+            if len(name) > 3
+        }
+        if not names:
+            return None, frozenset()
+        german = frozenset(n.casefold() for n in names if self._detector.detect(n).lang == "de")
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE), german
 
     @cached_property
     def _names(self) -> dict[str, set[str]]:

@@ -104,3 +104,25 @@ def test_decide_uses_the_hint_only_before_the_language_is_established(lang: str)
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_decide_keeps_the_language_on_ambiguous_messages(lang: str) -> None:
     assert decide(Detection(None, 0.2), current=lang, established=True) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Szia", "hu"),
+        ("Dobrý den", "cs"),
+        ("Hej! Vilka vänorter har Berlin?", "sv"),
+        ("Hallo, kunnen jullie me vertellen welke partnersteden Berlijn heeft?", "nl"),
+        ("Dobrý den, odkdy je Praha partnerským městem Berlína?", "cs"),
+    ],
+)
+def test_short_and_mixed_messages_in_other_languages_are_recognised(text: str, code: str) -> None:
+    assert LanguageDetector().foreign(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["was passiert am 8. juli", "Hallo, wie geht's?", "ok danke", "Servus", "Moin moin"],
+)
+def test_german_and_english_chat_is_not_taken_for_another_language(text: str) -> None:
+    assert LanguageDetector().foreign(text) is None

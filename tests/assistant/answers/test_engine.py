@@ -239,9 +239,7 @@ def test_follow_ups_on_a_list_of_one_and_on_the_status(conversation) -> None:  #
     )
     ask("moscow?")
     dormant = one(ask("since when is it dormant"))
-    assert (
-        dormant.startswith("The partnership with Moscow has been dormant since 2022")
-    )
+    assert dormant.startswith("The partnership with Moscow has been dormant since 2022")
     assert "1991" in one(ask("and when did the partnership start"))
 
 
@@ -598,3 +596,67 @@ def test_partnerships_from_a_year_are_those_of_that_year(conversation) -> None: 
     assert "in 1994" in from_year.splitlines()[0]
     onwards = one(conversation("en")("which partnerships from 1994 on?"))
     assert "1994 or later" in onwards.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead"),
+    [
+        ("en", "was the kyiv partnership signed in kyiv?", "No"),
+        ("en", "The Kyiv partnership was signed in Berlin's city hall, wasn't it?", "Yes"),
+        ("de", "wurde die Partnerschaft mit Kyjiw in Kyjiw unterschrieben?", "Nein"),
+    ],
+)
+def test_where_a_partnership_was_signed_is_checked(conversation, lang, text, lead) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(lead) and "Rathaus" in reply
+
+
+def test_he_after_the_governing_mayor_is_the_governing_mayor(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Who is the Governing Mayor?", intent="ask_governing_mayor")
+    assert one(ask("did he sign the Kyiv partnership?")).startswith("Yes")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "first"),
+    [
+        ("en", "what's the phone number of the Senate Chancellery", "+49 30 9026-0"),
+        ("de", "Wie lautet die Postanschrift der Senatskanzlei?", "Jüdenstraße 1"),
+    ],
+)
+def test_a_contact_item_comes_first(conversation, lang, text, first) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="request_contact"))
+    assert first in reply.split("\n")[0]
+
+
+def test_oldest_and_newest_in_one_question(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    oldest, newest = conversation("en")("oldest and newest partner city? both please")
+    assert knowledge.partner_cities[0].name.en in oldest
+    assert knowledge.partner_cities[-1].name.en in newest
+
+
+def test_the_same_answer_again_in_the_other_language(knowledge: Knowledge, wording) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answers.engine import Context, answer
+    from assistant.answers.query import parse
+    from tests.assistant.answers.conftest import places
+
+    def ask(text: str, lang: str, context: Context, intent: str | None = None):  # type: ignore[no-untyped-def]
+        query = parse(text, knowledge=knowledge, intent=intent, entities=places(text, knowledge))
+        replies, context = answer([query], knowledge=knowledge, lang=lang, context=context)  # type: ignore[arg-type]
+        return [wording.render(r, lang)[0] for r in replies], context
+
+    first, context = ask("Does the Moscow partnership still exist?", "en", Context())
+    assert first[0].startswith("No")
+    # The NLU switched the conversation to German; the engine repeats the last answer in it.
+    again, _ = ask("now the same answer in German please", "de", context, "switch_language")
+    assert again[0].startswith("Gern, ich antworte ab jetzt auf Deutsch.")
+    assert "Nein" in again[0] and "Moskau" in again[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("de", "Budapest ist seit wann Partnerstadt?"), ("en", "Windhoek is in which country?")],
+)
+def test_a_question_word_inside_the_sentence_asks_for_a_fact(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert not reply.startswith(("Ja", "Yes", "Nein", "No")), reply
