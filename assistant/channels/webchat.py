@@ -22,7 +22,7 @@ from assistant.channels.payload import (
     read_body,
 )
 from assistant.channels.ratelimit import RateLimits
-from assistant.lang import Lang, LanguageDetector, normalise
+from assistant.lang import Lang, normalise
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,7 +120,6 @@ class WebchatInput(InputChannel):
         self.max_message_length = max_message_length
         self.limits = limits
         self.apology = apology or Apology(None)
-        self._detector = LanguageDetector()
 
     @classmethod
     def name(cls) -> str:
@@ -174,11 +173,12 @@ class WebchatInput(InputChannel):
             # Logged without the visitor's text; the widget offers a retry.
             logger.exception("webchat: handling a message failed")
             return response.json({"error": "the assistant could not answer"}, status=500)
-        language = await _conversation_language(_agent(request), sender)
+        # The NLU pipeline's LanguageDecider owns the language: the channel reads its decision.
+        language, detected = await _languages(_agent(request), sender)
         if not collector.messages:
             # Every answer comes from a custom action: nothing at all means they are down.
             logger.warning("webchat: the assistant gave no answer; the apology was sent")
-            apology_lang = self.message_language(text) or language or metadata.get("language")
+            apology_lang = detected or language or metadata.get("language")
             await collector.send_text_message(sender, self.apology.text(apology_lang))
         reply: WebchatReply = {
             "messages": [
@@ -186,7 +186,7 @@ class WebchatInput(InputChannel):
                 for m in collector.messages
             ],
             "language": language,
-            "message_language": self.message_language(text) or language,
+            "message_language": detected or language,
         }
         return response.json(reply)
 
@@ -230,12 +230,6 @@ class WebchatInput(InputChannel):
             if raw.get("explicit") is True:
                 metadata["explicit"] = True
         return sender, text, metadata
-
-    def message_language(self, text: str) -> Lang | None:
-        """The language of the visitor's own words; None for button payloads and unclear text."""
-        if text.startswith("/"):
-            return None
-        return self._detector.detect(text).lang
 
 
 def parse_feedback(body: bytes) -> tuple[str, Rating, str]:
@@ -294,11 +288,18 @@ def _latest_bot_utterance(tracker: DialogueStateTracker, text: str) -> BotUttere
     return exact or next((e for e in utterances if text in (e.text or "")), None)
 
 
-async def _conversation_language(agent: Agent | None, sender: str) -> Lang | None:
+async def _languages(agent: Agent | None, sender: str) -> tuple[Lang | None, Lang | None]:
+    """The conversation's language after this turn, and the language the NLU pipeline found in
+    the visitor's last message (None for a button payload or unclear words)."""
     if agent is None or agent.tracker_store is None:
-        return None
+        return None, None
     tracker = await agent.tracker_store.retrieve(sender)
-    return normalise(tracker.get_slot("language")) if tracker else None
+    if tracker is None:
+        return None, None
+    user = tracker.latest_message
+    decision = (user.parse_data or {}).get("language") if user is not None else None
+    detected = normalise(decision.get("detected")) if isinstance(decision, dict) else None
+    return normalise(tracker.get_slot("language")), detected
 
 
 def _agent(request: Request) -> Agent | None:
