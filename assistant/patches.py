@@ -1,6 +1,7 @@
 """Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
-the action-response validator built once, and personal data removed from every incoming
-message before it is parsed or stored (`assistant.privacy`).
+the action-response validator built once, personal data removed from every incoming message
+before it is parsed or stored (`assistant.privacy`), and the embedded SQLite store in
+write-ahead-log mode.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -66,10 +67,33 @@ def _redacting(log_message: Any) -> Any:
     return log_redacted
 
 
+def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite in write-ahead-log mode with `synchronous=NORMAL` for the embedded tracker store.
+
+    Rasa's SQL store commits every message; in SQLite's default mode each commit rewrites a
+    rollback journal and waits for two disk flushes, which made the store the Rasa server's
+    largest cost under load (docs/benchmarks.md). In WAL mode a commit appends to the log and
+    readers do not block the writer (the purge and the review console read the same file). A
+    crash of the process loses nothing; only a power cut can lose the last commits.
+    PostgreSQL connections are left alone.
+    """
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
 def apply() -> None:
     """Apply every patch; safe to call more than once."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     MessageProcessor.log_message = _redacting(MessageProcessor.log_message)  # type: ignore[method-assign]
+    if not event.contains(Engine, "connect", _sqlite_write_ahead_log):
+        event.listen(Engine, "connect", _sqlite_write_ahead_log)

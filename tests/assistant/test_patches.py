@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -46,3 +48,33 @@ def test_the_schema_is_checked_once_not_per_call(action: RemoteAction) -> None:
         for _ in range(5):
             action._validate_action_result({"events": [], "responses": []})
     assert check.call_count == 1
+
+
+async def test_the_sqlite_tracker_store_writes_ahead_and_keeps_every_event(tmp_path: Path) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+
+    from assistant import patches
+
+    patches.apply()
+    patches.apply()  # twice: one listener
+    db = tmp_path / "tracker.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    tracker = await store.get_or_create_tracker("visitor")
+    for i in range(3):
+        tracker.update(UserUttered(f"message {i}"))
+        await store.save(tracker)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        texts = [r[0] for r in connection.execute("SELECT data FROM events ORDER BY id")]
+    assert [t for t in texts if "message" in t] == texts[-3:]
+    reloaded = await SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db)).retrieve(
+        "visitor"
+    )
+    assert reloaded is not None
+    assert [e.text for e in reloaded.events if isinstance(e, UserUttered)] == [
+        "message 0",
+        "message 1",
+        "message 2",
+    ]
