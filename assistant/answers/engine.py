@@ -193,9 +193,12 @@ class Answerer:
         topic = self._topic_of(q)
         if topic is not None:
             return topic
-        if intent == "request_contact" or (q.route and not q.route_id and not q.topic):
-            if intent == "request_contact" or q.route:
-                return self.contact(q)
+        if (intent == "request_contact" and not q.route_id) or (
+            q.route and not q.route_id and not q.topic
+        ):
+            return self.contact(q)
+        if intent == "request_contact" and q.route_id:  # "an wen wende ich mich wegen ...?"
+            return self.route(q.route_id, q)
         if intent in FALLBACK_INTENTS:
             follow = self._follow_up_on_subject(q)
             if follow is not None:
@@ -238,6 +241,8 @@ class Answerer:
         ("we want to start a climate partnership with Buenos Aires"), unless a fact of the city
         is asked for (who signed, the country, ...) or a yes/no question.
         """
+        if q.topic and q.route_id == q.topic and not q.yes_no:
+            return True  # "Mexico City's mayor wants to sign the Golden Book"
         if q.op == "verify" or q.yes_no or q.attribute in CITY_FACT_ATTRIBUTES:
             return False
         if q.route and q.route_id:
@@ -374,12 +379,17 @@ class Answerer:
                 q.attribute or q.back_reference or q.continuation or op == "verify"
             ):
                 cities = [from_context]
+                if op == "verify" and q.year and q.year["op"] in ("in", "from"):
+                    # "so it started in 1984?" after Tokyo: a claim about its year
+                    q.claim_year, q.year = int(q.year["year"]), None
             elif op is None and q.has_filters:
                 return self.list_cities(q)
             elif op is None and q.intent in ("list_partner_cities", "ask_partners_by_region"):
                 return self.list_cities(q)
             elif not from_context and q.intent not in PARTNER_INTENTS:
                 return self.dont_know(q)
+        if q.relative == "either" and cities and self._subject_city() not in (None, cities[0]):
+            return self.before_or_after(q, self._subject_city() or "", cities[0])
         if op == "relative" and cities:
             return self.relative(q, cities[0])
         if op == "count" or (op is None and q.intent == "count_partner_cities"):
@@ -509,7 +519,7 @@ class Answerer:
         v = self._values(city)
         reply = Reply(kind="verify", source=city.source)
         attribute = q.attribute
-        if q.claim_ended:
+        if q.claim_ended and not (attribute == "signers" and _PLACE_CLAIM.search(q.text)):
             # "The Moscow partnership was ended in 2022, wasn't it?" - none has ended.
             reply.add("a_no")
             reply.add(f"a_city_status_{city.status}", **v)
@@ -688,6 +698,22 @@ class Answerer:
         self._remember(q, {"kind": "city", "id": other.id}, [ordered[index].id, other.id])
         return reply
 
+    def before_or_after(self, q: Query, city_id: str, other_id: str) -> Reply:
+        """ "Was that before or after Tokyo?" about the city in context."""
+        city, other = self.k.partner(city_id), self.k.partner(other_id)
+        assert city is not None and other is not None
+        later = city.since.sort_key > other.since.sort_key
+        values = self._values(city)
+        reply = Reply(kind="compare", source=self.k.overview.source)
+        reply.add(
+            "a_after_other" if later else "a_before_other",
+            other=other.name(self.lang),
+            other_since=other.since.format(self.lang),
+            **values,
+        )
+        self._remember(q, {"kind": "city", "id": city_id}, [other_id, city_id])
+        return reply
+
     def verify_mixed(self, q: Query) -> Reply:
         """ "Ist Bern Partnerstadt, und Windhuk?": each place in the order named."""
         reply = Reply(kind="verify", source=self.k.overview.source)
@@ -822,11 +848,12 @@ class Answerer:
     def count(self, q: Query) -> Reply:
         refers_back = q.back_reference or q.continuation or q.among
         reference = q.cities[0] if q.cities else self._subject_city()
-        if q.relative and reference:
+        if q.relative in ("before", "after") and reference:
             return self._count_relative(q, reference)
         # "how many partner cities are there in Africa?" is a new question, not one about the
         # last list, although "there" can point back.
-        within = q.among or q.continuation or (q.back_reference and not q.partner_words)
+        # "und wie viele bleiben dann übrig?" after the dormant one: the others, not within.
+        within = (q.among or q.continuation) and not _REMAINING.search(q.text)
         if q.has_filters and within and self.context.results:
             # "and how many of those are capitals?": the new condition within the last list.
             cities, criteria, _ = self._filtered(q)
@@ -1234,6 +1261,15 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
         if _is_statement(q):
             context = q
             continue
+        if context is not None and _asks_only_whether(q):
+            # "Berlin ended its partnership with Moscow in 2022. Is that true?": the statement
+            # is the claim to check.
+            claim = replace(context, op="verify", yes_no=True, text=f"{context.text} {q.text}")
+            if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
+                claim.claim_year, claim.year = claim.year["year"], None
+            kept.append(claim)
+            context = None
+            continue
         if context is not None:
             q.route_id = q.route_id or context.route_id
             q.topic = q.topic or context.topic
@@ -1252,6 +1288,15 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
     return kept or queries
 
 
+def _asks_only_whether(q: Query) -> bool:
+    """ "Is that true?", "Stimmt das noch?": a yes/no question about what was said before."""
+    return (
+        q.op == "verify"
+        and not (q.cities or q.others or q.unknown or q.attribute or q.has_filters)
+        and not (q.topic or q.network or q.route_id or q.route or q.claim_count is not None)
+    )
+
+
 def _is_statement(q: Query) -> bool:
     return not (
         q.text.rstrip().endswith("?")
@@ -1263,6 +1308,7 @@ def _is_statement(q: Query) -> bool:
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
 
 
+_REMAINING = re.compile(r"\b(übrig|verbleib\w*|left|remaining|remain|the rest|der rest)\b", re.I)
 # Which item of the contact card a question asks for first.
 _CONTACT_ITEM = re.compile(
     r"(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"

@@ -163,6 +163,9 @@ VERIFY_END: Cues = {
         "no",
     ),
 }
+# Yes/no openings that are something else in the other language ("Was ..." asks "what" in
+# German): used only when the NLU found the message's language.
+VERIFY_START_ONLY: Cues = {"de": (), "en": ("was", "were")}
 ONLY: Cues = {
     "de": ("einzige*", "nur"),
     "en": ("only", "sole", "single"),
@@ -474,8 +477,17 @@ STATUS_FILTER: dict[str, Cues] = {
         ),
     },
     "active": {
-        "de": ("aktiv", "aktive*", "laufen noch", "noch laufen", "laufen davon", "bestehen noch"),
-        "en": ("active", "still running", "still going", "still exist"),
+        "de": (
+            "aktiv",
+            "aktive*",
+            "laufen noch",
+            "noch laufen",
+            "laufen davon",
+            "bestehen noch",
+            "übrig",
+            "verbleib*",
+        ),
+        "en": ("active", "still running", "still going", "still exist", "left", "remaining"),
     },
 }
 
@@ -514,6 +526,10 @@ STATE_AT: Cues = {
 NEW_IN_YEAR: Cues = {
     "de": ("neu*", "dazu*", "hinzu*", "wurde*", "geschlossen", "unterzeichn*", "begonnen"),
     "en": ("new", "added", "became", "become", "joined", "signed", "started", "began"),
+}
+BEFORE_OR_AFTER: Cues = {
+    "de": ("vor oder nach", "früher oder später", "davor oder danach"),
+    "en": ("before or after", "earlier or later"),
 }
 BETWEEN: Cues = {"de": ("zwischen",), "en": ("between",)}
 

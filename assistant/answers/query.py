@@ -52,7 +52,7 @@ _CONJUNCTION = re.compile(
     r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
-    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig)\b)",
+    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig|whether|ob)\b)",
     re.IGNORECASE,
 )
 
@@ -241,6 +241,7 @@ def parse(
     knowledge: Knowledge,
     intent: str | None = None,
     entities: Iterable[dict[str, Any]] = (),
+    lang: Lang | None = None,
 ) -> Query:
     """Read one question.
 
@@ -250,6 +251,8 @@ def parse(
         intent: the intent the classifier gave this question.
         entities: NLU entities inside this question (CityMatcher's `city` and `region`, the
             CRF's unknown towns), with offsets relative to `text`.
+        lang: the language the words are in, if the NLU found one ("Was London ...?" is a
+            yes/no question in English, "Was ist ...?" a question for a fact in German).
     """
     words = _Words(text)
     query = Query(text=text.strip(), intent=intent)
@@ -298,9 +301,10 @@ def parse(
     elif words.has(_both(lexicon.NEWER)):
         query.compare = "newer"
     query.relative = _relative(words, text, entities)
-    query.op = _operation(query, words)
-    if query.op == "verify" and words.has(_both(lexicon.ENDED)):
-        query.claim_ended = True
+    query.op = _operation(query, words, lang)
+    # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
+    # "Is that true?" asks about.
+    query.claim_ended = words.has(_both(lexicon.ENDED))
     if query.partner_words and not query.cities and query.op in ("verify", None):
         # "Berlin has 17 partner cities, right?" - or a statement a later question checks.
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
@@ -451,6 +455,12 @@ def _network(words: _Words, knowledge: Knowledge) -> str | None:
 
 
 def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> str | None:
+    if words.has(_both(lexicon.BEFORE_OR_AFTER)):
+        return "either"  # "Was that before or after Tokyo?"
+    return _relative_to_place(words, text, entities)
+
+
+def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> str | None:
     """ "right before Tel Aviv", "vor Kiew", "jünger als die mit Prag", "danach": a place in the
     order of partnerships (a named city, or the one in context)."""
     for entity in entities:
@@ -470,6 +480,8 @@ def _relative(words: _Words, text: str, entities: Iterable[dict[str, Any]]) -> s
         if last[0] in ("before", "vor") and len(stripped) < len(before):
             return "before"
         if close.has(("after", "nach")) or comparative == "after":
+            return "after"
+        if before[-1:] in (["since"], ["seit"]):  # "added since London joined"
             return "after"
         if last[0] == "after" and len(stripped) < len(before):
             return "after"
@@ -496,7 +508,7 @@ def _comparative_than(words: list[str]) -> str | None:
     return None
 
 
-def _operation(query: Query, words: _Words) -> str | None:
+def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | None:
     if words.has(_both(lexicon.COUNT)):
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
@@ -523,6 +535,7 @@ def _operation(query: Query, words: _Words) -> str | None:
     )
     verify = (
         words.starts_with(_both(lexicon.VERIFY_START))
+        or (lang is not None and words.starts_with(lexicon.VERIFY_START_ONLY.get(lang, ())))
         or words.ends_with(_both(lexicon.VERIFY_END))
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
@@ -537,7 +550,12 @@ def _operation(query: Query, words: _Words) -> str | None:
         return "lookup"
     query.yes_no = bool(verify) and not alternative
     query.asks = asks
-    if query.relative and len(query.cities) == 1:
+    if query.relative in ("before", "after") and len(query.cities) == 2:
+        # "Did Madrid come before Paris?", "Kam Brüssel vor Prag?"
+        query.compare = "older" if query.relative == "before" else "newer"
+        query.relative = None
+        return "compare"
+    if query.relative in ("before", "after") and len(query.cities) == 1:
         return "relative"
     if (query.compare or query.superlative) and len(query.cities) >= 2:
         query.compare = query.compare or ("newer" if query.superlative == "newest" else "older")

@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from assistant.answers.query import parse
 from assistant.knowledge import Knowledge, load_knowledge
+from assistant.lang import normalise
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ class QueryParser(GraphComponent):
         if len(questions) < 2:
             questions = [{"start": 0, "end": len(text), "intent": {"name": intent}}]
         entities = message.get(ENTITIES) or []
+        # The LanguageDecider's finding for the visitor's words (not the reply language).
+        decision = message.get("language") or {}
+        lang = normalise(decision.get("detected")) if isinstance(decision, dict) else None
         result = []
         for question in questions:
             start, end = int(question["start"]), int(question["end"])
@@ -103,7 +107,9 @@ class QueryParser(GraphComponent):
                 and int(e["end"]) <= end
                 and e.get("entity") != "language"
             ]
-            query = parse(text[start:end], knowledge=self.knowledge, intent=name, entities=inside)
+            query = parse(
+                text[start:end], knowledge=self.knowledge, intent=name, entities=inside, lang=lang
+            )
             query.confidence = round(float(own.get("confidence", 1.0)), 3)
             result.append(query)
         return result
