@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Iterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from rasa.shared.exceptions import RasaException
@@ -123,3 +124,52 @@ def test_structlog_exceptions_are_described_without_message() -> None:
         entry = logs.withhold_structlog_values(None, "error", {"event": "x", "exc_info": error})
     assert "KeyError: (message withheld" in entry["exception"]
     assert "Quokka" not in str(entry)
+
+
+@pytest.fixture
+async def stock_action_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    """rasa_sdk's own action server app, whose error answer quotes the whole tracker."""
+    from rasa_sdk.endpoint import create_app
+    from sanic import Sanic
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    app = create_app("tests.assistant.test_actionserver")  # ActionExplodeForTest quotes the text
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = await app.create_server(sock=sock, return_asyncio_server=True)
+    assert server is not None
+    await server.startup()
+    await server.after_start()
+    yield f"http://127.0.0.1:{server.server.sockets[0].getsockname()[1]}/webhook"
+    await server.before_stop()
+    await server.close()
+    await server.after_stop()
+
+
+async def test_rasa_logs_a_failed_custom_action_without_the_visitors_text(
+    stock_action_server: str, captured: io.StringIO
+) -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    tracker = DialogueStateTracker.from_events("visitor", [UserUttered(SECRET)])
+    action = RemoteAction("action_explode_for_test", EndpointConfig(stock_action_server))
+    try:
+        await action.run(
+            CollectingOutputChannel(),
+            TemplatedNaturalLanguageGenerator({}),
+            tracker,
+            Domain.empty(),
+        )
+    except RasaException as error:
+        assert "5550199" in str(error.__cause__)  # what Rasa's processor would log
+        # As rasa.core.processor.MessageProcessor._run_action logs it:
+        logging.getLogger("tests.logs").exception("Encountered an exception while running action")
+    text = captured.getvalue()
+    assert "ClientResponseError: (message withheld" in text
+    assert "5550199" not in text and "Quokka" not in text
