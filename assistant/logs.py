@@ -101,12 +101,28 @@ def describe_exception(error: BaseException) -> str:
         seen.add(id(current))
         frames = "".join(traceback.format_tb(current.__traceback__))
         name = type(current).__qualname__
-        message = str(current) if isinstance(current, _HARMLESS_EXCEPTIONS) else _EXCEPTION_NOTE
+        message = _harmless_message(current) or _EXCEPTION_NOTE
         parts.append(f"Traceback (most recent call last):\n{frames}{name}: {message}")
         current = current.__cause__ or (
             None if current.__suppress_context__ else current.__context__
         )
     return "\n\nwhich was caused by:\n\n".join(parts)
+
+
+def _harmless_message(error: BaseException) -> str | None:
+    """The message of an error that cannot quote a visitor, else None.
+
+    A database's connection errors ("database is locked", "Connection refused") come from the
+    driver; SQLAlchemy's own text around them would add the statement and its parameters.
+    """
+    if isinstance(error, _HARMLESS_EXCEPTIONS):
+        return str(error)
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if isinstance(error, (OperationalError, InterfaceError)):
+        lines = str(error.orig).strip().splitlines()
+        return f"{type(error.orig).__name__}: {lines[0]}" if lines else None
+    return None
 
 
 def _scrub(record: logging.LogRecord) -> logging.LogRecord:

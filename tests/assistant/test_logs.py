@@ -173,3 +173,23 @@ async def test_rasa_logs_a_failed_custom_action_without_the_visitors_text(
     text = captured.getvalue()
     assert "ClientResponseError: (message withheld" in text
     assert "5550199" not in text and "Quokka" not in text
+
+
+def test_database_connection_errors_keep_the_drivers_message_without_the_statement(
+    captured: io.StringIO,
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        raise OperationalError(
+            "INSERT INTO events (data) VALUES (?)",
+            (SECRET,),
+            sqlite3.OperationalError("database is locked"),
+        )
+    except OperationalError:
+        logging.getLogger("tests.logs").exception("saving the tracker failed")
+    text = captured.getvalue()
+    assert "OperationalError: OperationalError: database is locked" in text
+    assert "Quokka" not in text and "INSERT" not in text
