@@ -10,7 +10,8 @@ purge works on the database of the endpoints file the Rasa server runs with
   rows about a message older than the cutoff. The review console keeps to this contract.
 
 SQLite keeps deleted rows in free pages and in the free space of pages, so the purge deletes
-with `PRAGMA secure_delete` (overwrites with zeros) and then rebuilds the file (`VACUUM`).
+with `PRAGMA secure_delete` (overwrites with zeros) and then rebuilds the file (`VACUUM`, every
+time: rows that others deleted without `secure_delete` are wiped too).
 PostgreSQL gets a plain `VACUUM` of the tables (the rows are gone for every reader at once;
 `VACUUM FULL` in a maintenance window also rewrites the files).
 """
@@ -92,7 +93,9 @@ def purge(url: URL | str, retention_days: int, now: float | None = None) -> Purg
             own_rows = sum(
                 _purge_own_table(connection, table, events, cutoff) for table in own_tables
             )
-        if deleted or own_rows or _has_free_pages(engine):
+        # SQLite: always, since rows deleted by others (an erasure request in the review
+        # console) may have left their text in free space; PostgreSQL: after deleting.
+        if sqlite or deleted or own_rows:
             _vacuum(engine, [EVENTS_TABLE, *(t.name for t in own_tables)])
     finally:
         engine.dispose()
@@ -146,14 +149,6 @@ def _cutoff_for(column: sa.Column[Any], cutoff: float) -> float | datetime:
         moment = datetime.fromtimestamp(cutoff, timezone.utc)
         return moment if column.type.timezone else moment.replace(tzinfo=None)
     return cutoff
-
-
-def _has_free_pages(engine: Engine) -> bool:
-    """Whether an SQLite file has free pages, which may hold rows deleted by others."""
-    if engine.dialect.name != "sqlite":
-        return False
-    with engine.connect() as connection:
-        return bool(connection.exec_driver_sql("PRAGMA freelist_count").scalar())
 
 
 def _vacuum(engine: Engine, tables: list[str]) -> None:

@@ -160,8 +160,19 @@ def test_sqlite_rows_deleted_by_others_are_wiped_by_the_next_purge(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     """E.g. an erasure request handled in the review console without secure_delete."""
-    store(sqlite_url, {f"gone-{i}": conversation(OLD_MARKER, 1) for i in range(40)})
-    execute(sqlite_url, "PRAGMA secure_delete = OFF", "DELETE FROM events")
+    store(
+        sqlite_url,
+        {
+            f"{kind}-{i}": conversation(OLD_MARKER, 1)
+            for i in range(40)
+            for kind in ("gone", "kept")
+        },
+    )
+    # Deleted and rewritten rows leave their text in free pages and in free space of used pages.
+    execute(
+        sqlite_url, "PRAGMA secure_delete = OFF", "DELETE FROM events WHERE sender_id LIKE 'gone-%'"
+    )
+    execute(sqlite_url, "UPDATE events SET data = replace(data, 'Quokka', 'Kept')")
     assert OLD_MARKER.encode() in (tmp_path / "tracker.db").read_bytes()
     assert purge(sqlite_url, 30, now=NOW).events == 0
     assert OLD_MARKER.encode() not in (tmp_path / "tracker.db").read_bytes()
