@@ -9,6 +9,8 @@ closed here for every logger of the process (Rasa's, Sanic's, ours):
 - An exception's message may quote the visitor (Rasa's `ClientResponseError` carries the action
   server's whole answer; a `KeyError` may hold a word). Logged exceptions keep their type and
   their traceback (file, line, code) but not their message, except for network and OS errors.
+- Rasa's own channels (the stock REST channel, if one is configured) log a failed message with
+  its text: their error lines are replaced by a fixed one.
 - Anything else that quotes a message being handled, word for word: the texts in flight
   (`handling`) are replaced in every log line while their message is handled.
 """
@@ -52,6 +54,8 @@ _HARMLESS_KEYS = frozenset(
 )
 # Exceptions whose messages name a host, a file or a timeout, never what a visitor wrote.
 _HARMLESS_EXCEPTIONS: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
+# Rasa's input channels (the stock REST channel and the others): see `_scrub`.
+_QUOTING_CHANNELS = "rasa.core.channels."
 # Libraries whose DEBUG lines quote whole updates or request bodies.
 _QUOTING_LOGGERS = ("telegram", "httpx", "httpcore")
 _in_flight: ContextVar[tuple[str, ...]] = ContextVar("visitor_texts_in_flight", default=())
@@ -129,6 +133,10 @@ def _scrub(record: logging.LogRecord) -> logging.LogRecord:
     if record.exc_info and record.exc_info[1] is not None:
         record.exc_text = describe_exception(record.exc_info[1])
         record.exc_info = None
+    if record.levelno >= logging.ERROR and record.name.startswith(_QUOTING_CHANNELS):
+        # Rasa's own channels quote the message in their error logs ("An exception occured
+        # while handling user message '...'", "Exception when trying to handle message.{e}").
+        record.msg, record.args = f"a channel failed to handle a message {_EXCEPTION_NOTE}", ()
     texts = _in_flight.get()
     if texts:
         try:

@@ -193,3 +193,23 @@ def test_database_connection_errors_keep_the_drivers_message_without_the_stateme
     text = captured.getvalue()
     assert "OperationalError: OperationalError: database is locked" in text
     assert "Quokka" not in text and "INSERT" not in text
+
+
+def test_rasas_stock_channels_do_not_quote_a_failed_message(captured: io.StringIO) -> None:
+    channel = logging.getLogger("rasa.core.channels.rest")
+    channel.addHandler(logging.StreamHandler(captured))
+    channel.setLevel(logging.INFO)
+    try:
+        try:
+            raise ValueError("no")
+        except ValueError:
+            channel.exception(f"An exception occured while handling user message '{SECRET}'.")
+        channel.error(f"Exception when trying to handle message.{SECRET}")
+        channel.info("Rasa channel started")
+    finally:
+        channel.handlers.clear()
+        channel.setLevel(logging.NOTSET)
+    text = captured.getvalue()
+    assert "Quokka" not in text and "5550199" not in text
+    assert text.count("a channel failed to handle a message (message withheld") == 2
+    assert "ValueError: (message withheld" in text and "Rasa channel started" in text
