@@ -56,8 +56,9 @@ _HARMLESS_KEYS = frozenset(
 _HARMLESS_EXCEPTIONS: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
 # Rasa's input channels (the stock REST channel and the others): see `_scrub`.
 _QUOTING_CHANNELS = "rasa.core.channels."
-# Libraries whose DEBUG lines quote whole updates or request bodies.
-_QUOTING_LOGGERS = ("telegram", "httpx", "httpcore")
+# Libraries whose lower levels quote whole updates or request URLs with the bot token, and the
+# lowest level they log at.
+_QUOTING_LOGGERS = {"telegram": logging.INFO, "httpx": logging.WARNING, "httpcore": logging.WARNING}
 _in_flight: ContextVar[tuple[str, ...]] = ContextVar("visitor_texts_in_flight", default=())
 
 
@@ -155,12 +156,13 @@ def install() -> None:
     """Scrub every log record this process creates (see the module docstring); idempotent.
 
     python-telegram-bot logs whole updates (with the visitor's text) at DEBUG, so its loggers
-    log from INFO up whatever the process's level.
+    log from INFO up whatever the process's level; httpx and httpcore (request URLs hold the
+    bot token) from WARNING up.
     """
-    for name in _QUOTING_LOGGERS:
+    for name, lowest in _QUOTING_LOGGERS.items():
         logger = logging.getLogger(name)
-        if logger.level < logging.INFO:  # NOTSET (0) would follow a root logger at DEBUG
-            logger.setLevel(logging.INFO)
+        if logger.level < lowest:  # NOTSET (0) would follow a root logger at DEBUG
+            logger.setLevel(lowest)
     previous = logging.getLogRecordFactory()
     if getattr(previous, "withholds_visitor_text", False):
         return

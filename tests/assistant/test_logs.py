@@ -21,7 +21,7 @@ SECRET = "Meine Nummer ist 0176 5550199, ich heiße Quokka Mustermann"
 def captured() -> Iterator[io.StringIO]:
     """A DEBUG logger writing to a buffer, in a process with `logs.install()` applied."""
     factory = logging.getLogRecordFactory()
-    telegram_level = logging.getLogger("telegram").level
+    levels = {name: logging.getLogger(name).level for name in ("telegram", "httpx", "httpcore")}
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logger = logging.getLogger("tests.logs")
@@ -31,7 +31,8 @@ def captured() -> Iterator[io.StringIO]:
     yield stream
     logger.removeHandler(handler)
     logging.setLogRecordFactory(factory)
-    logging.getLogger("telegram").setLevel(telegram_level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def test_a_logged_exception_keeps_type_and_place_but_not_its_message(
@@ -98,6 +99,7 @@ def test_telegram_logs_no_updates_even_when_the_process_logs_debug(
 ) -> None:
     assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
     assert logging.getLogger("telegram.Bot").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
 
 
 def test_structlog_values_are_withheld_except_harmless_ones() -> None:
