@@ -314,3 +314,29 @@ def test_purge_command_reports_an_unreachable_database(
     assert cli.main(["purge", "--endpoints", str(endpoints)]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("Retention purge failed: OperationalError")
+
+
+def test_the_periodic_purge_logs_a_failure_and_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    from assistant.retention import purge_and_log
+
+    assert purge_and_log("postgresql://nobody@127.0.0.1:1/none", 90) is None
+    [record] = [r for r in caplog.records if r.name == "assistant.retention"]
+    assert record.levelname == "ERROR" and record.getMessage().startswith("Retention purge failed")
+
+
+def test_the_periodic_purge_logs_what_it_deleted(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import time
+
+    from assistant.retention import purge_and_log
+
+    caplog.set_level(logging.INFO, logger="assistant.retention")
+    store(
+        sqlite_url,
+        {"old": [UserUttered(OLD_MARKER, timestamp=time.time() - 100 * SECONDS_PER_DAY)]},
+    )
+    report = purge_and_log(sqlite_url, 90)
+    assert report is not None and report.events == 1
+    assert caplog.messages == [report.summary()] and OLD_MARKER not in caplog.text
