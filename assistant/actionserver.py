@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import traceback
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app as create_sdk_app
 from sanic import response
 from sanic.exceptions import SanicException
+
+from assistant import logs
 
 if TYPE_CHECKING:
     from sanic import Sanic
@@ -62,10 +65,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--actions", default="actions")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default=DEFAULT_HOST)
-    parser.add_argument("--loglevel", default="INFO")
+    parser.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL") or "INFO")
     args = parser.parse_args(argv)
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
+    logs.install()
     app = create_app(args.actions)
     logger.info("Action server listening on http://%s:%s", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False)

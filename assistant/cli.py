@@ -1,4 +1,4 @@
-"""Command-line entry points: check the knowledge files and serve the whole assistant."""
+"""Command-line entry points: check the knowledge files, serve the whole assistant, purge."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from assistant.knowledge import KnowledgeError, load_knowledge
 from assistant.ports import taken_port
-from assistant.retention import purge_old_events
+from assistant.retention import purge, purge_and_log
 from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
+from assistant.storage import StorageError, sqlite_path, tracker_store_url
 from assistant.supervisor import Child, Supervisor
 
-# How often `serve` deletes conversation events older than the retention period.
+# How often `serve` deletes conversations older than the retention period (assistant.retention).
 PURGE_INTERVAL_SECONDS = 6 * 3600
 
 
@@ -61,7 +64,15 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     if not model.exists():
         print(f"No trained model at {model}; run `make train` first.", file=sys.stderr)
         return 1
-    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # The purge works on exactly the database the Rasa server uses.
+        store = tracker_store_url(endpoints)
+    except StorageError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    db_file = sqlite_path(store)
+    if db_file is not None:
+        db_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     actions = Child(
         "action server",
@@ -146,11 +157,26 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
         while not stopping:
             supervisor.poll()
             if time.monotonic() >= next_purge:
-                purge_old_events(settings.tracker_db, settings.retention_days)
+                purge_and_log(store, settings.retention_days)
                 next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             time.sleep(0.5)
     finally:
         supervisor.stop()
+    return 0
+
+
+def purge_command(settings: Settings, endpoints: Path) -> int:
+    """Purge once (for cron); print one line of counts, never a conversation's content."""
+    try:
+        report = purge(tracker_store_url(endpoints), settings.retention_days)
+    except StorageError as exc:
+        print(f"Retention purge failed: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        print(f"Retention purge failed: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 1
+    print(report.summary())
     return 0
 
 
@@ -163,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
+    cron = sub.add_parser(
+        "purge", help="delete conversations older than ASSISTANT_RETENTION_DAYS (for cron)"
+    )
+    cron.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     args = parser.parse_args(argv)
     settings = settings_for_command()
     if args.command == "check-data":
@@ -171,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.channels.telegram import run_polling  # PTB only when needed
 
         return run_polling(settings)
+    if args.command == "purge":
+        return purge_command(settings, args.endpoints)
     return serve(settings, args.model, args.endpoints, args.credentials)
 
 

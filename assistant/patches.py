@@ -1,7 +1,7 @@
 """Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
 the action-response validator built once, personal data removed from every incoming message
-before it is parsed or stored (`assistant.privacy`), and the embedded SQLite store in
-write-ahead-log mode.
+before it is parsed or stored (`assistant.privacy`), visitor text kept out of the logs
+(`assistant.logs`), and the embedded SQLite store in write-ahead-log mode.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -86,14 +86,39 @@ def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _quoting_nothing(handle_message: Any) -> Any:
+    """Wraps `MessageProcessor.handle_message`: no log line quotes the message meanwhile."""
+    if getattr(handle_message, "withholds", False):
+        return handle_message
+
+    async def handle_quietly(self: Any, message: Any) -> Any:
+        from assistant.logs import handling
+        from assistant.privacy import redact
+
+        text = message.text if isinstance(message.text, str) else ""
+        with handling(text, redact(text)):
+            return await handle_message(self, message)
+
+    handle_quietly.withholds = True  # type: ignore[attr-defined]
+    return handle_quietly
+
+
 def apply() -> None:
     """Apply every patch; safe to call more than once."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from rasa.utils import log_utils
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from assistant import logs
+
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     MessageProcessor.log_message = _redacting(MessageProcessor.log_message)  # type: ignore[method-assign]
+    MessageProcessor.handle_message = _quoting_nothing(MessageProcessor.handle_message)  # type: ignore[method-assign]
+    # Rasa's structlog configuration (rasa.utils.log_utils.configure_structlog, called after
+    # this) runs `_anonymizer` first on every entry; ours withholds instead of anonymising.
+    log_utils._anonymizer = logs.withhold_structlog_values  # type: ignore[assignment]
+    logs.install()
     if not event.contains(Engine, "connect", _sqlite_write_ahead_log):
         event.listen(Engine, "connect", _sqlite_write_ahead_log)

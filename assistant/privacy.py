@@ -15,10 +15,13 @@ from typing import Any
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Two letters, two check digits, 11 to 30 letters or digits, optionally in groups of four.
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
-# A number that starts like a phone number (+country, 0 and an area or mobile code) and has at
-# least six digits in all, with spaces, slashes, dashes, dots or brackets between them.
+# A number that starts like a phone number (+country, 00country, 0 and an area or mobile code)
+# and has at least six digits in all, with spaces, slashes, dashes, dots or brackets between
+# them ("+49 (0)30 9026-0", "030 / 9026 - 0"); a date such as "01.03.1990" is not one.
 PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}|00\d{1,3}|\(0\d{1,5}\)|0\d{1,5})(?:[ /.\-]?\(?\d+\)?){1,6}(?![\w])"
+    r"(?<![\w+])(?<!\d[./-])(?!\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d))"
+    r"(?:\+\d{1,3}|00\d{1,3}|\(0\d{1,5}\)|0\d{1,5})"
+    r"(?:(?:\s?[/.\-]\s?|\s)?\(?\d+\)?){1,8}(?!\w)"
 )
 
 

@@ -1,42 +1,168 @@
-"""Deletes conversation events older than the retention period from the embedded tracker store."""
+"""Deletes what visitors typed and rated once the retention period is over, for good.
+
+The privacy note promises that conversations are kept for `ASSISTANT_RETENTION_DAYS` only. The
+purge works on the database of the endpoints file the Rasa server runs with
+(`assistant.storage.tracker_store_url`), SQLite or PostgreSQL, and deletes:
+
+- Rasa's events older than the cutoff (table `events`, float Unix `timestamp` on both databases);
+- rows of our own tables (every table named `review_*` that has a `sender_id` column) whose
+  conversation has no events left, and, where such a table has a `message_timestamp` column,
+  rows about a message older than the cutoff. The review console keeps to this contract.
+
+SQLite keeps deleted rows in free pages and in the free space of pages, so the purge deletes
+with `PRAGMA secure_delete` (overwrites with zeros) and then rebuilds the file (`VACUUM`, every
+time: rows that others deleted without `secure_delete` are wiped too).
+PostgreSQL gets a plain `VACUUM` of the tables (the rows are gone for every reader at once;
+`VACUUM FULL` in a maintenance window also rewrites the files).
+"""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
 
 logger = logging.getLogger(__name__)
 
 SECONDS_PER_DAY = 86_400
+EVENTS_TABLE = "events"
+# Our own tables that hold conversation data (the review console's); see the module docstring.
+OWN_TABLE_PREFIX = "review_"
 
 
-def purge_old_events(db: Path, retention_days: int, now: float | None = None) -> int:
-    """Delete events older than `retention_days` from Rasa's SQLite tracker store.
+@dataclass(frozen=True)
+class PurgeReport:
+    """What one purge deleted.
 
-    The privacy note promises that conversations are kept for that many days only.
+    Attributes:
+        events (int): Rasa events deleted.
+        own_rows (int): rows of our own `review_*` tables deleted.
+        retention_days (int): the retention period the purge applied.
+    """
+
+    events: int
+    own_rows: int
+    retention_days: int
+
+    def summary(self) -> str:
+        """One line for the log or a cron mail; counts only, never a conversation's content."""
+        return (
+            f"Retention purge: deleted {self.events} events and {self.own_rows} review rows "
+            f"older than {self.retention_days} days."
+        )
+
+
+def purge(url: URL | str, retention_days: int, now: float | None = None) -> PurgeReport:
+    """Delete everything of conversations older than `retention_days` from the tracker store.
 
     Args:
-        db: the SQLite file of Rasa's SQL tracker store (table `events`, float `timestamp`).
-        retention_days: how long events are kept.
+        url: the tracker store's database (`assistant.storage.tracker_store_url`).
+        retention_days: how long conversations are kept, at least 1.
         now: the current time as a Unix timestamp (tests pass a fixed value).
 
     Returns:
-        The number of deleted events (0 when the database or its table does not exist yet).
+        What was deleted (nothing when the database has no events table yet).
+
+    Raises:
+        ValueError: `retention_days` is below 1.
+        sqlalchemy.exc.SQLAlchemyError: the database cannot be reached or changed.
     """
-    if not db.is_file():
-        return 0
+    if retention_days < 1:
+        raise ValueError(f"the retention period must be at least 1 day, got {retention_days}")
     cutoff = (time.time() if now is None else now) - retention_days * SECONDS_PER_DAY
+    engine = _engine(url)
     try:
-        with sqlite3.connect(db, timeout=30) as connection:
-            query = "DELETE FROM events WHERE timestamp < ?"
-            deleted = connection.execute(query, (cutoff,)).rowcount
-    except sqlite3.OperationalError as exc:  # no events table yet, or the file is locked
-        logger.warning("Retention purge skipped: %s", exc)
-        return 0
-    if deleted:
-        logger.info(
-            "Retention purge deleted %d events older than %d days.", deleted, retention_days
-        )
-    return deleted
+        sqlite = engine.dialect.name == "sqlite"
+        with engine.begin() as connection:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA secure_delete = ON")
+            if not sa.inspect(connection).has_table(EVENTS_TABLE):
+                return PurgeReport(0, 0, retention_days)
+            events = sa.Table(EVENTS_TABLE, sa.MetaData(), autoload_with=connection)
+            deleted = connection.execute(
+                sa.delete(events).where(events.c.timestamp < cutoff)
+            ).rowcount
+            own_tables = _own_tables(connection)
+            own_rows = sum(
+                _purge_own_table(connection, table, events, cutoff) for table in own_tables
+            )
+        # SQLite: always, since rows deleted by others (an erasure request in the review
+        # console) may have left their text in free space; PostgreSQL: after deleting.
+        if sqlite or deleted or own_rows:
+            _vacuum(engine, [EVENTS_TABLE, *(t.name for t in own_tables)])
+    finally:
+        engine.dispose()
+    return PurgeReport(deleted, own_rows, retention_days)
+
+
+def purge_and_log(url: URL | str, retention_days: int) -> PurgeReport | None:
+    """`purge`, for the periodic run in `serve`: a failure is logged and does not stop serving."""
+    try:
+        report = purge(url, retention_days)
+    except sa.exc.SQLAlchemyError as error:
+        # The driver's message names the statement, never row contents.
+        logger.error("Retention purge failed: %s", _first_line(error))
+        return None
+    if report.events or report.own_rows:
+        logger.info(report.summary())
+    return report
+
+
+def _engine(url: URL | str) -> Engine:
+    from rasa.core.tracker_store import create_engine_kwargs  # Rasa's schema and pool options
+
+    return sa.create_engine(url, **create_engine_kwargs(url))
+
+
+def _own_tables(connection: Connection) -> list[sa.Table]:
+    """Our tables with a `sender_id` column, those that others reference last."""
+    metadata = sa.MetaData()
+    metadata.reflect(connection, only=lambda name, _: name.startswith(OWN_TABLE_PREFIX))
+    return [
+        table
+        for table in reversed(metadata.sorted_tables)
+        if table.name.startswith(OWN_TABLE_PREFIX) and "sender_id" in table.c
+    ]
+
+
+def _purge_own_table(
+    connection: Connection, table: sa.Table, events: sa.Table, cutoff: float
+) -> int:
+    has_events = sa.exists().where(events.c.sender_id == table.c.sender_id)
+    condition: Any = sa.not_(has_events)
+    if "message_timestamp" in table.c:
+        column = table.c.message_timestamp
+        condition = sa.or_(condition, column < _cutoff_for(column, cutoff))
+    return int(connection.execute(sa.delete(table).where(condition)).rowcount)
+
+
+def _cutoff_for(column: sa.Column[Any], cutoff: float) -> float | datetime:
+    """The cutoff in the column's own type: a Unix timestamp, or a date and time (UTC)."""
+    if isinstance(column.type, sa.DateTime):
+        moment = datetime.fromtimestamp(cutoff, timezone.utc)
+        return moment if column.type.timezone else moment.replace(tzinfo=None)
+    return cutoff
+
+
+def _vacuum(engine: Engine, tables: list[str]) -> None:
+    """Remove deleted rows from the files (VACUUM runs outside a transaction)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("VACUUM")
+            # In WAL mode the log would still hold the old pages until a checkpoint.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif engine.dialect.name == "postgresql":
+            preparer = engine.dialect.identifier_preparer
+            for name in tables:
+                connection.exec_driver_sql(f"VACUUM {preparer.quote(name)}")
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

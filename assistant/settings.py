@@ -44,7 +44,6 @@ class Settings:
         rasa_url (str): where channels and the web app reach the Rasa server.
         action_port (int): port of the action server.
         rasa_port (int): port of the Rasa server.
-        tracker_db (Path): SQLite file of the embedded tracker store.
         cors_origins (tuple[str, ...]): origins allowed to call the Rasa server from a browser.
         telegram_token (str | None): Telegram bot token; None switches the channel off.
         telegram_webhook_url (str | None): public HTTPS URL Telegram posts updates to.
@@ -53,7 +52,8 @@ class Settings:
         pseudonym_key (str | None): key for pseudonymising channel user ids.
         web_port (int): port of the web app that serves the chat widget and its demo pages.
         widget_server_url (str): the Rasa server's URL as the visitor's browser reaches it.
-        retention_days (int): days a conversation is kept; the privacy texts state it.
+        retention_days (int): days a conversation is kept (at least 1); the privacy texts
+            state it and the purge (`assistant.retention`) applies it.
         rate_limit_per_sender (int): messages per minute per conversation (web chat, feedback,
             REST) and per Telegram chat; 0 switches the limit off.
         rate_limit_per_address (int): requests per minute per client address (web chat,
@@ -66,7 +66,6 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_port: int = 5055
     rasa_port: int = 5005
-    tracker_db: Path = PROJECT_ROOT / "var" / "tracker.db"
     cors_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
     telegram_token: str | None = None
     telegram_webhook_url: str | None = None
@@ -113,6 +112,11 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"{key} must be a whole number, got {raw!r}") from exc
 
+        retention_days = get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days)
+        if retention_days < 1:
+            raise SettingsError(
+                f"ASSISTANT_RETENTION_DAYS must be at least 1 (days), got {retention_days}"
+            )
         language = get("ASSISTANT_DEFAULT_LANGUAGE")
         default_language = normalise(language) if language else DEFAULT_LANGUAGE
         if default_language is None:
@@ -127,7 +131,6 @@ class Settings:
             rasa_url=rasa_url,
             action_port=get_int("ASSISTANT_ACTION_PORT", cls.action_port),
             rasa_port=get_int("ASSISTANT_RASA_PORT", cls.rasa_port),
-            tracker_db=Path(get("ASSISTANT_TRACKER_DB") or cls.tracker_db),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip())
             if origins
             else cls.cors_origins,
@@ -138,7 +141,7 @@ class Settings:
             pseudonym_key=get("ASSISTANT_PSEUDONYM_KEY"),
             web_port=get_int("ASSISTANT_WEB_PORT", cls.web_port),
             widget_server_url=(get("ASSISTANT_WIDGET_SERVER_URL") or rasa_url).rstrip("/"),
-            retention_days=get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days),
+            retention_days=retention_days,
             rate_limit_per_sender=get_int(
                 "ASSISTANT_RATE_LIMIT_PER_SENDER", cls.rate_limit_per_sender
             ),

@@ -93,7 +93,6 @@ class Stack:
             "ASSISTANT_ACTION_PORT": str(self.action_port),
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
             "ASSISTANT_RASA_URL": self.url,
-            "ASSISTANT_TRACKER_DB": str(self.db),
             "ASSISTANT_WEB_PORT": str(self.web_port),
             "ASSISTANT_WIDGET_SERVER_URL": self.url,
             "ASSISTANT_CORS_ORIGINS": self.web_url,

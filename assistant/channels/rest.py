@@ -19,6 +19,7 @@ from assistant.channels.payload import (
 )
 from assistant.channels.ratelimit import RateLimits
 from assistant.lang import Lang, LanguageDetector, normalise
+from assistant.privacy import EMAIL
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ class RestInput(InputChannel):
         sender = data.get("sender")
         if not isinstance(sender, str) or not _SENDER_ID.fullmatch(sender):
             raise RequestError("'sender' must be 1 to 128 letters, digits, '.', ':', '@', '-', '_'")
+        if EMAIL.search(sender):  # the id is stored and logged as it is: no contact data
+            raise RequestError("'sender' must not be an e-mail address; use a pseudonymous id")
         text = message_text(data, self.max_message_length)
         metadata = data.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -15,9 +17,15 @@ from assistant import patches
 
 
 @pytest.fixture
-def action() -> RemoteAction:
+def action(monkeypatch: pytest.MonkeyPatch) -> Iterator[RemoteAction]:
+    # The logging patches are global to a process: the test process gets its own back.
+    from rasa.utils import log_utils
+
+    monkeypatch.setattr(log_utils, "_anonymizer", log_utils._anonymizer)
+    factory = logging.getLogRecordFactory()
     patches.apply()
-    return RemoteAction("action_answer", None)
+    yield RemoteAction("action_answer", None)
+    logging.setLogRecordFactory(factory)
 
 
 def test_a_valid_response_passes(action: RemoteAction) -> None:

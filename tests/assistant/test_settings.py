@@ -43,6 +43,21 @@ def test_settings_reject_bad_values_naming_the_variable(
         Settings.from_env({key: value}, env_file=tmp_path / "none")
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "at least 1"), ("-30", "at least 1"), ("90 days", "whole number"), ("", None)],
+)
+def test_retention_days_are_a_whole_number_of_at_least_one(
+    tmp_path: Path, value: str, message: str | None
+) -> None:
+    environ = {"ASSISTANT_RETENTION_DAYS": value}
+    if message is None:  # empty: the default
+        assert Settings.from_env(environ, env_file=tmp_path / "none").retention_days == 90
+        return
+    with pytest.raises(SettingsError, match=f"ASSISTANT_RETENTION_DAYS must be .*{message}"):
+        Settings.from_env(environ, env_file=tmp_path / "none")
+
+
 @pytest.mark.parametrize("command", [["assistant.cli", "check-data"], ["assistant.web"]])
 def test_commands_report_a_bad_setting_in_one_line(tmp_path: Path, command: list[str]) -> None:
     env = {

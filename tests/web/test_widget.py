@@ -244,6 +244,32 @@ def test_feedback_is_stored_with_the_conversation(widget: WidgetPage, stack: Sta
     assert value["timestamp"] >= value["message_timestamp"]
 
 
+def test_thumbs_rate_the_message_they_sit_under(widget: WidgetPage, stack: Stack) -> None:
+    widget.goto("/en/")
+    widget.open()
+    before = widget.bot_messages.count()
+    widget.ask("Is Vienna a partner city and who do I contact about a visit?")
+    answer = [widget.bot_messages.nth(i) for i in range(before, widget.bot_messages.count())]
+    assert len(answer) >= 2, "a compound question is answered in one message per question"
+    for message in answer[:-1]:
+        expect(message.locator(".bia-feedback")).to_have_count(0)
+    last = answer[-1]
+    last.get_by_role("button", name="Not helpful").click()
+    expect(last.get_by_role("status")).to_have_text("Thank you for your feedback.")
+
+    sender = widget.stored()["sessionId"]
+    with sqlite3.connect(stack.db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot'", (sender,)
+        ).fetchall()
+    [rated] = [json.loads(d)["value"] for (d,) in rows if json.loads(d)["name"] == "feedback"]
+    assert rated["rating"] == "down"
+    # The widget's own record of the answer's messages, in the order shown.
+    shown = [m for m in widget.stored()["messages"] if m["role"] == "bot"][-len(answer) :]
+    assert shown[-1]["feedback"] == "down" and "feedback" not in shown[0]
+    assert rated["message"] == shown[-1]["text"].strip() != shown[0]["text"].strip()
+
+
 def test_slow_server_shows_a_message_and_retry_keeps_the_text(new_page: PageFactory) -> None:
     widget = new_page()
     widget.page.add_init_script("window.BerlinAssistantConfig = {timeout: 1500};")

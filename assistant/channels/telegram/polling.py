@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 import httpx
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from assistant import logs
 from assistant.channels.apology import Apology
 from assistant.channels.ratelimit import TokenBucket
 from assistant.channels.telegram.bot import (
@@ -269,6 +270,7 @@ def run_polling(settings: Settings) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logs.install()  # no visitor text in this process's log either
     problem = config_problem(settings, "polling")
     if problem:
         logger.error("Telegram polling not started: %s", problem)

@@ -539,11 +539,9 @@
     return group;
   }
 
-  function renderFeedback(answer) {
-    var rated = state.messages.filter(function (m) {
-      return m.answer === answer && m.role === "bot";
-    });
-    var current = rated.length ? rated[0].feedback : null;
+  // The thumbs under a bot message rate that very message (the last one of its answer).
+  function renderFeedback(message) {
+    var current = message.feedback || null;
     var group = uiLabel(el("div", { className: "bia-feedback", role: "group" }), "feedback");
     group.setAttribute("aria-label", t("feedback"));
     group.setAttribute("lang", state.language);
@@ -561,7 +559,7 @@
         pair[1]
       );
       button.addEventListener("click", function () {
-        rate(answer, pair[0], group, status);
+        rate(message, pair[0], group, status);
       });
       group.appendChild(button);
     });
@@ -579,9 +577,13 @@
   }
 
   function addFeedbackControls(answer) {
-    var nodes = log.querySelectorAll(".bia-msg--bot[data-answer='" + answer + "']");
-    if (nodes.length) {
-      nodes[nodes.length - 1].appendChild(renderFeedback(answer));
+    var messages = state.messages.filter(function (m) {
+      return m.answer === answer && m.role === "bot";
+    });
+    var last = messages[messages.length - 1];
+    var node = last && log.querySelector(".bia-msg[data-id='" + last.id + "']");
+    if (node) {
+      node.appendChild(renderFeedback(last));
     }
   }
 
@@ -829,21 +831,15 @@
       });
   }
 
-  function rate(answer, rating, group, status) {
-    var rated = state.messages.filter(function (m) {
-      return m.answer === answer && m.role === "bot";
-    });
-    if (!rated.length) {
-      return;
-    }
+  function rate(message, rating, group, status) {
     status.textContent = "";
     post("/webhooks/webchat/feedback", {
       sender: state.sessionId,
       rating: rating,
-      message: rated[0].text
+      message: message.text
     })
       .then(function () {
-        rated[0].feedback = rating;
+        message.feedback = rating;
         saveState();
         Array.prototype.forEach.call(group.querySelectorAll(".bia-rate"), function (button) {
           var pressed = button.classList.contains("bia-rate--" + rating);

@@ -63,6 +63,7 @@ async def test_rest_message_reaches_the_assistant_with_its_metadata(
         (b'{"sender": "x", "message": 5}', "message"),
         (b'{"sender": "x", "message": "  "}', "message"),
         (b'{"sender": "x", "message": "Hallo", "metadata": "de"}', "metadata"),
+        (b'{"sender": "max.muster@example.org", "message": "Hallo"}', "e-mail"),
     ],
 )
 async def test_rest_refuses_bad_requests_with_400(
