@@ -140,7 +140,16 @@ class Answerer:
                 # "oldest and newest partner city?": two answers, in that order.
                 expanded.append(replace(query, superlative="newest", both_ends=False))
         self._several = len(expanded) > 1
-        for query in expanded:
+        for earlier, query in zip([None, *expanded], expanded, strict=False):
+            if (
+                earlier is not None
+                and query.op == "superlative"
+                and not (query.has_filters or query.cities)
+                and earlier.has_filters
+            ):
+                # "How many Asian partner cities are there, and which is the oldest?"
+                query.regions, query.year = earlier.regions, earlier.year
+                query.status, query.capital = earlier.status, earlier.capital
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
             if reply is not None and not (replies and replies[-1] == reply):
@@ -361,7 +370,18 @@ class Answerer:
             and op in (None, "lookup")
             and (q.continuation or len(q.text.split()) <= 4)
         ):
-            if previous.attribute and previous.op in ("lookup", "verify"):
+            if previous.op == "verify" and (
+                previous.claim_year or previous.regions or previous.capital is not None
+            ):
+                # "Beijing has been a partner since 1994?" - "and Jakarta too?": the same claim
+                q.claim_year, q.regions, q.capital = (
+                    previous.claim_year,
+                    previous.regions,
+                    previous.capital,
+                )
+                q.attribute, q.yes_no = previous.attribute, True
+                op = q.op = "verify"
+            elif previous.attribute and previous.op in ("lookup", "verify"):
                 q.attribute = previous.attribute
                 op = previous.op if previous.op == "lookup" else "lookup"
         if op == "verify" and q.claim_count is not None and not cities:
@@ -814,7 +834,10 @@ class Answerer:
         reply = Reply(kind="list", source=self.k.overview.source)
         total = len(self.k.partner_cities)
         if verify:
-            reply.add("a_yes" if cities else "a_no")
+            if _ALL.search(q.text):  # "Are all partner cities capitals?"
+                reply.add("a_yes" if len(cities) == total else "a_no")
+            else:
+                reply.add("a_yes" if cities else "a_no")
         if not filtered:
             reply.add(
                 "a_list_all",
@@ -880,7 +903,7 @@ class Answerer:
             ids = self.context.results
             reply = Reply(kind="count", source=self.k.overview.source)
             reply.add(
-                "a_count_previous",
+                "a_count_previous_one" if len(ids) == 1 else "a_count_previous",
                 count=len(ids),
                 names=self._names([self.k.partner(i) for i in ids]),
             )  # type: ignore[misc]
@@ -1034,11 +1057,15 @@ class Answerer:
             self._remember(q, {"kind": "topic", "id": topic_id}, [])
             return reply
         reply = Reply(kind="topic", source=topic.source)
+        fact = topic.fact_for(q.text)
         if q.op == "verify" or q.yes_no:
             lead = topic.verify_answer(q.text)
+            claimed = _numbers(q.text)
+            if lead is None and fact is not None and claimed:
+                # "Does the Golden Book have ten volumes?" - the fact names the number.
+                lead = "yes" if claimed & _numbers(fact.text(self.lang)) else "no"
             if lead:
                 reply.add("a_yes" if lead == "yes" else "a_no")
-        fact = topic.fact_for(q.text)
         if fact is not None:
             reply.add("a_text", text=fact.text(self.lang))
         elif q.attribute == "since" and topic.since:
@@ -1081,6 +1108,18 @@ class Answerer:
         unit_id = self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
+        route = next((r for r in self.k.routes if r.id == q.route_id), None)
+        if unit_id and q.yes_no and route is not None:
+            # "Is II A responsible for partner cities?" - No, II B: with the reason.
+            reply = Reply(kind="route", source=self.k.units[route.unit].source)
+            reply.add("a_yes" if route.unit == unit_id else "a_no")
+            reply.add(
+                "a_route",
+                unit=self.k.units[route.unit].name(self.lang),
+                reason=route.reason(self.lang),
+            )
+            self._remember(q, {"kind": "unit", "id": route.unit}, [])
+            return reply
         if unit_id:
             unit = self.k.units[unit_id]
             reply = Reply(kind="unit", source=unit.source)
@@ -1306,6 +1345,40 @@ def _is_statement(q: Query) -> bool:
         or q.route
         or q.op == "count"
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
+
+
+_ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
+_NUMBER_WORDS = {
+    w: n
+    for n, words in enumerate(
+        [
+            ("zero", "null"),
+            ("one", "eins", "ein", "eine"),
+            ("two", "zwei"),
+            ("three", "drei"),
+            ("four", "vier"),
+            ("five", "fünf"),
+            ("six", "sechs"),
+            ("seven", "sieben"),
+            ("eight", "acht"),
+            ("nine", "neun"),
+            ("ten", "zehn"),
+            ("eleven", "elf"),
+            ("twelve", "zwölf"),
+        ]
+    )
+    for w in words
+    if n > 1  # "one"/"ein" are articles as often as numbers
+}
+
+
+def _numbers(text: str) -> set[int]:
+    """The small numbers a text names, in digits or words ("ten volumes", "neun Bände")."""
+    found = {int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text)}
+    found |= {
+        _NUMBER_WORDS[w] for w in re.findall(r"[^\W\d_]+", text.lower()) if w in _NUMBER_WORDS
+    }
+    return found
 
 
 _REMAINING = re.compile(r"\b(übrig|verbleib\w*|left|remaining|remain|the rest|der rest)\b", re.I)

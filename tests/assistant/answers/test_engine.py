@@ -660,3 +660,33 @@ def test_the_same_answer_again_in_the_other_language(knowledge: Knowledge, wordi
 def test_a_question_word_inside_the_sentence_asks_for_a_fact(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation(lang)(text))
     assert not reply.startswith(("Ja", "Yes", "Nein", "No")), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead"),
+    [
+        ("en", "Are all partner cities capitals?", "No"),
+        ("de", "Sind alle Partnerstädte in Europa?", "Nein"),
+        ("en", "Does the Golden Book have ten volumes?", "No"),
+        ("de", "Hat das Goldene Buch neun Bände?", "Ja"),
+        ("en", "Is II A responsible for partner cities?", "No"),
+        ("de", "Ist das Referat II A für Staatsbesuche zuständig?", "Ja"),
+    ],
+)
+def test_yes_no_about_all_cities_a_topic_number_and_a_unit(conversation, lang, text, lead) -> None:  # type: ignore[no-untyped-def]
+    intent = {"Does the": "ask_golden_book", "Hat das ": "ask_golden_book"}.get(text[:8])
+    intent = intent or ("ask_unit_info" if "II A" in text else None)
+    assert one(conversation(lang)(text, intent=intent)).startswith(lead)
+
+
+def test_a_bare_city_after_a_claim_checks_the_same_claim(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    assert one(ask("Istanbul is in Asia, right?")).startswith("Yes")
+    assert one(ask("and Paris?")).startswith("No")
+
+
+def test_the_second_half_keeps_the_first_halfs_conditions(conversation) -> None:  # type: ignore[no-untyped-def]
+    count, oldest = conversation("en")(
+        "How many Asian partner cities are there, and which is the oldest?"
+    )
+    assert oldest.startswith("Of the partner cities that are in Asia")
