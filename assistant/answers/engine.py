@@ -1000,6 +1000,14 @@ class Answerer:
         first = ordered[0] if q.compare != "newer" else ordered[-1]
         others = [c for c in records if c is not first]
         reply = Reply(kind="compare", source=self.k.overview.source)
+        runner_up = ordered[1] if q.compare != "newer" else ordered[-2]
+        if _undecided(first, runner_up):
+            # Budapest "1991" and Warsaw "12 August 1991": the sources give no order.
+            reply.add("a_same_year", year=first.since.year, names=self._names([first, runner_up]))
+            for city in records:
+                reply.add("a_city_since_short", **self._values(city))
+            self._remember(q, {"kind": "city", "id": first.id}, [c.id for c in records])
+            return reply
         if q.yes_no:
             # "Is Tokyo older than Buenos Aires?": the first city named is the claim's subject.
             reply.add("a_yes" if records[0] is first else "a_no")
@@ -1325,6 +1333,11 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             context = None
         kept.append(q)
     return kept or queries
+
+
+def _undecided(a: PartnerCity, b: PartnerCity) -> bool:
+    """Two partnerships of one year whose order the dates do not show (one has no day)."""
+    return a.since.year == b.since.year and (a.since.day is None or b.since.day is None)
 
 
 def _asks_only_whether(q: Query) -> bool:

@@ -690,3 +690,19 @@ def test_the_second_half_keeps_the_first_halfs_conditions(conversation) -> None:
         "How many Asian partner cities are there, and which is the oldest?"
     )
     assert oldest.startswith("Of the partner cities that are in Asia")
+
+
+def test_two_partnerships_of_one_year_without_a_day_are_not_ordered(
+    knowledge: Knowledge,
+) -> None:
+    import dataclasses
+
+    from assistant.answers.engine import _undecided
+    from assistant.knowledge import Since
+
+    moscow, kyiv = knowledge.partner("moscow"), knowledge.partner("kyiv")
+    assert moscow is not None and kyiv is not None and moscow.since.day is None  # "1991"
+    same_year = dataclasses.replace(kyiv, since=Since(moscow.since.year, 8, 12))
+    assert _undecided(moscow, same_year) and _undecided(same_year, moscow)
+    assert not _undecided(moscow, kyiv)  # another year
+    assert not _undecided(kyiv, dataclasses.replace(kyiv, since=Since(kyiv.since.year, 1, 2)))
