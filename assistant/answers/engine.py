@@ -1103,6 +1103,14 @@ class Answerer:
         self._remember(q, {"kind": "topic", "id": "networks"}, [])
         return reply
 
+    def _other_unit(self, q: Query) -> str | None:
+        """ "and the other unit?" after one unit: the other one."""
+        subject = self.context.subject or {}
+        if subject.get("kind") != "unit" or not _OTHER.search(q.text):
+            return None
+        others = [u for u in self.k.units if u != subject.get("id")]
+        return others[0] if len(others) == 1 else None
+
     def _unit_named(self, q: Query) -> str | None:
         """ "II A", "unit II B", or a unit by its field ("the protocol unit")."""
         squeezed = q.text.lower().replace(" ", "")
@@ -1116,6 +1124,7 @@ class Answerer:
         unit_id = self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
+        unit_id = self._other_unit(q) or unit_id
         route = next((r for r in self.k.routes if r.id == q.route_id), None)
         if unit_id and q.yes_no and route is not None:
             # "Is II A responsible for partner cities?" - No, II B: with the reason.
@@ -1221,7 +1230,8 @@ class Answerer:
                 )
                 return reply
             unit = self.k.units[
-                named if named and (q.continuation or not q.back_reference) else subject_id
+                self._other_unit(q)
+                or (named if named and (q.continuation or not q.back_reference) else subject_id)
             ]
             if q.route:
                 return self.contact(q)
@@ -1360,6 +1370,7 @@ def _is_statement(q: Query) -> bool:
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
 
 
+_OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {
     w: n

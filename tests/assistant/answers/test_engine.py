@@ -706,3 +706,16 @@ def test_two_partnerships_of_one_year_without_a_day_are_not_ordered(
     assert _undecided(moscow, same_year) and _undecided(same_year, moscow)
     assert not _undecided(moscow, kyiv)  # another year
     assert not _undecided(kyiv, dataclasses.replace(kyiv, since=Since(kyiv.since.year, 1, 2)))
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then", "expected"),
+    [
+        ("en", "What does unit II B do?", "and the other unit?", "Unit II A"),
+        ("de", "Was macht das Referat II A?", "und das andere?", "Referat II B"),
+    ],
+)
+def test_the_other_unit(conversation, lang, first, then, expected) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    ask(first, intent="ask_unit_info")
+    assert one(ask(then, intent="ask_unit_info")).startswith(expected)
