@@ -233,6 +233,10 @@ class Answerer:
             or q.superlative
         )
 
+    def _bare_follow_up(self, q: Query) -> bool:
+        """ "where?", "wann genau?": a word or two that name nothing, after a city's fact."""
+        return len(q.text.split()) <= 2 and not self._names_a_subject(q) and not q.route
+
     def _is_fragment(self, q: Query) -> bool:
         """A few words that ask nothing of their own ("both please", "ok so")."""
         unsure = q.intent is None or q.intent in FALLBACK_INTENTS or q.confidence < 0.5
@@ -287,6 +291,12 @@ class Answerer:
         return bool(
             q.cities
             or q.op in ("list", "count", "superlative", "compare")
+            or (q.attribute and self._subject_city())  # "what continent again?"
+            or (  # "where?" after "who signed it?"
+                self._bare_follow_up(q)
+                and self._subject_city()
+                and (self.context.query or {}).get("attribute")
+            )
             or q.topic
             or (strong_route and q.intent not in ("greet", "thank", "goodbye"))
         )
@@ -322,7 +332,8 @@ class Answerer:
         if self.k.topic_for_intent(q.intent or "") is not None and q.confidence >= 0.6:
             return False
         previous_attribute = (self.context.query or {}).get("attribute")
-        if q.continuation and self._subject_city() and previous_attribute and not q.route:
+        follows = q.continuation or self._bare_follow_up(q)
+        if follows and self._subject_city() and previous_attribute and not q.route:
             return True
         # "who signed it?", "und seit wann?": an attribute of the city in context.
         if (
@@ -361,7 +372,8 @@ class Answerer:
                 q.attribute = "status"
             q.status = None
         # "und wo?" after "wer hat unterschrieben?": the same question about the same city.
-        if not cities and not q.attribute and q.continuation and previous.attribute:
+        follows = q.continuation or self._bare_follow_up(q)
+        if not cities and not q.attribute and follows and previous.attribute:
             q.attribute = previous.attribute
         # "and Warsaw?": the new city, the previous question.
         if (
@@ -410,6 +422,9 @@ class Answerer:
                 return self.dont_know(q)
         if q.relative == "either" and cities and self._subject_city() not in (None, cities[0]):
             return self.before_or_after(q, self._subject_city() or "", cities[0])
+        if op == "relative" and cities and q.compare and q.listing:
+            # "Which partnerships are older than the one with Prague?": all of them
+            return self._count_relative(q, cities[0])
         if op == "relative" and cities:
             return self.relative(q, cities[0])
         if op == "count" or (op is None and q.intent == "count_partner_cities"):

@@ -550,6 +550,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         return "lookup"
     query.yes_no = bool(verify) and not alternative
     query.asks = asks
+    if query.compare and query.back_reference and len(query.cities) == 1:
+        return "compare"  # "Prague - is it older than Warsaw?": the city in context and Warsaw
     if query.relative in ("before", "after") and len(query.cities) == 2:
         # "Did Madrid come before Paris?", "Kam Brüssel vor Prag?"
         query.compare = "older" if query.relative == "before" else "newer"

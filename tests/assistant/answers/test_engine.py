@@ -719,3 +719,24 @@ def test_the_other_unit(conversation, lang, first, then, expected) -> None:  # t
     ask = conversation(lang)
     ask(first, intent="ask_unit_info")
     assert one(ask(then, intent="ask_unit_info")).startswith(expected)
+
+
+def test_comparisons_with_the_city_in_context_and_lists_relative_to_a_city(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge
+) -> None:
+    ask = conversation("en")
+    ask("Tokyo")
+    assert one(ask("is it older than Paris?")).startswith("No: The partnership with Paris is older")
+    ordered = [c.id for c in knowledge.partner_cities]
+    reply = one(ask("Which partnerships are older than the one with Tokyo?"))
+    assert f": {ordered.index('tokyo')} (" in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "follow_up", "expected"),
+    [("en", "what continent again?", "is in"), ("en", "where?", "Rotes Rathaus")],
+)
+def test_short_follow_ups_on_the_city_in_context(conversation, lang, follow_up, expected) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    ask("Who signed the Kyiv partnership?")
+    assert expected in one(ask(follow_up, intent="ask_capabilities"))
