@@ -154,13 +154,13 @@ class Filters:
             where.append(c.thumbs_down > 0)
         if self.tag:
             where.append(sa.exists().where(tags.c.tag == self.tag, tags.c.sender_id == c.sender_id))
+        # An alias: the list joins `review_status` itself, which would swallow the subquery.
+        status = statuses.alias("status_filter")
         if self.status == "new":
-            where.append(~sa.exists().where(statuses.c.sender_id == c.sender_id))
+            where.append(~sa.exists().where(status.c.sender_id == c.sender_id))
         elif self.status:
             where.append(
-                sa.exists().where(
-                    statuses.c.status == self.status, statuses.c.sender_id == c.sender_id
-                )
+                sa.exists().where(status.c.status == self.status, status.c.sender_id == c.sender_id)
             )
         if self.q:
             where.append(c.sender_id.in_(search(self.q, dialect)))
