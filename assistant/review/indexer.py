@@ -26,7 +26,8 @@ FALLBACK_INTENT = "nlu_fallback"
 # Senders rebuilt per transaction.
 _CHUNK = 400
 # PostgreSQL hands out ids before commit, so an event with a lower id can become visible after
-# one with a higher id; the events this far below the watermark are read again (idempotent).
+# one with a higher id; whenever there are new events, those this far below the watermark are
+# read again too (idempotent).
 _POSTGRES_LAG = 500
 
 
@@ -193,6 +194,9 @@ def refresh(engine: Engine) -> int:
     """Bring the index up to date with `events`; returns how many conversations were rebuilt."""
     with engine.connect() as conn:
         seen = watermark(conn)
+        newest = conn.scalar(sa.select(sa.func.max(events.c.id)))
+        if newest is None or newest <= seen:
+            return 0
         if conn.dialect.name == "postgresql":
             seen = max(0, seen - _POSTGRES_LAG)
         senders = (
