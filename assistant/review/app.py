@@ -222,7 +222,7 @@ async def _render(
             csrf=session["csrf"],
             path=request.path,
             path_qs=request.path_qs,
-            local_time=exports.local_time,
+            local_time=exports.shown_time,
             **values,
         )
     )

@@ -41,6 +41,11 @@ def local_time(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, TIMEZONE).isoformat(timespec="minutes")
 
 
+def shown_time(timestamp: float) -> str:
+    """A Unix time as Berlin time for the pages, e.g. "2026-12-01 14:05"."""
+    return dt.datetime.fromtimestamp(timestamp, TIMEZONE).strftime("%Y-%m-%d %H:%M")
+
+
 def record(row: Row) -> dict[str, Any]:
     return {
         "conversation": row.sender_id,

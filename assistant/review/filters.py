@@ -7,16 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from assistant.review.indexer import CHANNELS
+from assistant.review.indexer import CHANNELS, TIMEZONE
 from assistant.review.schema import FTS_TABLE, conversations, messages, statuses, tags
 
-# Dates are the department's days.
-TIMEZONE = ZoneInfo("Europe/Berlin")
 STATUSES = ("new", "reviewed", "needs_work")
 MAX_SEARCH_CHARS = 200
 MAX_FIELD_CHARS = 100

@@ -8,11 +8,13 @@ the conversations they belong to from all of their events, so a rebuild is idemp
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -22,6 +24,8 @@ from assistant.review.schema import conversations, events, messages
 logger = logging.getLogger(__name__)
 
 CHANNELS = ("web", "telegram", "rest", "other")
+# Dates are the department's days.
+TIMEZONE = ZoneInfo("Europe/Berlin")
 FALLBACK_INTENT = "nlu_fallback"
 # Senders rebuilt per transaction.
 _CHUNK = 400
@@ -109,9 +113,11 @@ class Summary:
         )
         confidences = [t.confidence for t in self.turns if t.confidence is not None]
         asked = [t.text for t in self.turns if t.text and not t.text.startswith("/")]
+        started = self.turns[0].timestamp if self.turns else (self.first_at or 0.0)
         return {
             "sender_id": self.sender_id,
-            "started_at": self.turns[0].timestamp if self.turns else (self.first_at or 0.0),
+            "started_at": started,
+            "day": dt.datetime.fromtimestamp(started, TIMEZONE).date().isoformat(),
             "last_at": self.last_at,
             "last_event_id": self.last_event_id,
             "channel": self.turns[0].channel if self.turns else channel_of(None, self.sender_id),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz
 from sqlalchemy.engine import Connection
 
-from assistant.review.filters import TIMEZONE, day_start
+from assistant.review.filters import day_start
 from assistant.review.indexer import FALLBACK_INTENT
 from assistant.review.schema import conversations, messages
 
@@ -62,55 +62,58 @@ def overview(
     start, end = day_start(first_day), day_start(last_day + dt.timedelta(days=1))
     c, m = conversations.c, messages.c
     in_period = sa.and_(c.started_at >= start, c.started_at < end, c.turns > 0)
-    counts: dict[dt.date, int] = {}
-    for (started,) in conn.execute(sa.select(c.started_at).where(in_period)):
-        day = dt.datetime.fromtimestamp(started, TIMEZONE).date()
-        counts[day] = counts.get(day, 0) + 1
+    # One grouped pass over the period's conversations (a covering index), one over its messages.
+    per_day_counts: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    channels: dict[str, int] = {}
+    up = down = 0
+    for day, language, channel, count, ups, downs in conn.execute(
+        sa.select(
+            c.day,
+            c.language,
+            c.channel,
+            sa.func.count(),
+            sa.func.sum(c.thumbs_up),
+            sa.func.sum(c.thumbs_down),
+        )
+        .where(in_period)
+        .group_by(c.day, c.language, c.channel)
+    ):
+        per_day_counts[day] = per_day_counts.get(day, 0) + count
+        languages[language or "?"] = languages.get(language or "?", 0) + count
+        channels[channel] = channels.get(channel, 0) + count
+        up, down = up + int(ups or 0), down + int(downs or 0)
     days = (last_day - first_day).days + 1
     per_day = [
-        (first_day + dt.timedelta(days=i), counts.get(first_day + dt.timedelta(days=i), 0))
-        for i in range(days)
+        (day, per_day_counts.get(day.isoformat(), 0))
+        for day in (first_day + dt.timedelta(days=i) for i in range(days))
     ]
-
-    def shares(column: sa.Column) -> list[tuple[str, int]]:
-        rows = conn.execute(
-            sa.select(column, sa.func.count()).where(in_period).group_by(column)
-        ).all()
-        return sorted(((str(k or "?"), int(n)) for k, n in rows), key=lambda x: -x[1])
-
     messages_in = sa.and_(m.message_timestamp >= start, m.message_timestamp < end)
     uncertain = sa.or_(m.fallback, m.confidence < low_confidence)
-    top = conn.execute(
-        sa.select(m.intent, sa.func.count().label("n"))
-        .where(messages_in, m.intent.is_not(None))
+    intents: list[tuple[str, int]] = []
+    total = uncertain_total = 0
+    for intent, count, unsure in conn.execute(
+        sa.select(m.intent, sa.func.count(), sa.func.sum(sa.case((uncertain, 1), else_=0)))
+        .where(messages_in)
         .group_by(m.intent)
-        .order_by(sa.desc("n"), m.intent)
-        .limit(TOP_INTENTS)
-    ).all()
-    totals = conn.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((uncertain, 1), else_=0)), 0),
-        ).where(messages_in)
-    ).one()
-    thumbs = conn.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(c.thumbs_up), 0),
-            sa.func.coalesce(sa.func.sum(c.thumbs_down), 0),
-        ).where(in_period)
-    ).one()
+    ):
+        total += count
+        uncertain_total += int(unsure or 0)
+        if intent is not None:
+            intents.append((str(intent), int(count)))
+    intents.sort(key=lambda item: (-item[1], item[0]))
     week_start = max(start, day_start(last_day - dt.timedelta(days=6)))
     return Overview(
         first_day=first_day,
         last_day=last_day,
         per_day=per_day,
-        languages=shares(c.language),
-        channels=shares(c.channel),
-        top_intents=[(str(name), int(n)) for name, n in top],
-        messages=int(totals[0]),
-        uncertain=int(totals[1]),
-        thumbs_up=int(thumbs[0]),
-        thumbs_down=int(thumbs[1]),
+        languages=sorted(languages.items(), key=lambda item: -item[1]),
+        channels=sorted(channels.items(), key=lambda item: -item[1]),
+        top_intents=intents[:TOP_INTENTS],
+        messages=total,
+        uncertain=uncertain_total,
+        thumbs_up=up,
+        thumbs_down=down,
         unanswered=unanswered(conn, week_start, end, low_confidence),
     )
 

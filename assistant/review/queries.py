@@ -14,6 +14,7 @@ from assistant.review.indexer import channel_of
 from assistant.review.schema import conversations, corrections, events, notes, statuses, tags
 
 PAGE_SIZE = 50
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,19 @@ class Page:
     page: int
     pages: int
 
+    @property
+    def more(self) -> bool:
+        """Whether there are more matches than were counted (COUNT_LIMIT)."""
+        return self.total > COUNT_LIMIT
+
+    @property
+    def limit(self) -> int:
+        return COUNT_LIMIT
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.more and len(self.rows) > 0)
+
 
 def list_conversations(
     conn: Connection,
@@ -53,11 +67,13 @@ def list_conversations(
     """One page of conversations matching `filters`, newest first."""
     c = conversations.c
     where = filters.conditions(conn.dialect.name, low_confidence)
-    total = (
-        int(conn.scalar(sa.select(sa.func.count()).select_from(conversations).where(*where)) or 0)
-        if count
-        else 0
-    )
+    # Counting stops at COUNT_LIMIT: an exact count of 100,000 rows would cost more than the page.
+    total = 0
+    if count:
+        capped = (
+            sa.select(sa.literal(1)).select_from(conversations).where(*where).limit(COUNT_LIMIT + 1)
+        )
+        total = int(conn.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0)
     pages = max(1, -(-total // page_size))
     page = max(1, page)
     selected = (

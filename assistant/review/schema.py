@@ -34,6 +34,8 @@ conversations = sa.Table(
     metadata,
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Column("started_at", sa.Float, nullable=False),
+    # The Berlin day it began on (YYYY-MM-DD), for the overview's per-day counts.
+    sa.Column("day", sa.String(10), nullable=False),
     sa.Column("last_at", sa.Float, nullable=False),
     # The newest event read into this row; the highest over all rows is the index's watermark.
     sa.Column("last_event_id", sa.Integer, nullable=False, index=True),
@@ -50,6 +52,17 @@ conversations = sa.Table(
     sa.Index("ix_review_conversations_language", "language", "started_at"),
     sa.Index("ix_review_conversations_confidence", "min_confidence"),
     sa.Index("ix_review_conversations_down", "thumbs_down", "started_at"),
+    # Covers the overview's one grouped pass over a period.
+    sa.Index(
+        "ix_review_conversations_overview",
+        "started_at",
+        "day",
+        "language",
+        "channel",
+        "turns",
+        "thumbs_up",
+        "thumbs_down",
+    ),
 )
 
 # One row per visitor message: what the NLU made of it and how its answer was rated.
@@ -69,6 +82,10 @@ messages = sa.Table(
     # The last rating of an answer to this message: "up", "down" or None.
     sa.Column("rating", sa.String(4)),
     sa.Index("ix_review_messages_intent", "intent", "sender_id"),
+    # Covers the overview's intents and fallback rate over a period.
+    sa.Index(
+        "ix_review_messages_overview", "message_timestamp", "intent", "fallback", "confidence"
+    ),
 )
 
 tags = sa.Table(

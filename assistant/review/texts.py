@@ -49,6 +49,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "st_reviewed": ("geprüft", "reviewed"),
     "st_needs_work": ("Nacharbeit nötig", "needs work"),
     "found": ("{count} Gespräche gefunden", "{count} conversations found"),
+    "found_more": ("Mehr als {count} Gespräche gefunden", "More than {count} conversations found"),
     "page_of": ("Seite {page} von {pages}", "Page {page} of {pages}"),
     "previous": ("Vorherige Seite", "Previous page"),
     "next": ("Nächste Seite", "Next page"),

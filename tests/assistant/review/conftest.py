@@ -101,11 +101,13 @@ async def console_for(tmp_path: Path, empty_store: Path) -> AsyncIterator[Consol
     """Makes console clients over a database file (default: an empty store in tmp_path)."""
     clients: list[TestClient] = []
 
-    async def make(db: Path | None = None, sign_in: str | None = "reviewer") -> Console:
-        if db is None:
+    async def make(
+        db: Path | None = None, sign_in: str | None = "reviewer", url: str | None = None
+    ) -> Console:
+        if db is None and url is None:
             db = tmp_path / f"empty-{len(clients)}.db"
             shutil.copy(empty_store, db)
-        engine = open_database(url=f"sqlite:///{db}")
+        engine = open_database(url=url or f"sqlite:///{db}")
         client = TestClient(TestServer(create_app(Settings(), engine)))
         await client.start_server()
         clients.append(client)

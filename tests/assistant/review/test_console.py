@@ -11,13 +11,15 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from assistant.review.filters import Filters
-from tests.assistant.review.conftest import Console, ConsoleFactory
+from tests.assistant.review.conftest import PASSWORD, Console, ConsoleFactory
 from tests.assistant.review.visitors import CONVERSATIONS, SCRIPT, SQL
 from tests.stack import ROOT
 
@@ -316,3 +318,74 @@ async def test_admin_erases_a_conversation_and_every_row_about_it(
         assert search.fetchone()[0] == 0
     await admin.text(f"/conversation?id={sender}", status=404)
     assert sender not in await listed(admin)
+
+
+@pytest.fixture
+def postgres_store(store: Store) -> Iterator[tuple[str, dict[str, str]]]:
+    """The same conversations in a fresh PostgreSQL database (127.0.0.1:5432), as the
+    production profile stores them; dropped afterwards."""
+    import sqlalchemy as sa
+
+    from assistant.review.schema import events
+
+    db, senders = store
+    name = f"review_test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(
+        "postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    engine = make_engine_url(url)
+    with sqlite3.connect(db) as source, engine.begin() as target:
+        rows = source.execute(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
+            "ORDER BY id"
+        ).fetchall()
+        keys = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
+        target.execute(events.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
+    engine.dispose()
+    yield url, senders
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    server.dispose()
+
+
+def make_engine_url(url: str):  # type: ignore[no-untyped-def]
+    from assistant.review import open_database
+    from assistant.review.accounts import add_user
+    from assistant.review.schema import create_schema
+
+    engine = open_database(url=url)
+    create_schema(engine)
+    with engine.begin() as conn:
+        add_user(conn, "reviewer", "reviewer", PASSWORD)
+    return engine
+
+
+async def test_the_console_works_the_same_on_postgresql(
+    console_for: ConsoleFactory, postgres_store: tuple[str, dict[str, str]]
+) -> None:
+    url, senders = postgres_store
+    console = await console_for(url=url)
+    assert names(senders, await listed(console)) == set(CONVERSATIONS)
+    assert names(senders, await listed(console, language="de", channel="web")) == {"web_de"}
+    assert names(senders, await listed(console, channel="telegram")) == {
+        "telegram_de",
+        "telegram_en",
+    }
+    assert names(senders, await listed(console, thumbs_down="1")) == {"web_de"}
+    assert names(senders, await listed(console, q="partnerstadt")) >= {"telegram_de"}
+    assert names(senders, await listed(console, q="paris")) == {"web_de"}
+    assert names(senders, await listed(console, q="DROP TABLE")) == {"rest_en"}
+    assert names(senders, await listed(console, intent="ask_is_partner", language="en")) >= {
+        "web_en"
+    }
+    await console.post("/conversation/tag", id=senders["rest_de"], tag="pg")
+    await console.post("/conversation/status", id=senders["rest_de"], status="reviewed")
+    assert names(senders, await listed(console, tag="pg", status="reviewed")) == {"rest_de"}
+    html = await console.text(f"/conversation?id={senders['rest_en']}")
+    assert SCRIPT not in html and "&lt;script&gt;" in html
+    overview = await console.text("/overview?lang=en")
+    assert overview.count("<svg") == 6
+    assert f"{len(CONVERSATIONS)} conversations in the period" in overview
