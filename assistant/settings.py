@@ -62,6 +62,8 @@ class Settings:
         review_secret (str | None): key of the console's encrypted session cookies (32 bytes,
             url-safe base64); None: a new key per start, which signs everyone out on a restart.
         review_session_hours (int): hours a console sign-in lasts.
+        review_secure_cookies (bool): send the console's session cookie over HTTPS only (set
+            it when a TLS proxy is in front).
         review_low_confidence (float): intent confidence below which the console marks a
             message as uncertain (beside Rasa's fallback).
     """
@@ -87,6 +89,7 @@ class Settings:
     review_port: int = 8001
     review_secret: str | None = field(default=None, repr=False)
     review_session_hours: int = 8
+    review_secure_cookies: bool = False
     review_low_confidence: float = 0.5
 
     @classmethod
@@ -173,6 +176,8 @@ class Settings:
             review_port=get_int("ASSISTANT_REVIEW_PORT", cls.review_port),
             review_secret=get("ASSISTANT_REVIEW_SECRET"),
             review_session_hours=session_hours,
+            review_secure_cookies=(get("ASSISTANT_REVIEW_SECURE_COOKIES") or "").lower()
+            in ("1", "true", "yes"),
             review_low_confidence=low_confidence,
         )
 

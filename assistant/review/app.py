@@ -10,6 +10,7 @@ import functools
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,6 +48,9 @@ LIMITER = web.AppKey("limiter", accounts.SignInLimiter)
 TEMPLATES = web.AppKey("templates", Environment)
 INTENTS: web.AppKey[frozenset[str]] = web.AppKey("intents")
 INDEX_LOCK = web.AppKey("index_lock", asyncio.Lock)
+NEXT_SWEEP = web.AppKey("next_sweep", float)
+# How often the index looks for conversations the retention purge took out of it.
+SWEEP_SECONDS = 600.0
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -75,14 +79,13 @@ def session_key(secret: str | None) -> bytes:
     return key
 
 
-def create_app(settings: Settings, engine: Engine, secure_cookies: bool = False) -> web.Application:
+def create_app(settings: Settings, engine: Engine) -> web.Application:
     """Build the console.
 
     Args:
-        settings: `review_secret`, `review_session_hours`, `review_low_confidence` and
-            `domain_file` are used.
+        settings: `review_secret`, `review_session_hours`, `review_secure_cookies`,
+            `review_low_confidence` and `domain_file` are used.
         engine: the tracker store's database (Rasa's `events` plus our `review_*` tables).
-        secure_cookies: send the session cookie over HTTPS only (behind a TLS proxy).
     """
     create_schema(engine)
     storage = EncryptedCookieStorage(
@@ -91,7 +94,7 @@ def create_app(settings: Settings, engine: Engine, secure_cookies: bool = False)
         max_age=settings.review_session_hours * 3600,
         httponly=True,
         samesite="Strict",
-        secure=secure_cookies,
+        secure=settings.review_secure_cookies,
     )
     app = web.Application(
         middlewares=[session_middleware(storage), _guard], client_max_size=MAX_BODY_BYTES
@@ -101,6 +104,7 @@ def create_app(settings: Settings, engine: Engine, secure_cookies: bool = False)
     app[LIMITER] = accounts.SignInLimiter()
     app[INTENTS] = domain_intents(settings.domain_file)
     app[INDEX_LOCK] = asyncio.Lock()
+    app[NEXT_SWEEP] = 0.0
     app[TEMPLATES] = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,
@@ -202,9 +206,14 @@ async def _db(request: web.Request, fn: Callable[..., T], *args: Any) -> T:
 
 
 async def _refresh(request: web.Request) -> None:
-    """Bring our index up to date with new events (one query when there are none)."""
-    async with request.app[INDEX_LOCK]:
-        await asyncio.to_thread(indexer.refresh, request.app[ENGINE])
+    """Bring our index up to date with new events (one query when there are none); every
+    SWEEP_SECONDS also rebuild what the retention purge took out of it."""
+    app = request.app
+    async with app[INDEX_LOCK]:
+        sweep = time.monotonic() >= app[NEXT_SWEEP]
+        await asyncio.to_thread(indexer.refresh, app[ENGINE], sweep)
+        if sweep:
+            app[NEXT_SWEEP] = time.monotonic() + SWEEP_SECONDS
 
 
 async def _render(

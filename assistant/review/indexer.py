@@ -117,6 +117,7 @@ class Summary:
         return {
             "sender_id": self.sender_id,
             "started_at": started,
+            "message_timestamp": started,
             "day": dt.datetime.fromtimestamp(started, TIMEZONE).date().isoformat(),
             "last_at": self.last_at,
             "last_event_id": self.last_event_id,
@@ -196,20 +197,35 @@ def watermark(conn: Connection) -> int:
     return int(conn.scalar(sa.select(sa.func.max(conversations.c.last_event_id))) or 0)
 
 
-def refresh(engine: Engine) -> int:
-    """Bring the index up to date with `events`; returns how many conversations were rebuilt."""
+def refresh(engine: Engine, sweep: bool = False) -> int:
+    """Bring the index up to date with `events`; returns how many conversations were rebuilt.
+
+    Args:
+        engine: the tracker store's database.
+        sweep: also rebuild conversations that have events but no index row (their row was
+            deleted by the retention purge with their first message, or by hand). This reads
+            every sender id once, so the app does it only now and then.
+    """
     with engine.connect() as conn:
         seen = watermark(conn)
         newest = conn.scalar(sa.select(sa.func.max(events.c.id)))
-        if newest is None or newest <= seen:
-            return 0
-        if conn.dialect.name == "postgresql":
-            seen = max(0, seen - _POSTGRES_LAG)
-        senders = (
-            conn.execute(sa.select(events.c.sender_id).where(events.c.id > seen).distinct())
-            .scalars()
-            .all()
-        )
+        senders: list[str] = []
+        if newest is not None and newest > seen:
+            if conn.dialect.name == "postgresql":
+                seen = max(0, seen - _POSTGRES_LAG)
+            senders = list(
+                conn.execute(sa.select(events.c.sender_id).where(events.c.id > seen).distinct())
+                .scalars()
+                .all()
+            )
+        if sweep:
+            indexed = sa.select(conversations.c.sender_id).where(
+                conversations.c.sender_id == events.c.sender_id
+            )
+            missing = conn.execute(
+                sa.select(events.c.sender_id).where(~sa.exists(indexed)).distinct()
+            ).scalars()
+            senders = list(dict.fromkeys([*senders, *missing]))
     for start in range(0, len(senders), _CHUNK):
         with engine.begin() as conn:
             rebuild(conn, senders[start : start + _CHUNK])

@@ -34,6 +34,10 @@ conversations = sa.Table(
     metadata,
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Column("started_at", sa.Float, nullable=False),
+    # The time of the first visitor message (= started_at), whose text `first_question` holds:
+    # the retention purge deletes the row with that message; `refresh(sweep=True)` then rebuilds
+    # it from the events that are left.
+    sa.Column("message_timestamp", sa.Float, nullable=False, index=True),
     # The Berlin day it began on (YYYY-MM-DD), for the overview's per-day counts.
     sa.Column("day", sa.String(10), nullable=False),
     sa.Column("last_at", sa.Float, nullable=False),
