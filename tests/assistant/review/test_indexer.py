@@ -113,3 +113,10 @@ def test_after_a_retention_purge_no_old_text_stays_in_the_index(engine: Engine) 
             "SELECT count(*) FROM fts_review_messages WHERE fts_review_messages MATCH 'secret'"
         )
         assert search.scalar() == 0
+
+
+def test_database_errors_do_not_carry_the_visitors_words(engine: Engine) -> None:
+    with pytest.raises(sa.exc.IntegrityError) as raised, engine.begin() as conn:
+        row = {"event_id": 1, "sender_id": "a", "message_timestamp": 1.0, "fallback": False}
+        conn.execute(messages.insert(), [{**row, "text": "my secret question"}] * 2)
+    assert "my secret question" not in str(raised.value)
