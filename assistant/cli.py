@@ -1,4 +1,5 @@
-"""Command-line entry points: check the knowledge files, serve the whole assistant, purge."""
+"""Command-line entry points: check the knowledge files, serve the whole assistant, purge old
+conversations, manage the review console's accounts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from assistant.knowledge import KnowledgeError, load_knowledge
 from assistant.ports import taken_port
 from assistant.retention import purge, purge_and_log
+from assistant.review import users as review_users
 from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
 from assistant.storage import StorageError, sqlite_path, tracker_store_url
 from assistant.supervisor import Child, Supervisor
@@ -54,7 +56,8 @@ def _wait_until_up(url: str, child: Child, timeout: float) -> bool:
 
 
 def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -> int:
-    """Run the action server, the Rasa server and the widget's web app until Ctrl-C; stop all."""
+    """Run the action server, the Rasa server, the widget's web app and the review console
+    until Ctrl-C; stop all."""
     if check_data(settings) != 0:
         return 1
     problem = taken_port(settings)
@@ -117,10 +120,16 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
         {**env, "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)},
     )
     web = Child("web app", [sys.executable, "-m", "assistant.web"], PROJECT_ROOT, env)
+    review = Child(
+        "review console",
+        [sys.executable, "-m", "assistant.review", "--endpoints", str(endpoints)],
+        PROJECT_ROOT,
+        env,
+    )
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    supervisor = Supervisor([actions, rasa, web])
+    supervisor = Supervisor([actions, rasa, web, review])
     stopping = False
 
     def stop(*_: object) -> None:
@@ -138,6 +147,7 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
             _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120)
             and (_wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300))
             and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
+            and _wait_until_up(f"http://127.0.0.1:{settings.review_port}/healthz", review, 60)
         )
         if not up:
             if stopping:
@@ -150,6 +160,8 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
             f"  REST:   curl -s http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook "
             '-d \'{"sender": "me", "message": "Hallo"}\'\n'
             f"  Web:    http://localhost:{settings.web_port}/ (demo pages with the chat)\n"
+            f"  Review: http://localhost:{settings.review_port}/ (staff; accounts: "
+            "python -m assistant.cli users add NAME --role admin)\n"
             "  Stop:   Ctrl-C\n",
             flush=True,
         )
@@ -184,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="berlin-assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check-data", help="validate the knowledge files")
-    run = sub.add_parser("serve", help="run the action server, the Rasa server and the web app")
+    run = sub.add_parser(
+        "serve", help="run the action server, the Rasa server, the web app and the review console"
+    )
     run.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
     run.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
@@ -193,10 +207,15 @@ def main(argv: list[str] | None = None) -> int:
         "purge", help="delete conversations older than ASSISTANT_RETENTION_DAYS (for cron)"
     )
     cron.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    users = sub.add_parser("users", help="accounts of the review console")
+    users.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    review_users.add_arguments(users)
     args = parser.parse_args(argv)
     settings = settings_for_command()
     if args.command == "check-data":
         return check_data(settings)
+    if args.command == "users":
+        return review_users.run(args, args.endpoints)
     if args.command == "telegram":
         from assistant.channels.telegram import run_polling  # PTB only when needed
 

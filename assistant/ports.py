@@ -1,4 +1,4 @@
-"""The local ports of the assistant's three servers: which variable moves each, and a check
+"""The local ports of the assistant's servers: which variable moves each, and a check
 that they are free before anything starts (one clear line instead of a server's traceback)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ SERVERS = {
     "action_port": ("action server", "ASSISTANT_ACTION_PORT", "action_endpoint in endpoints.yml"),
     "rasa_port": ("Rasa server", "ASSISTANT_RASA_PORT", None),
     "web_port": ("web app", "ASSISTANT_WEB_PORT", None),
+    "review_port": ("review console", "ASSISTANT_REVIEW_PORT", None),
 }
 
 
@@ -42,7 +43,7 @@ def taken_port(settings: Settings, servers: tuple[str, ...] = tuple(SERVERS)) ->
 
     Args:
         settings: the ports to check.
-        servers: Settings attributes of the ports, default all three.
+        servers: Settings attributes of the ports, default all four.
     """
     for attribute in servers:
         port = int(getattr(settings, attribute))

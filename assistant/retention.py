@@ -93,6 +93,8 @@ def purge(url: URL | str, retention_days: int, now: float | None = None) -> Purg
             own_rows = sum(
                 _purge_own_table(connection, table, events, cutoff) for table in own_tables
             )
+            if sqlite and own_rows:
+                _merge_search_indexes(connection)
         # SQLite: always, since rows deleted by others (an erasure request in the review
         # console) may have left their text in free space; PostgreSQL: after deleting.
         if sqlite or deleted or own_rows:
@@ -100,6 +102,18 @@ def purge(url: URL | str, retention_days: int, now: float | None = None) -> Purg
     finally:
         engine.dispose()
     return PurgeReport(deleted, own_rows, retention_days)
+
+
+def _merge_search_indexes(connection: sa.engine.Connection) -> None:
+    """SQLite FTS5 indexes of our tables (the review console's `fts_review_*`, kept in step by
+    triggers) hold deleted words in old segments until they are merged: merge them."""
+    names = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'fts\\_review\\_%' "
+        "ESCAPE '\\' AND sql LIKE '%fts5%'"
+    ).scalars()
+    for name in list(names):
+        quoted = connection.dialect.identifier_preparer.quote(name)
+        connection.exec_driver_sql(f"INSERT INTO {quoted}({quoted}) VALUES('optimize')")
 
 
 def purge_and_log(url: URL | str, retention_days: int) -> PurgeReport | None:

@@ -58,6 +58,14 @@ class Settings:
             REST) and per Telegram chat; 0 switches the limit off.
         rate_limit_per_address (int): requests per minute per client address (web chat,
             feedback, REST); 0 switches the limit off.
+        review_port (int): port of the staff review console (assistant/review).
+        review_secret (str | None): key of the console's encrypted session cookies (32 bytes,
+            url-safe base64); None: a new key per start, which signs everyone out on a restart.
+        review_session_hours (int): hours a console sign-in lasts.
+        review_secure_cookies (bool): send the console's session cookie over HTTPS only (set
+            it when a TLS proxy is in front).
+        review_low_confidence (float): intent confidence below which the console marks a
+            message as uncertain (beside Rasa's fallback).
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
@@ -77,6 +85,11 @@ class Settings:
     retention_days: int = 90
     rate_limit_per_sender: int = 20
     rate_limit_per_address: int = 60
+    review_port: int = 8001
+    review_secret: str | None = field(default=None, repr=False)
+    review_session_hours: int = 8
+    review_secure_cookies: bool = False
+    review_low_confidence: float = 0.5
 
     @classmethod
     def from_env(
@@ -123,6 +136,21 @@ class Settings:
             raise SettingsError(
                 f"ASSISTANT_DEFAULT_LANGUAGE must be 'de' or 'en', got {language!r}"
             )
+        session_hours = get_int("ASSISTANT_REVIEW_SESSION_HOURS", cls.review_session_hours)
+        if not 1 <= session_hours <= 24:
+            raise SettingsError(
+                f"ASSISTANT_REVIEW_SESSION_HOURS must be between 1 and 24, got {session_hours}"
+            )
+        raw_confidence = get("ASSISTANT_REVIEW_LOW_CONFIDENCE")
+        try:
+            low_confidence = float(raw_confidence) if raw_confidence else cls.review_low_confidence
+        except ValueError:
+            low_confidence = -1.0
+        if not 0.0 <= low_confidence <= 1.0:
+            raise SettingsError(
+                "ASSISTANT_REVIEW_LOW_CONFIDENCE must be a number from 0 to 1, "
+                f"got {raw_confidence!r}"
+            )
         origins = get("ASSISTANT_CORS_ORIGINS")
         rasa_url = (get("ASSISTANT_RASA_URL") or cls.rasa_url).rstrip("/")
         return cls(
@@ -148,6 +176,12 @@ class Settings:
             rate_limit_per_address=get_int(
                 "ASSISTANT_RATE_LIMIT_PER_ADDRESS", cls.rate_limit_per_address
             ),
+            review_port=get_int("ASSISTANT_REVIEW_PORT", cls.review_port),
+            review_secret=get("ASSISTANT_REVIEW_SECRET"),
+            review_session_hours=session_hours,
+            review_secure_cookies=(get("ASSISTANT_REVIEW_SECURE_COOKIES") or "").lower()
+            in ("1", "true", "yes"),
+            review_low_confidence=low_confidence,
         )
 
 

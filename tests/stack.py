@@ -21,7 +21,7 @@ from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
-# `berlin-assistant serve` prints this line once the three servers answer.
+# `berlin-assistant serve` prints this line once all its servers answer.
 READY_LINE = b"The assistant is running."
 START_TIMEOUT = 300.0
 _URL = re.compile(r"https?://\S+")
@@ -50,6 +50,7 @@ class Stack:
         self.extra_env = dict(extra_env or {})
         self.action_port, self.rasa_port = _free_port(), _free_port()
         self.web_port = _free_port()  # the chat widget's web app (assistant.web)
+        self.review_port = _free_port()  # the staff review console (assistant.review)
         self.db = workdir / "tracker.db"
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
@@ -73,6 +74,10 @@ class Stack:
         return f"http://127.0.0.1:{self.web_port}"
 
     @property
+    def review_url(self) -> str:
+        return f"http://127.0.0.1:{self.review_port}"
+
+    @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -94,6 +99,7 @@ class Stack:
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
             "ASSISTANT_RASA_URL": self.url,
             "ASSISTANT_WEB_PORT": str(self.web_port),
+            "ASSISTANT_REVIEW_PORT": str(self.review_port),
             "ASSISTANT_WIDGET_SERVER_URL": self.url,
             "ASSISTANT_CORS_ORIGINS": self.web_url,
             # The suite sends many messages quickly; the limits are tested in-process.
@@ -111,7 +117,7 @@ class Stack:
         return load_knowledge(self.settings().knowledge_dir)
 
     def start(self) -> None:
-        """Run the stack with the current environment; returns once all three servers answer."""
+        """Run the stack with the current environment; returns once all its servers answer."""
         if self.running:
             if self.extra_env == self._started_with:
                 return

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -340,3 +341,43 @@ def test_the_periodic_purge_logs_what_it_deleted(
     report = purge_and_log(sqlite_url, 90)
     assert report is not None and report.events == 1
     assert caplog.messages == [report.summary()] and OLD_MARKER not in caplog.text
+
+
+def test_the_review_search_index_keeps_no_words_of_purged_messages(tmp_path: Path) -> None:
+    """The review console's FTS5 index holds deleted words until merged; the purge merges it."""
+    import sqlite3
+
+    db = tmp_path / "tracker.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+            "timestamp FLOAT, intent_name TEXT, action_name TEXT, data TEXT)"
+        )
+        connection.execute(
+            "CREATE TABLE review_messages (id INTEGER PRIMARY KEY, sender_id TEXT, "
+            "message_timestamp FLOAT, text TEXT)"
+        )
+        connection.execute(
+            "CREATE VIRTUAL TABLE fts_review_messages USING fts5(text, content='review_messages', "
+            "content_rowid='id')"
+        )
+        connection.execute(
+            "CREATE TRIGGER review_messages_ad AFTER DELETE ON review_messages BEGIN "
+            "INSERT INTO fts_review_messages(fts_review_messages, rowid, text) "
+            "VALUES('delete', old.id, old.text); END"
+        )
+        for i, (age, word) in enumerate([(400, "Zebrafinkenpost"), (1, "Gegenwartstext")]):
+            stamp = time.time() - age * 86_400
+            connection.execute(
+                "INSERT INTO events VALUES (?, ?, 'user', ?, NULL, NULL, '{}')", (i, f"s{i}", stamp)
+            )
+            connection.execute(
+                "INSERT INTO review_messages VALUES (?, ?, ?, ?)", (i, f"s{i}", stamp, word)
+            )
+            connection.execute(
+                "INSERT INTO fts_review_messages(rowid, text) VALUES (?, ?)", (i, word)
+            )
+    assert b"zebrafinkenpost" in db.read_bytes().lower()
+    purge(f"sqlite:///{db}", 90)
+    assert b"zebrafinkenpost" not in db.read_bytes().lower()
+    assert b"gegenwartstext" in db.read_bytes().lower()

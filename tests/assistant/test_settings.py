@@ -34,7 +34,16 @@ def test_settings_split_cors_origins(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "value"), [("ASSISTANT_RASA_PORT", "abc"), ("ASSISTANT_DEFAULT_LANGUAGE", "fr")]
+    ("key", "value"),
+    [
+        ("ASSISTANT_RASA_PORT", "abc"),
+        ("ASSISTANT_DEFAULT_LANGUAGE", "fr"),
+        ("ASSISTANT_REVIEW_PORT", "x"),
+        ("ASSISTANT_REVIEW_SESSION_HOURS", "0"),
+        ("ASSISTANT_REVIEW_SESSION_HOURS", "48"),
+        ("ASSISTANT_REVIEW_LOW_CONFIDENCE", "1.5"),
+        ("ASSISTANT_REVIEW_LOW_CONFIDENCE", "high"),
+    ],
 )
 def test_settings_reject_bad_values_naming_the_variable(
     tmp_path: Path, key: str, value: str
@@ -56,6 +65,19 @@ def test_retention_days_are_a_whole_number_of_at_least_one(
         return
     with pytest.raises(SettingsError, match=f"ASSISTANT_RETENTION_DAYS must be .*{message}"):
         Settings.from_env(environ, env_file=tmp_path / "none")
+
+
+def test_settings_read_the_review_console_variables(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "ASSISTANT_REVIEW_PORT": "9001",
+            "ASSISTANT_REVIEW_SESSION_HOURS": "4",
+            "ASSISTANT_REVIEW_LOW_CONFIDENCE": "0.3",
+        },
+        env_file=tmp_path / "none",
+    )
+    assert (settings.review_port, settings.review_session_hours) == (9001, 4)
+    assert settings.review_low_confidence == 0.3
 
 
 @pytest.mark.parametrize("command", [["assistant.cli", "check-data"], ["assistant.web"]])

@@ -1,0 +1,225 @@
+"""The console's guards: sign-in everywhere, CSRF, roles, the sign-in limit, safe output."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.assistant.review.conftest import PASSWORD, ConsoleFactory, csrf_of
+
+PAGES = [
+    "/",
+    "/conversations",
+    "/conversation?id=x",
+    "/overview",
+    "/users",
+    "/conversation/story.yml?id=x",
+]
+EXPORTS = ["/export/conversations.csv", "/export/conversations.jsonl", "/export/nlu.yml"]
+ACTIONS = [
+    "/conversation/tag",
+    "/conversation/untag",
+    "/conversation/status",
+    "/conversation/note",
+    "/conversation/correct",
+    "/conversation/uncorrect",
+    "/conversation/delete",
+    "/users/remove",
+    "/logout",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_page_without_sign_in_redirects_to_the_sign_in(
+    console_for: ConsoleFactory, path: str
+) -> None:
+    console = await console_for(sign_in=None)
+    response = await console.client.get(path, allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+async def test_export_without_sign_in_is_401(console_for: ConsoleFactory, path: str) -> None:
+    console = await console_for(sign_in=None)
+    response = await console.client.get(path, allow_redirects=False)
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("path", [p for p in ACTIONS if p != "/logout"])
+async def test_action_without_sign_in_is_401_even_with_a_token(
+    console_for: ConsoleFactory, path: str
+) -> None:
+    console = await console_for(sign_in=None)
+    page = await console.client.get("/login")
+    console.csrf = csrf_of(await page.text())
+    response = await console.post(path, id="x", tag="t", status="reviewed", body="b")
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("path", ACTIONS)
+@pytest.mark.parametrize("token", [None, "", "wrong-token"])
+async def test_action_with_a_missing_or_wrong_csrf_token_is_403(
+    console_for: ConsoleFactory, path: str, token: str | None
+) -> None:
+    console = await console_for(sign_in="admin")
+    data = {"id": "x", "tag": "t", "status": "reviewed", "body": "b", "name": "reviewer"}
+    if token is not None:
+        data["csrf_token"] = token
+    response = await console.client.post(path, data=data, allow_redirects=False)
+    assert response.status == 403
+
+
+async def test_sign_in_needs_the_csrf_token(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in=None)
+    response = await console.client.post(
+        "/login", data={"name": "admin", "password": PASSWORD}, allow_redirects=False
+    )
+    assert response.status == 403
+
+
+async def test_session_cookie_is_httponly_strict_and_expires(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in=None)
+    page = await console.client.get("/login")
+    response = await console.client.post(
+        "/login",
+        data={"csrf_token": csrf_of(await page.text()), "name": "reviewer", "password": PASSWORD},
+        allow_redirects=False,
+    )
+    assert response.status == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Max-Age=28800" in cookie
+
+
+async def test_sign_out_ends_the_session(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in="reviewer")
+    assert (await console.post("/logout")).status == 302
+    response = await console.client.get("/conversations", allow_redirects=False)
+    assert response.status == 302
+
+
+async def test_removed_account_loses_its_session(console_for: ConsoleFactory, tmp_path) -> None:
+    admin = await console_for(sign_in="admin")
+    assert (await admin.post("/users/remove", name="admin")).status == 400  # not oneself
+    db = tmp_path / "empty-0.db"
+    reviewer = await console_for(db=db, sign_in="reviewer")
+    assert (await admin.post("/users/remove", name="reviewer")).status == 302
+    response = await reviewer.client.get("/conversations", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", ["/users"])
+async def test_reviewer_cannot_reach_the_users_page(console_for: ConsoleFactory, path: str) -> None:
+    console = await console_for(sign_in="reviewer")
+    assert (await console.client.get(path)).status == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [("/conversation/delete", {"id": "x", "confirm": "yes"}), ("/users/remove", {"name": "admin"})],
+)
+async def test_reviewer_cannot_do_admin_actions(
+    console_for: ConsoleFactory, path: str, data: dict[str, str]
+) -> None:
+    console = await console_for(sign_in="reviewer")
+    assert (await console.post(path, **data)).status == 403
+
+
+async def test_admin_sees_the_users(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in="admin")
+    html = await console.text("/users")
+    assert "reviewer" in html and "admin" in html
+
+
+async def test_wrong_password_is_refused(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in=None)
+    assert await console.sign_in("reviewer", "not the password at all") == 401
+    assert await console.sign_in("nobody", PASSWORD) == 401
+
+
+async def test_sign_in_limit_per_account_holds_even_for_the_right_password(
+    console_for: ConsoleFactory,
+) -> None:
+    console = await console_for(sign_in=None)
+    for _ in range(5):
+        assert await console.sign_in("reviewer", "wrong password 123") == 401
+    assert await console.sign_in("reviewer", PASSWORD) == 429
+    # Another account is not locked by them.
+    assert await console.sign_in("admin", PASSWORD) == 302
+
+
+async def test_sign_in_limit_per_address_holds_across_names(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in=None)
+    for i in range(20):
+        assert await console.sign_in(f"guess{i}", "wrong password 123") == 401
+    assert await console.sign_in("admin", PASSWORD) == 429
+
+
+async def test_open_redirect_after_sign_in_is_refused(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in=None)
+    page = await console.client.get("/login?next=//evil.example/")
+
+    response = await console.client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(await page.text()),
+            "name": "reviewer",
+            "password": PASSWORD,
+            "next": "//evil.example/",
+        },
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == "/conversations"
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "'; DROP TABLE events; --",
+    '" OR "" = "',
+    'NEAR(a b) OR * AND "',
+    "%' UNION SELECT password_hash FROM console_users --",
+]
+
+
+FIELDS = ["q", "tag", "intent", "channel", "language", "status", "date_from", "date_to", "page"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+async def test_hostile_filter_values_are_text_not_code(
+    console_for: ConsoleFactory, value: str
+) -> None:
+    console = await console_for(sign_in="reviewer")
+    for field in FIELDS:
+        response = await console.client.get("/conversations", params={field: value})
+        html = await response.text()
+        assert response.status in (200, 400), (field, html[:300])
+        assert "<script>alert(1)</script>" not in html
+        assert "$argon2" not in html
+        for export in ("/export/conversations.csv", "/export/conversations.jsonl"):
+            exported = await console.client.get(export, params={field: value})
+            assert exported.status in (200, 400), (field, export)
+    combined = await console.client.get("/conversations", params={f: value for f in FIELDS})
+    assert combined.status in (200, 400)
+
+
+async def test_pages_carry_a_strict_content_security_policy(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in="reviewer")
+    response = await console.client.get("/conversations")
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_unknown_conversation_is_404(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in="reviewer")
+    await console.text("/conversation?id=nobody", status=404)
+    assert (await console.post("/conversation/tag", id="nobody", tag="x")).status == 404
+
+
+async def test_both_languages(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in="reviewer")
+    german = await console.text("/conversations?lang=de")
+    assert '<html lang="de">' in german and "Gespräche" in german
+    english = await console.text("/conversations?lang=en")
+    assert '<html lang="en">' in english and "Conversations" in english
