@@ -141,6 +141,8 @@ class Answerer:
                 expanded.append(replace(query, superlative="newest", both_ends=False))
         self._several = len(expanded) > 1
         for earlier, query in zip([None, *expanded], expanded, strict=False):
+            if self._several and earlier is not None and self._says_nothing(query):
+                continue  # "... capital? I read something about Nusantara."
             if (
                 earlier is not None
                 and query.op == "superlative"
@@ -231,6 +233,23 @@ class Answerer:
             or (q.route_id and (q.route or not q.back_reference))
             or q.partner_words
             or q.superlative
+        )
+
+    def _says_nothing(self, q: Query) -> bool:
+        """A later part of a message that names nothing and asks for no fact (the classifier
+        being unsure what it is)."""
+        sure_intent = q.confidence >= 0.5 and (
+            q.intent in CHITCHAT
+            or q.intent in PARTNER_INTENTS
+            or q.intent in ROUTE_INTENTS
+            or self.k.topic_for_intent(q.intent or "") is not None
+        )
+        return not (
+            self._names_a_subject(q)
+            or q.attribute
+            or q.op in ("list", "count", "superlative", "compare")
+            or q.route
+            or sure_intent
         )
 
     def _bare_follow_up(self, q: Query) -> bool:
@@ -407,9 +426,11 @@ class Answerer:
             if op == "verify" and q.has_filters and not about_subject:
                 return self.list_cities(q, verify=True)
             from_context = self._subject_city()
-            if from_context and (
-                q.attribute or q.back_reference or q.continuation or op == "verify"
-            ):
+            # "I read something about Nusantara." after Jakarta claims nothing about Jakarta.
+            claims = op == "verify" and bool(
+                q.attribute or q.has_filters or q.claim_ended or q.year or q.superlative
+            )
+            if from_context and (q.attribute or q.back_reference or q.continuation or claims):
                 cities = [from_context]
                 if op == "verify" and q.year and q.year["op"] in ("in", "from"):
                     # "so it started in 1984?" after Tokyo: a claim about its year

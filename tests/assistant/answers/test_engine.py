@@ -740,3 +740,8 @@ def test_short_follow_ups_on_the_city_in_context(conversation, lang, follow_up, 
     ask = conversation(lang)
     ask("Who signed the Kyiv partnership?")
     assert expected in one(ask(follow_up, intent="ask_capabilities"))
+
+
+def test_a_later_sentence_that_names_nothing_gets_no_answer_of_its_own(conversation) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation("en")("Is Tokyo still Japan's capital? I read something about it.")
+    assert len(replies) == 1 and replies[0].startswith("Yes")
