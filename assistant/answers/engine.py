@@ -1340,6 +1340,7 @@ def answer_templates() -> list[str]:
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
+    names += [f"a_contact_{item}" for item in ("phone", "fax", "address")]
     return names
 
 

@@ -22,7 +22,7 @@ from assistant.channels.payload import (
     read_body,
 )
 from assistant.channels.ratelimit import RateLimits
-from assistant.lang import Lang, normalise
+from assistant.lang import Lang, LanguageDetector, normalise
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ class WebchatInput(InputChannel):
         self.max_message_length = max_message_length
         self.limits = limits
         self.apology = apology or Apology(None)
+        self._detector: LanguageDetector | None = None  # only for an apology without NLU
 
     @classmethod
     def name(cls) -> str:
@@ -178,7 +179,9 @@ class WebchatInput(InputChannel):
         if not collector.messages:
             # Every answer comes from a custom action: nothing at all means they are down.
             logger.warning("webchat: the assistant gave no answer; the apology was sent")
-            apology_lang = detected or language or metadata.get("language")
+            # Rasa may have failed before its NLU decided: then the channel guesses from the
+            # words, for this apology only (as the REST channel does).
+            apology_lang = detected or language or self._guess(text) or metadata.get("language")
             await collector.send_text_message(sender, self.apology.text(apology_lang))
         reply: WebchatReply = {
             "messages": [
@@ -207,6 +210,13 @@ class WebchatInput(InputChannel):
             return response.json({"error": "unknown conversation or message"}, status=404)
         logger.info("webchat: stored a '%s' rating", rating)
         return response.json({"status": "stored"}, status=201)
+
+    def _guess(self, text: str) -> Lang | None:
+        if text.startswith("/"):
+            return None
+        if self._detector is None:
+            self._detector = LanguageDetector()
+        return self._detector.detect(text).lang
 
     def parse_message(self, body: bytes) -> tuple[str, str, dict[str, Any]]:
         """Check a message request and keep only the metadata the widget may set.
