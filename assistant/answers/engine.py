@@ -581,6 +581,8 @@ class Answerer:
             reply.add(f"a_city_status_{city.status}", **v)
             if city.status != "active" and city.note:
                 reply.add("a_text", text=city.note(self.lang))
+            elif city.status == "active":
+                reply.add("a_city_since", **v)
         elif q.only and (q.capital is not None or q.status or q.year):
             self._verify_only(reply, q, city)
         elif q.claim_year is not None:
@@ -899,6 +901,8 @@ class Answerer:
             reply.add("a_text", text=self.k.overview.districts_note(self.lang))
         self.context.results = [c.id for c in cities]
         if len(cities) == 1:  # "Which partner city is in Africa?" - "since when is it one?"
+            if q.attribute in ("since", "signers", "history"):
+                self._facts_of(reply, cities[0], q.attribute)  # "..., and since when?"
             self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
         else:
             self._remember(q, {"kind": "list", "id": "partner_cities"}, [])

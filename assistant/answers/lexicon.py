@@ -305,6 +305,11 @@ ENDED: Cues = {
         "stopped",
     ),
 }
+# "not partners anymore", "keine Partnerstadt mehr": a claim that a partnership has ended.
+NO_LONGER: Cues = {
+    "de": ("nicht mehr", "keine mehr", "kein mehr", "nicht länger", "nicht weiter"),
+    "en": ("anymore", "any more", "no longer", "not any longer"),
+}
 NEGATION: Cues = {
     "de": ("nicht", "kein", "keine", "keinen"),
     "en": ("not", "no", "non", "isn't", "aren't", "n't"),

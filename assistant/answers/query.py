@@ -304,7 +304,11 @@ def parse(
     query.op = _operation(query, words, lang)
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
     # "Is that true?" asks about.
-    query.claim_ended = words.has(_both(lexicon.ENDED))
+    query.claim_ended = (
+        words.has(_both(lexicon.ENDED))
+        or words.has(_both(lexicon.NO_LONGER))
+        or _NO_LONGER_SPLIT.search(text) is not None
+    )
     if query.partner_words and not query.cities and query.op in ("verify", None):
         # "Berlin has 17 partner cities, right?" - or a statement a later question checks.
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
@@ -492,6 +496,10 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
     return None
 
 
+# "keine Partnerstadt mehr", "nicht länger": German splits "no longer" around the noun.
+_NO_LONGER_SPLIT = re.compile(
+    r"\b(?:kein\w*|nicht)\b[^.?!]{0,40}?\bmehr\b(?!\s+als)", re.IGNORECASE
+)
 _FILLERS = frozenset(
     "the one ones with of partnership agreement der die das dem den mit partnerschaft".split()
 )

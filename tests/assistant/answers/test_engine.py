@@ -745,3 +745,21 @@ def test_short_follow_ups_on_the_city_in_context(conversation, lang, follow_up, 
 def test_a_later_sentence_that_names_nothing_gets_no_answer_of_its_own(conversation) -> None:  # type: ignore[no-untyped-def]
     replies = conversation("en")("Is Tokyo still Japan's capital? I read something about it.")
     assert len(replies) == 1 and replies[0].startswith("Yes")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead"),
+    [
+        ("en", "I heard Berlin and Paris are not partners anymore?", "No"),
+        ("de", "Paris ist nicht mehr Partnerstadt, oder?", "Nein"),
+    ],
+)
+def test_a_claim_that_a_partnership_ended_is_corrected(conversation, lang, text, lead) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(lead)
+
+
+def test_a_list_of_one_with_since_when_gives_the_date(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    windhoek = knowledge.partner("windhoek")
+    assert windhoek is not None
+    reply = one(conversation("en")("Which city in Africa is a partner, and since when?"))
+    assert windhoek.since.format("en") in reply
