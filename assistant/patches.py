@@ -1,6 +1,7 @@
 """Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
-the action-response validator built once, and personal data removed from every incoming
-message before it is parsed or stored (`assistant.privacy`).
+the action-response validator built once, personal data removed from every incoming
+message before it is parsed or stored (`assistant.privacy`), and PostgreSQL connections of the
+SQL tracker store checked before use.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -66,10 +67,36 @@ def _redacting(log_message: Any) -> Any:
     return log_redacted
 
 
+def _pinging(engine_kwargs: Any) -> Any:
+    """Wraps Rasa's `create_engine_kwargs`: PostgreSQL connections are tested before use.
+
+    Rasa's SQL tracker store keeps a pool of connections without checking them, so after a
+    PostgreSQL restart the first message of each Rasa process failed on a dead connection
+    (SQLAlchemy then drops the pool). With ``pool_pre_ping`` (one ``SELECT 1`` per checkout,
+    SQLAlchemy's documented answer to this) a dead connection is replaced before use.
+    """
+    if getattr(engine_kwargs, "pings", False):
+        return engine_kwargs
+
+    def with_ping(url: Any) -> dict[str, Any]:
+        from rasa.core.tracker_store import is_postgresql_url
+
+        kwargs = dict(engine_kwargs(url))
+        if is_postgresql_url(url):  # as Rasa's pool options: SQLite keeps no pool to check
+            kwargs["pool_pre_ping"] = True
+        return kwargs
+
+    with_ping.pings = True  # type: ignore[attr-defined]
+    return with_ping
+
+
 def apply() -> None:
     """Apply every patch; safe to call more than once."""
+    from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+
+    tracker_store.create_engine_kwargs = _pinging(tracker_store.create_engine_kwargs)
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     MessageProcessor.log_message = _redacting(MessageProcessor.log_message)  # type: ignore[method-assign]

@@ -46,3 +46,16 @@ def test_the_schema_is_checked_once_not_per_call(action: RemoteAction) -> None:
         for _ in range(5):
             action._validate_action_result({"events": [], "responses": []})
     assert check.call_count == 1
+
+
+def test_postgresql_connections_are_checked_before_use_and_sqlite_is_left_alone() -> None:
+    patches.apply()
+    from rasa.core import tracker_store
+
+    postgres = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1/assistant")
+    assert postgres["pool_pre_ping"] is True
+    assert postgres["pool_size"] > 0  # Rasa's own options are kept
+    assert tracker_store.create_engine_kwargs("sqlite:///var/tracker.db") == {}
+    wrapped = tracker_store.create_engine_kwargs
+    patches.apply()  # applying again wraps nothing twice
+    assert tracker_store.create_engine_kwargs is wrapped
