@@ -45,6 +45,12 @@ $(MODEL): $(BIN)/.installed $(MODEL_INPUTS)
 run: $(MODEL)
 	$(BIN)/python -m assistant.cli serve
 
+# The production profile on this machine: PostgreSQL and Redis (ASSISTANT_DB_*, ASSISTANT_REDIS_*),
+# several Rasa servers behind nginx (README, "Production profile").
+.PHONY: run-production
+run-production: $(MODEL)
+	$(BIN)/python -m assistant.cli serve --profile production
+
 # Telegram in polling mode (no public URL needed), beside `make run`; see docs/telegram.md.
 .PHONY: telegram
 telegram: install

@@ -4,6 +4,7 @@ conversations, manage the review console's accounts."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
@@ -14,13 +15,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant import production
 from assistant.knowledge import KnowledgeError, load_knowledge
-from assistant.ports import taken_port
+from assistant.ports import port_in_use, port_taken_message, taken_port
 from assistant.retention import purge, purge_and_log
 from assistant.review import users as review_users
 from assistant.settings import PROJECT_ROOT, Settings, settings_for_command
 from assistant.storage import StorageError, sqlite_path, tracker_store_url
 from assistant.supervisor import Child, Supervisor
+
+logger = logging.getLogger(__name__)
 
 # How often `serve` deletes conversations older than the retention period (assistant.retention).
 PURGE_INTERVAL_SECONDS = 6 * 3600
@@ -55,20 +59,42 @@ def _wait_until_up(url: str, child: Child, timeout: float) -> bool:
     return False
 
 
+def _backend_port_problem(settings: Settings) -> str | None:
+    for port in production.backend_ports(settings):
+        if port_in_use(port):
+            return port_taken_message(port, "Rasa server", "ASSISTANT_RASA_BACKEND_PORT")
+    return None
+
+
 def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -> int:
-    """Run the action server, the Rasa server, the widget's web app and the review console
-    until Ctrl-C; stop all."""
+    """Run the action server, the Rasa server(s), the widget's web app and the review console
+    until Ctrl-C; stop all.
+
+    In the production profile (`settings.profile`) several Rasa servers share PostgreSQL and
+    Redis (`endpoints`, normally endpoints.production.yml) behind nginx (assistant.production).
+    """
     if check_data(settings) != 0:
         return 1
-    problem = taken_port(settings)
+    producing = settings.profile == "production"
+    problem = taken_port(settings) or (_backend_port_problem(settings) if producing else None)
     if problem:
         print(problem, file=sys.stderr)
         return 1
     if not model.exists():
         print(f"No trained model at {model}; run `make train` first.", file=sys.stderr)
         return 1
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "ASSISTANT_PROFILE": settings.profile}
+    if producing:
+        # The variables endpoints.production.yml names, for the Rasa servers and for reading
+        # the file here.
+        env.update(settings.production_environment())
+        os.environ.update(settings.production_environment())
+        problem = production.prepare_services(settings, endpoints)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     try:
-        # The purge works on exactly the database the Rasa server uses.
+        # The purge works on exactly the database the Rasa servers use (SQLite or PostgreSQL).
         store = tracker_store_url(endpoints)
     except StorageError as exc:
         print(exc, file=sys.stderr)
@@ -76,7 +102,6 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     db_file = sqlite_path(store)
     if db_file is not None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     actions = Child(
         "action server",
         [
@@ -93,32 +118,43 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
         PROJECT_ROOT,
         env,
     )
-    rasa = Child(
-        "Rasa server",
-        [
-            # `rasa run` with our patches (assistant/patches.py).
-            sys.executable,
-            "-m",
-            "assistant.rasa_server",
-            "run",
-            "--model",
-            str(model),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            str(credentials),
-            "--port",
-            str(settings.rasa_port),
-            "--interface",
-            "127.0.0.1",
-            "--cors",
-            *settings.cors_origins,
-        ],
-        PROJECT_ROOT,
-        # Sanic's cap on any request body (default 100 MB) for the routes that are not ours
-        # (ours stop at a few KB, assistant/channels/payload.py).
-        {**env, "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)},
-    )
+    rasa_command = [
+        # `rasa run` with our patches (assistant/patches.py).
+        sys.executable,
+        "-m",
+        "assistant.rasa_server",
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--interface",
+        "127.0.0.1",
+        "--cors",
+        *settings.cors_origins,
+    ]
+    # Sanic's cap on any request body (default 100 MB) for the routes that are not ours
+    # (ours stop at a few KB, assistant/channels/payload.py).
+    rasa_env = {**env, "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)}
+    if producing:
+        balancer = production.nginx_child(settings, env)
+        if isinstance(balancer, str):
+            print(balancer, file=sys.stderr)
+            return 1
+        rasa_servers = production.rasa_children(settings, rasa_command, rasa_env)
+        front: list[Child] = [*rasa_servers, balancer]
+    else:
+        rasa_servers = [
+            Child(
+                "Rasa server",
+                [*rasa_command, "--port", str(settings.rasa_port)],
+                PROJECT_ROOT,
+                rasa_env,
+            )
+        ]
+        front = rasa_servers
     web = Child("web app", [sys.executable, "-m", "assistant.web"], PROJECT_ROOT, env)
     review = Child(
         "review console",
@@ -129,7 +165,7 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    supervisor = Supervisor([actions, rasa, web, review])
+    supervisor = Supervisor([actions, *front, web, review])
     stopping = False
 
     def stop(*_: object) -> None:
@@ -145,7 +181,11 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
         # everything with an error; once all answer, the supervisor restarts what crashes.
         up = (
             _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120)
-            and (_wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa, 300))
+            and all(
+                _wait_until_up(f"http://127.0.0.1:{port}/", rasa, 300)
+                for port, rasa in zip(_listening_ports(settings), rasa_servers, strict=True)
+            )
+            and _wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", front[-1], 60)
             and _wait_until_up(f"http://127.0.0.1:{settings.web_port}/healthz", web, 60)
             and _wait_until_up(f"http://127.0.0.1:{settings.review_port}/healthz", review, 60)
         )
@@ -177,8 +217,15 @@ def serve(settings: Settings, model: Path, endpoints: Path, credentials: Path) -
     return 0
 
 
+def _service_defaults(settings: Settings) -> None:
+    """Fill the variables endpoints.production.yml names from the settings, where not set."""
+    for key, value in settings.production_environment().items():
+        os.environ.setdefault(key, value)
+
+
 def purge_command(settings: Settings, endpoints: Path) -> int:
     """Purge once (for cron); print one line of counts, never a conversation's content."""
+    _service_defaults(settings)
     try:
         report = purge(tracker_store_url(endpoints), settings.retention_days)
     except StorageError as exc:
@@ -192,6 +239,12 @@ def purge_command(settings: Settings, endpoints: Path) -> int:
     return 0
 
 
+def _listening_ports(settings: Settings) -> list[int]:
+    if settings.profile == "production":
+        return production.backend_ports(settings)
+    return [settings.rasa_port]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="berlin-assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -200,7 +253,16 @@ def main(argv: list[str] | None = None) -> int:
         "serve", help="run the action server, the Rasa server, the web app and the review console"
     )
     run.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "assistant.tar.gz")
-    run.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    run.add_argument(
+        "--endpoints",
+        type=Path,
+        help="default endpoints.yml, or endpoints.production.yml in the production profile",
+    )
+    run.add_argument(
+        "--profile",
+        choices=["embedded", "production"],
+        help="default ASSISTANT_PROFILE, else embedded",
+    )
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
     sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
     cron = sub.add_parser(
@@ -215,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-data":
         return check_data(settings)
     if args.command == "users":
+        _service_defaults(settings)
         return review_users.run(args, args.endpoints)
     if args.command == "telegram":
         from assistant.channels.telegram import run_polling  # PTB only when needed
@@ -222,7 +285,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_polling(settings)
     if args.command == "purge":
         return purge_command(settings, args.endpoints)
-    return serve(settings, args.model, args.endpoints, args.credentials)
+    if args.profile:
+        settings = dataclasses.replace(settings, profile=args.profile)
+    endpoints = args.endpoints or (
+        production.ENDPOINTS if settings.profile == "production" else PROJECT_ROOT / "endpoints.yml"
+    )
+    return serve(settings, args.model, endpoints, args.credentials)
 
 
 if __name__ == "__main__":

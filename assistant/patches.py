@@ -1,7 +1,8 @@
 """Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
 the action-response validator built once, personal data removed from every incoming message
 before it is parsed or stored (`assistant.privacy`), visitor text kept out of the logs
-(`assistant.logs`), and the embedded SQLite store in write-ahead-log mode.
+(`assistant.logs`), the embedded SQLite store in write-ahead-log mode, and PostgreSQL
+connections of the SQL tracker store checked before use.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -103,8 +104,32 @@ def _quoting_nothing(handle_message: Any) -> Any:
     return handle_quietly
 
 
+def _pinging(engine_kwargs: Any) -> Any:
+    """Wraps Rasa's `create_engine_kwargs`: PostgreSQL connections are tested before use.
+
+    Rasa's SQL tracker store keeps a pool of connections without checking them, so after a
+    PostgreSQL restart the first message of each Rasa process failed on a dead connection
+    (SQLAlchemy then drops the pool). With ``pool_pre_ping`` (one ``SELECT 1`` per checkout,
+    SQLAlchemy's documented answer to this) a dead connection is replaced before use.
+    """
+    if getattr(engine_kwargs, "pings", False):
+        return engine_kwargs
+
+    def with_ping(url: Any) -> dict[str, Any]:
+        from rasa.core.tracker_store import is_postgresql_url
+
+        kwargs = dict(engine_kwargs(url))
+        if is_postgresql_url(url):  # as Rasa's pool options: SQLite keeps no pool to check
+            kwargs["pool_pre_ping"] = True
+        return kwargs
+
+    with_ping.pings = True  # type: ignore[attr-defined]
+    return with_ping
+
+
 def apply() -> None:
     """Apply every patch; safe to call more than once."""
+    from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
     from rasa.utils import log_utils
@@ -112,6 +137,8 @@ def apply() -> None:
     from sqlalchemy.engine import Engine
 
     from assistant import logs
+
+    tracker_store.create_engine_kwargs = _pinging(tracker_store.create_engine_kwargs)
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     MessageProcessor.log_message = _redacting(MessageProcessor.log_message)  # type: ignore[method-assign]

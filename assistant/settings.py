@@ -7,8 +7,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from assistant.lang import Lang, normalise
+
+Profile = Literal["embedded", "production"]
+PROFILES: tuple[Profile, ...] = ("embedded", "production")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The reply language when nothing else decides it: the one definition, changed with
@@ -66,6 +70,17 @@ class Settings:
             it when a TLS proxy is in front).
         review_low_confidence (float): intent confidence below which the console marks a
             message as uncertain (beside Rasa's fallback).
+        profile (Profile): "embedded" (SQLite, one Rasa process, limits in memory) or
+            "production" (PostgreSQL, Redis, several Rasa processes behind nginx).
+        rasa_instances (int): Rasa server processes of the production profile.
+        rasa_backend_port (int): port of the first of them (the others follow); nginx listens
+            on `rasa_port` in front of them.
+        action_url (str): the action server's webhook as the Rasa servers reach it.
+        db_host, db_port, db_name, db_user, db_password: PostgreSQL of the production profile.
+        redis_host, redis_port, redis_db, redis_password: Redis of the production profile
+            (conversation locks and rate limits).
+        redis_key_prefix (str): letters and digits before every Redis key of ours, so that
+            several installations (or a test run) can share one Redis database.
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
@@ -90,6 +105,36 @@ class Settings:
     review_session_hours: int = 8
     review_secure_cookies: bool = False
     review_low_confidence: float = 0.5
+    profile: Profile = "embedded"
+    rasa_instances: int = 2
+    rasa_backend_port: int = 5010
+    action_url: str = "http://127.0.0.1:5055/webhook"
+    db_host: str = "127.0.0.1"
+    db_port: int = 5432
+    db_name: str = "assistant"
+    db_user: str = "postgres"
+    db_password: str = field(default="", repr=False)
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_db: int = 1
+    redis_password: str = field(default="", repr=False)
+    redis_key_prefix: str = "assistant"
+
+    def production_environment(self) -> dict[str, str]:
+        """The variables `endpoints.production.yml` refers to, with their values."""
+        return {
+            "ASSISTANT_ACTION_URL": self.action_url,
+            "ASSISTANT_DB_HOST": self.db_host,
+            "ASSISTANT_DB_PORT": str(self.db_port),
+            "ASSISTANT_DB_NAME": self.db_name,
+            "ASSISTANT_DB_USER": self.db_user,
+            "ASSISTANT_DB_PASSWORD": self.db_password,
+            "ASSISTANT_REDIS_HOST": self.redis_host,
+            "ASSISTANT_REDIS_PORT": str(self.redis_port),
+            "ASSISTANT_REDIS_DB": str(self.redis_db),
+            "ASSISTANT_REDIS_PASSWORD": self.redis_password,
+            "ASSISTANT_REDIS_KEY_PREFIX": self.redis_key_prefix,
+        }
 
     @classmethod
     def from_env(
@@ -153,11 +198,25 @@ class Settings:
             )
         origins = get("ASSISTANT_CORS_ORIGINS")
         rasa_url = (get("ASSISTANT_RASA_URL") or cls.rasa_url).rstrip("/")
+        profile = get("ASSISTANT_PROFILE") or cls.profile
+        if profile not in PROFILES:
+            raise SettingsError(
+                f"ASSISTANT_PROFILE must be 'embedded' or 'production', got {profile!r}"
+            )
+        key_prefix = values.get("ASSISTANT_REDIS_KEY_PREFIX", cls.redis_key_prefix).strip()
+        if not key_prefix.isalnum():  # Rasa's lock store ignores any other prefix
+            raise SettingsError(
+                f"ASSISTANT_REDIS_KEY_PREFIX must be letters and digits, got {key_prefix!r}"
+            )
+        instances = get_int("ASSISTANT_RASA_INSTANCES", cls.rasa_instances)
+        if instances < 1:
+            raise SettingsError(f"ASSISTANT_RASA_INSTANCES must be 1 or more, got {instances}")
+        action_port = get_int("ASSISTANT_ACTION_PORT", cls.action_port)
         return cls(
             knowledge_dir=Path(get("ASSISTANT_KNOWLEDGE_DIR") or cls.knowledge_dir),
             default_language=default_language,
             rasa_url=rasa_url,
-            action_port=get_int("ASSISTANT_ACTION_PORT", cls.action_port),
+            action_port=action_port,
             rasa_port=get_int("ASSISTANT_RASA_PORT", cls.rasa_port),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip())
             if origins
@@ -182,6 +241,20 @@ class Settings:
             review_secure_cookies=(get("ASSISTANT_REVIEW_SECURE_COOKIES") or "").lower()
             in ("1", "true", "yes"),
             review_low_confidence=low_confidence,
+            profile=profile,  # type: ignore[arg-type]  # checked against PROFILES above
+            rasa_instances=instances,
+            rasa_backend_port=get_int("ASSISTANT_RASA_BACKEND_PORT", cls.rasa_backend_port),
+            action_url=get("ASSISTANT_ACTION_URL") or f"http://127.0.0.1:{action_port}/webhook",
+            db_host=get("ASSISTANT_DB_HOST") or cls.db_host,
+            db_port=get_int("ASSISTANT_DB_PORT", cls.db_port),
+            db_name=get("ASSISTANT_DB_NAME") or cls.db_name,
+            db_user=get("ASSISTANT_DB_USER") or cls.db_user,
+            db_password=get("ASSISTANT_DB_PASSWORD") or "",
+            redis_host=get("ASSISTANT_REDIS_HOST") or cls.redis_host,
+            redis_port=get_int("ASSISTANT_REDIS_PORT", cls.redis_port),
+            redis_db=get_int("ASSISTANT_REDIS_DB", cls.redis_db),
+            redis_password=get("ASSISTANT_REDIS_PASSWORD") or "",
+            redis_key_prefix=key_prefix,
         )
 
 

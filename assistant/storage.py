@@ -50,12 +50,14 @@ def tracker_store_url(endpoints: Path, root: Path = PROJECT_ROOT) -> URL:
     section = tracker_store_config(endpoints)
     dialect = str(section.get("dialect") or "sqlite")
     db = str(section.get("db") or "rasa.db")
-    if dialect.startswith("sqlite") and not section.get("host"):
+    # The host is Rasa's `url` key (an endpoint's url; a `host` key makes Rasa fail).
+    host = section.get("url")
+    if dialect.startswith("sqlite") and not host:
         path = Path(db)
         return make_url(f"{dialect}:///{path if path.is_absolute() else root / path}")
     url = SQLTrackerStore.get_db_url(
         dialect,
-        section.get("host"),
+        host,
         section.get("port"),
         db,
         section.get("username"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import PrivateRedis
 from tests.stack import MODEL, ROOT, Stack
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -59,3 +60,25 @@ def stack(shared_stack: Stack) -> Stack:
     """The shared stack, running: a test before this one may have stopped it (restart tests)."""
     shared_stack.start()
     return shared_stack
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the tests' database of the machine's Redis
+    (tests/services.py); its keys are deleted afterwards."""
+    from tests.services import delete_keys, shared_redis, unique_name
+
+    prefix = unique_name("test")
+    yield prefix
+    client = shared_redis()
+    delete_keys(client, prefix)
+    client.close()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own (free loopback port), which the test may stop."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()

@@ -191,3 +191,52 @@ def language_of(text: str) -> Lang | None:
 def assert_language(text: str, lang: Lang) -> None:
     """Fail unless `text` is written in `lang`: a name or number alone proves nothing."""
     assert language_of(text) == lang, f"expected a reply in {lang!r}, got: {text!r}"
+
+
+def _free_port_pair() -> int:
+    """The first of two free consecutive loopback ports (the production profile's Rasa
+    servers listen on consecutive ports)."""
+    for _ in range(50):
+        first = _free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", first + 1))
+            except OSError:
+                continue
+        return first
+    raise RuntimeError("no two free consecutive ports")
+
+
+class ProductionStack(Stack):
+    """`serve --profile production` with two Rasa servers behind nginx, on PostgreSQL and Redis.
+
+    Args:
+        workdir: folder for the server log.
+        database: the PostgreSQL database (on 127.0.0.1:5432, user postgres) for the tracker.
+        redis_db: the Redis database number (127.0.0.1:6379) for locks and rate limits.
+        key_prefix: before every Redis key of this stack.
+    """
+
+    def __init__(self, workdir: Path, database: str, redis_db: int, key_prefix: str) -> None:
+        super().__init__(workdir)
+        self.endpoints = ROOT / "endpoints.production.yml"
+        self.database = database
+        self.backend_port = _free_port_pair()
+        self.extra_env = {
+            "ASSISTANT_PROFILE": "production",
+            "ASSISTANT_RASA_INSTANCES": "2",
+            "ASSISTANT_RASA_BACKEND_PORT": str(self.backend_port),
+            "ASSISTANT_DB_HOST": "127.0.0.1",
+            "ASSISTANT_DB_PORT": "5432",
+            "ASSISTANT_DB_NAME": database,
+            "ASSISTANT_DB_USER": "postgres",
+            "ASSISTANT_REDIS_HOST": "127.0.0.1",
+            "ASSISTANT_REDIS_PORT": "6379",
+            "ASSISTANT_REDIS_DB": str(redis_db),
+            "ASSISTANT_REDIS_KEY_PREFIX": key_prefix,
+        }
+
+    @property
+    def backends(self) -> list[str]:
+        """The URLs of the two Rasa servers themselves (nginx is at `url`)."""
+        return [f"http://127.0.0.1:{self.backend_port + i}" for i in range(2)]

@@ -86,3 +86,16 @@ async def test_the_sqlite_tracker_store_writes_ahead_and_keeps_every_event(tmp_p
         "message 1",
         "message 2",
     ]
+
+
+def test_postgresql_connections_are_checked_before_use_and_sqlite_is_left_alone() -> None:
+    patches.apply()
+    from rasa.core import tracker_store
+
+    postgres = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1/assistant")
+    assert postgres["pool_pre_ping"] is True
+    assert postgres["pool_size"] > 0  # Rasa's own options are kept
+    assert tracker_store.create_engine_kwargs("sqlite:///var/tracker.db") == {}
+    wrapped = tracker_store.create_engine_kwargs
+    patches.apply()  # applying again wraps nothing twice
+    assert tracker_store.create_engine_kwargs is wrapped

@@ -112,3 +112,36 @@ def test_an_empty_assistant_env_file_reads_no_env_file(monkeypatch: pytest.Monke
     assert read == []
     Settings.from_env({})
     assert read == [PROJECT_ROOT / ".env"]
+
+
+def test_production_settings_fill_every_variable_of_the_production_endpoints(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    settings = Settings.from_env(
+        {"ASSISTANT_PROFILE": "production", "ASSISTANT_DB_HOST": "db", "ASSISTANT_REDIS_DB": "3"},
+        env_file=tmp_path / "missing.env",
+    )
+    assert settings.profile == "production"
+    variables = settings.production_environment()
+    assert (variables["ASSISTANT_DB_HOST"], variables["ASSISTANT_REDIS_DB"]) == ("db", "3")
+    assert variables["ASSISTANT_ACTION_URL"] == "http://127.0.0.1:5055/webhook"
+    text = (PROJECT_ROOT / "endpoints.production.yml").read_text(encoding="utf-8")
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == set(variables)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ASSISTANT_PROFILE", "cluster"),
+        ("ASSISTANT_REDIS_KEY_PREFIX", "my-app"),
+        ("ASSISTANT_RASA_INSTANCES", "0"),
+        ("ASSISTANT_DB_PORT", "five"),
+    ],
+)
+def test_production_settings_reject_bad_values_naming_the_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({variable: value}, env_file=tmp_path / "missing.env")

@@ -35,7 +35,7 @@ def test_postgresql_from_environment_variables(
     monkeypatch.setenv("TEST_DB_PASSWORD", "s3cret")
     endpoints = write(
         tmp_path,
-        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  host: ${TEST_DB_HOST}\n"
+        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: ${TEST_DB_HOST}\n"
         "  port: 5433\n  db: rasa\n  username: rasa\n  password: ${TEST_DB_PASSWORD}\n",
     )
     url = tracker_store_url(endpoints)

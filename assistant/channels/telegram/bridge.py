@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from assistant.channels.apology import Apology
 from assistant.channels.payload import MAX_MESSAGE_CHARS
-from assistant.channels.ratelimit import TokenBucket
+from assistant.channels.ratelimit import Bucket
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
@@ -151,7 +151,7 @@ class TelegramBridge:
         payloads (CallbackPayloads): maps button payloads to callback data and back.
         retry (RetryPolicy | None): retry limits for Bot API calls.
         sleep (Sleep | None): waits between retries (injected in tests).
-        chat_limit (TokenBucket | None): messages per chat; one over the limit gets a notice
+        chat_limit (Bucket | None): messages per chat; one over the limit gets a notice
             (once until the chat may write again) instead of an answer. None: no limit.
         apology (Apology | None): sent when the assistant answers nothing (actions down).
     """
@@ -164,7 +164,7 @@ class TelegramBridge:
         payloads: CallbackPayloads | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
-        chat_limit: TokenBucket | None = None,
+        chat_limit: Bucket | None = None,
         apology: Apology | None = None,
     ) -> None:
         self.application = application

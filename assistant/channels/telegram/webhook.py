@@ -35,7 +35,7 @@ from telegram import Update
 
 from assistant.channels.apology import Apology
 from assistant.channels.payload import RequestError, cap_body, read_json_object
-from assistant.channels.ratelimit import TokenBucket
+from assistant.channels.ratelimit import bucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
@@ -182,7 +182,7 @@ class _Webhook:
             self.deliver,
             retry=channel.retry,
             sleep=channel.sleep,
-            chat_limit=TokenBucket(settings.rate_limit_per_sender),
+            chat_limit=bucket(settings, "telegram", settings.rate_limit_per_sender),
             apology=Apology.from_knowledge(settings.knowledge_dir),
         )
         self.state: BotState | Literal["starting"] = "starting"

@@ -10,11 +10,12 @@ import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from assistant.channels.ratelimit import RateLimits, TokenBucket
+from assistant.channels.ratelimit import RateLimits, RedisTokenBucket, TokenBucket
 from assistant.channels.rest import RestInput
 from assistant.channels.webchat import WebchatInput
 from assistant.settings import Settings
 from tests.assistant.channels.conftest import ChannelServer
+from tests.services import PrivateRedis, shared_redis
 
 SENDER = "0123456789abcdef0123456789abcdef"
 
@@ -141,3 +142,49 @@ async def test_feedback_is_limited_too(channel_server: ChannelServer) -> None:
     first = await _post(url, body)
     assert first.status_code != 429  # no agent here: 503, but counted
     _assert_429(await _post(url, body))
+
+
+def redis_bucket(prefix: str, per_minute: int, clock: Clock) -> RedisTokenBucket:
+    """A bucket with a connection of its own, as each Rasa process of the production profile."""
+    return RedisTokenBucket(shared_redis(), "sender", per_minute, prefix, clock)
+
+
+def test_redis_buckets_of_two_processes_share_one_limit(redis_prefix: str) -> None:
+    clock = Clock()
+    first, second = redis_bucket(redis_prefix, 3, clock), redis_bucket(redis_prefix, 3, clock)
+    assert [first.take("a"), second.take("a"), first.take("a")] == [0.0, 0.0, 0.0]
+    assert second.take("a") == pytest.approx(20.0)
+    assert first.take("b") == 0.0  # another key has its own bucket
+    clock.now += 20.0
+    assert second.take("a") == 0.0
+    assert first.take("a") > 0.0
+
+
+def test_redis_bucket_keeps_no_visitor_key_in_clear_and_expires(redis_prefix: str) -> None:
+    bucket = redis_bucket(redis_prefix, 60, Clock())
+    bucket.take("203.0.113.7")
+    keys = [k.decode() for k in shared_redis().keys(f"{redis_prefix}:*")]
+    assert len(keys) == 1
+    assert keys[0].startswith(f"{redis_prefix}:ratelimit:sender:")
+    assert "203.0.113.7" not in keys[0]
+    assert 0 < shared_redis().pttl(keys[0]) <= 2_000  # one token refills in a second
+
+
+def test_redis_bucket_lets_requests_through_when_redis_is_down(
+    private_redis: PrivateRedis,
+) -> None:
+    bucket = RedisTokenBucket(private_redis.client(socket_timeout=0.5), "sender", 1, "x", Clock())
+    assert bucket.take("a") == 0.0
+    assert bucket.take("a") > 0.0
+    private_redis.stop()
+    assert bucket.take("a") == 0.0  # logged; a limit must not take the assistant down
+
+
+def test_production_profile_keeps_limits_in_redis_embedded_in_memory(tmp_path: Path) -> None:
+    embedded = RateLimits.from_settings(Settings.from_env({}, env_file=tmp_path / "none"))
+    production = RateLimits.from_settings(
+        Settings.from_env({"ASSISTANT_PROFILE": "production"}, env_file=tmp_path / "none")
+    )
+    assert isinstance(embedded.per_sender, TokenBucket)
+    assert isinstance(production.per_sender, RedisTokenBucket)
+    assert isinstance(production.per_address, RedisTokenBucket)

@@ -1,0 +1,179 @@
+"""The production profile: two Rasa servers share PostgreSQL and Redis behind nginx.
+
+One `serve --profile production` for the module, on the machine's PostgreSQL (a scratch
+database, created and dropped here) and Redis (the tests' database number and a key prefix of
+this run, tests/services.py). Conversations alternate between the two Rasa servers, concurrent
+messages to one conversation are taken one at a time, and the tracker holds every event once,
+in order, also across a PostgreSQL restart and a Redis pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.services import (
+    TEST_REDIS_DB,
+    create_database,
+    delete_keys,
+    drop_database,
+    query,
+    restart_postgresql,
+    shared_redis,
+    unique_name,
+)
+from tests.stack import ProductionStack
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = [
+    "Seit wann ist Tokio Partnerstadt?",
+    "Is Vienna a partner city?",
+    "Welche Partnerstädte liegen in Asien?",
+    "Wie viele sind das?",
+    "Who handles protocol matters?",
+    "Is Moscow still a partner?",
+]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionStack]:
+    database = unique_name("assistant_test_")
+    prefix = unique_name("test")
+    create_database(database)
+    stack = ProductionStack(tmp_path_factory.mktemp("production"), database, TEST_REDIS_DB, prefix)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        if stack.running:
+            stack.stop()
+        drop_database(database)
+        client = shared_redis()
+        delete_keys(client, prefix)
+        client.close()
+
+
+def ask(url: str, sender: str, text: str) -> list[str]:
+    response = httpx.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
+    assert response.status_code == 200, response.text
+    texts = [m.get("text", "") for m in response.json()]
+    assert texts and all(texts), f"no answer to {text!r}: {response.text}"
+    return texts
+
+
+def events(stack: ProductionStack, sender: str) -> list[dict[str, Any]]:
+    """The conversation's events as stored in PostgreSQL, in the order of their ids."""
+    rows = query(
+        stack.database,
+        "SELECT id, type_name, timestamp, data FROM events WHERE sender_id = %s ORDER BY id",
+        sender,
+    )
+    return [{"id": i, "type": t, "timestamp": ts, **json.loads(d)} for i, t, ts, d in rows]
+
+
+def user_texts(stored: list[dict[str, Any]]) -> list[str]:
+    return [e["text"] for e in stored if e["type"] == "user"]
+
+
+def assert_one_turn_per_message(stored: list[dict[str, Any]]) -> None:
+    """Every message is one whole turn: its user event, one answer, then listening again.
+
+    Two messages handled at the same time would interleave: two user events in one turn, an
+    answer missing or twice.
+    """
+    assert [e["id"] for e in stored] == sorted({e["id"] for e in stored})
+    timestamps = [e["timestamp"] for e in stored]
+    assert timestamps == sorted(timestamps)
+    starts = [i for i, e in enumerate(stored) if e["type"] == "user"]
+    for begin, end in zip(starts, [*starts[1:], len(stored)], strict=True):
+        turn = stored[begin:end]
+        actions = [e.get("name") for e in turn if e["type"] == "action"]
+        assert actions == ["action_answer", "action_listen"], turn
+        assert sum(e["type"] == "bot" for e in turn) >= 1, turn
+
+
+def test_one_conversation_alternates_between_the_two_rasa_servers(
+    cluster: ProductionStack,
+) -> None:
+    sender = unique_name("alternate")
+    first, second = cluster.backends
+    replies = [ask((first, second)[i % 2], sender, q) for i, q in enumerate(QUESTIONS)]
+    # The second server knows what the first was told: "Wie viele sind das?" counts the Asian
+    # partner cities that the first listed ("6 der 19 Partnerstädte ...": "Das sind 6: ...").
+    assert "Tokio" in replies[0][0]
+    listed = replies[2][0].split()[0]
+    assert listed.isdigit(), replies[2]
+    assert listed in replies[3][0] and "Tokio" in replies[3][0], replies[3]
+    ask(cluster.url, sender, "Danke!")  # and through nginx
+    stored = events(cluster, sender)
+    assert user_texts(stored) == [*QUESTIONS, "Danke!"]
+    assert_one_turn_per_message(stored)
+
+
+def test_concurrent_messages_to_one_conversation_are_taken_one_at_a_time(
+    cluster: ProductionStack,
+) -> None:
+    sender = unique_name("concurrent")
+    texts = [f"{q} ({i})" for i, q in enumerate(QUESTIONS + QUESTIONS[:2])]
+
+    async def send_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=120) as client:
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        f"{cluster.backends[i % 2]}/webhooks/rest/webhook",
+                        json={"sender": sender, "message": text},
+                    )
+                    for i, text in enumerate(texts)
+                )
+            )
+
+    responses = asyncio.run(send_all())
+    assert [r.status_code for r in responses] == [200] * len(texts)
+    assert all(r.json() and all(m.get("text") for m in r.json()) for r in responses)
+    stored = events(cluster, sender)
+    assert sorted(user_texts(stored)) == sorted(texts)  # each exactly once
+    assert_one_turn_per_message(stored)
+
+
+def test_a_postgresql_restart_costs_no_answer_and_no_stored_event(
+    cluster: ProductionStack,
+) -> None:
+    sender = unique_name("pgrestart")
+    for i, question in enumerate(QUESTIONS[:3]):
+        ask(cluster.backends[i % 2], sender, question)
+    before = events(cluster, sender)
+    restart_postgresql()
+    for i, question in enumerate(QUESTIONS[3:]):  # both servers' pooled connections died
+        ask(cluster.backends[i % 2], sender, question)
+    after = events(cluster, sender)
+    assert after[: len(before)] == before
+    assert user_texts(after) == QUESTIONS
+    assert_one_turn_per_message(after)
+
+
+def test_a_redis_pause_delays_answers_and_loses_nothing(cluster: ProductionStack) -> None:
+    sender = unique_name("redispause")
+    ask(cluster.backends[0], sender, QUESTIONS[0])
+    before = events(cluster, sender)
+    pause_ms = 2000
+    # Redis answers no client for two seconds (every command waits), as in a failover.
+    shared_redis().execute_command("CLIENT", "PAUSE", pause_ms, "ALL")
+    started = time.monotonic()
+    ask(cluster.backends[1], sender, QUESTIONS[1])
+    waited = time.monotonic() - started
+    ask(cluster.backends[0], sender, QUESTIONS[2])
+    assert waited >= pause_ms / 1000 * 0.5  # the message did wait for Redis
+    after = events(cluster, sender)
+    assert after[: len(before)] == before
+    assert user_texts(after) == QUESTIONS[:3]
+    assert_one_turn_per_message(after)
