@@ -199,6 +199,10 @@ class Answerer:
                 return follow
         if chitchat and not self._is_knowledge_question(q):
             return Reply(kind="chitchat").add(chitchat)
+        if _EVERY_CONTINENT.search(q.text):
+            return self.continents_overview(q)  # "partner cities on every continent, right?"
+        if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:
+            return self.region_counts(q)  # "more partner cities in Asia than in Europe?"
         if self._is_partner_question(q):
             return self.partner_question(q)
         topic = self._topic_of(q)
@@ -468,6 +472,46 @@ class Answerer:
         if op == "verify":
             return self.verify_city(q, cities[0], extra=cities[1:])
         return self.city_facts(q, cities)
+
+    def continents_overview(self, q: Query) -> Reply:
+        """Where Berlin's partner cities are, continent by continent, and where none are."""
+        continents = [p for p in self.k.continents.values() if not (p.continents or p.countries)]
+        counts = [(p, len(self.k.partners_in(p))) for p in continents]
+        present = [f"{p.name(self.lang)} ({n})" for p, n in counts if n]
+        absent = [p.name(self.lang) for p, n in counts if not n]
+        reply = Reply(kind="list", source=self.k.overview.source)
+        if q.yes_no or q.op == "verify":
+            reply.add("a_no" if absent else "a_yes")
+        reply.add("a_continents", present=_join(present, self.lang))
+        if absent:
+            reply.add("a_continents_none", absent=_join(absent, self.lang))
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def region_counts(self, q: Query) -> Reply:
+        """ "Are there more partner cities in Asia than in Europe?" - the two counts."""
+        regions = [r for r in (self._region(i) for i in q.regions[:2]) if r is not None]
+        counts = [len(self.k.partners_in(r)) for r in regions]
+        reply = Reply(kind="count", source=self.k.overview.source)
+        if len(regions) == 2 and (q.yes_no or q.op == "verify"):
+            fewer = _FEWER.search(q.text) is not None
+            holds = counts[0] < counts[1] if fewer else counts[0] > counts[1]
+            reply.add("a_yes" if holds else "a_no")
+        reply.add(
+            "a_region_counts",
+            counts=_join(
+                [f"{r.name(self.lang)}: {n}" for r, n in zip(regions, counts, strict=True)],
+                self.lang,
+            ),
+        )
+        if len(regions) == 2:  # Istanbul lies in Europe and in Asia
+            both = [
+                c for c in self.k.partners_in(regions[0]) if c in self.k.partners_in(regions[1])
+            ]
+            if both:
+                reply.add("a_region_overlap", names=self._names(both))
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
 
     def _subject_city(self) -> str | None:
         subject = self.context.subject or {}
@@ -1411,6 +1455,15 @@ def _is_statement(q: Query) -> bool:
     ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
 
 
+_EVERY_CONTINENT = re.compile(
+    r"\b(?:every|each|all(?: the)?|all seven|allen|jedem|jeden|sämtlichen)\s+"
+    r"(?:continents?|kontinenten?|erdteilen?)\b",
+    re.IGNORECASE,
+)
+_MORE_THAN = re.compile(
+    r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL
+)
+_FEWER = re.compile(r"\b(fewer|less|weniger)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {

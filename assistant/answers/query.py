@@ -485,8 +485,8 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
             return "before"
         if close.has(("after", "nach")) or comparative == "after":
             return "after"
-        if before[-1:] in (["since"], ["seit"]):  # "added since London joined"
-            return "after"
+        if before[-1:] in (["since"], ["seit"]) and words.has(_both(lexicon.COUNT)):
+            return "after"  # "how many were added since London joined"
         if last[0] == "after" and len(stripped) < len(before):
             return "after"
     if words.has(_both(lexicon.AFTER_THAT)):

@@ -763,3 +763,22 @@ def test_a_list_of_one_with_since_when_gives_the_date(conversation, knowledge: K
     assert windhoek is not None
     reply = one(conversation("en")("Which city in Africa is a partner, and since when?"))
     assert windhoek.since.format("en") in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead", "part"),
+    [
+        ("en", "Berlin has partner cities on every continent, right?", "No", "None is in"),
+        ("de", "Hat Berlin auf allen Kontinenten Partnerstädte?", "Nein", "Keine liegt in"),
+        ("en", "Are there more partner cities in Asia than in Europe?", "No", "Europe"),
+        ("de", "Gibt es weniger Partnerstädte in Afrika als in Asien?", "Ja", "Afrika"),
+    ],
+)
+def test_continents_and_region_counts(conversation, lang, text, lead, part) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(lead) and part in reply
+
+
+def test_since_a_city_joined_is_no_count_after_it_unless_counting(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("en")("Since Kyiv joined in 2023, is it the newest partner?"))
+    assert not reply.startswith("Right after")
