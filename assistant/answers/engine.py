@@ -38,6 +38,8 @@ PARTNER_INTENTS = {
     "ask_partners_by_region": "list",
 }
 ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "international"}
+# The route (organisation.yml) of questions about one partner city's unit.
+PARTNER_CITY_ROUTE = "partner_city"
 # Attributes that ask for a fact of a named city even in a message about a need.
 CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
@@ -205,6 +207,9 @@ class Answerer:
             return self.region_counts(q)  # "more partner cities in Asia than in Europe?"
         if self._is_partner_question(q):
             return self.partner_question(q)
+        if q.route and not q.route_id and not q.topic and self._subject_city():
+            # "... und wer ist dafür zuständig?" after a partner city: its unit
+            return self.route(PARTNER_CITY_ROUTE, q)
         topic = self._topic_of(q)
         if topic is not None:
             return topic
@@ -1117,6 +1122,17 @@ class Answerer:
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
         named = self.k.topics.get(q.topic or "")
+        statement = not (q.asks or q.yes_no or q.text.rstrip().endswith("?"))
+        if (
+            statement
+            and q.route_id
+            and self._strong_route(q.route_id)
+            and q.route_id != q.topic
+            and (named is None or named.fact_for(q.text) is None)
+        ):
+            # "I'm writing from the Embassy of Chile: we want to present our new ambassador":
+            # a need, stated; the unit answers it, not the topic's summary.
+            return self.route(q.route_id, q)
         # "wo werden die alten Bände aufbewahrt?" - but "interpreters for a reception at the
         # town hall" is a need for a unit, not a fact of the Rotes Rathaus.
         other_need = (

@@ -782,3 +782,28 @@ def test_continents_and_region_counts(conversation, lang, text, lead, part) -> N
 def test_since_a_city_joined_is_no_count_after_it_unless_counting(conversation) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation("en")("Since Kyiv joined in 2023, is it the newest partner?"))
     assert not reply.startswith("Right after")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "intent", "unit"),
+    [
+        (
+            "de",
+            "Wann ist Tokio Partnerstadt geworden und wer ist dafür zuständig?",
+            "route_protocol",
+            "II B",
+        ),
+        (
+            "en",
+            "I'm writing from the Embassy of Chile: we want to present our new ambassador.",
+            "ask_embassies",
+            "II B",
+        ),
+        ("en", "Who coordinates Berlin's membership in Eurocities?", "ask_city_networks", "II B"),
+    ],
+)
+def test_the_unit_for_a_city_in_context_an_embassy_and_a_network(  # type: ignore[no-untyped-def]
+    conversation, lang, text, intent, unit
+) -> None:
+    replies = conversation(lang)(text, intent=intent)
+    assert unit in replies[-1].split(".")[0], replies
