@@ -247,12 +247,7 @@ class Answerer:
     def _says_nothing(self, q: Query) -> bool:
         """A later part of a message that names nothing and asks for no fact (the classifier
         being unsure what it is)."""
-        sure_intent = q.confidence >= 0.5 and (
-            q.intent in CHITCHAT
-            or q.intent in PARTNER_INTENTS
-            or q.intent in ROUTE_INTENTS
-            or self.k.topic_for_intent(q.intent or "") is not None
-        )
+        sure_intent = q.confidence >= 0.5 and q.intent not in FALLBACK_INTENTS
         return not (
             self._names_a_subject(q)
             or q.attribute
@@ -1122,7 +1117,7 @@ class Answerer:
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
         named = self.k.topics.get(q.topic or "")
-        statement = not (q.asks or q.yes_no or q.text.rstrip().endswith("?"))
+        statement = not (q.asks or q.yes_no or q.text.rstrip().endswith("?")) and q.op is None
         if (
             statement
             and q.route_id

@@ -807,3 +807,8 @@ def test_the_unit_for_a_city_in_context_an_embassy_and_a_network(  # type: ignor
 ) -> None:
     replies = conversation(lang)(text, intent=intent)
     assert unit in replies[-1].split(".")[0], replies
+
+
+def test_a_short_second_question_about_the_other_unit_is_answered(conversation) -> None:  # type: ignore[no-untyped-def]
+    first, second = conversation("en")("What does unit II A do? And II B?", intent="ask_unit_info")
+    assert first.startswith("Unit II A") and second.startswith("Unit II B")
