@@ -619,6 +619,15 @@ class Answerer:
         v = self._values(city)
         reply = Reply(kind="verify", source=city.source)
         attribute = q.attribute
+        claims = self._claims(q, city)
+        if len(claims) >= 2 and not q.claim_ended:
+            # "Istanbul is the capital of Turkey and a partner since 1989, correct?": all must
+            # hold; the ones that do not are corrected first.
+            reply.add("a_yes" if all(ok for ok, _ in claims) else "a_no")
+            for _, part in sorted(claims, key=lambda c: c[0]):
+                reply.parts.append(part)
+            self._remember(q, {"kind": "city", "id": city_id}, [city_id, *extra])
+            return reply
         if q.claim_ended and not (attribute == "signers" and _PLACE_CLAIM.search(q.text)):
             # "The Moscow partnership was ended in 2022, wasn't it?" - none has ended.
             reply.add("a_no")
@@ -690,6 +699,29 @@ class Answerer:
                 reply.add("a_yes_partner", **self._values(other_city))
         self._remember(q, {"kind": "city", "id": city_id}, [city_id, *extra])
         return reply
+
+    def _claims(self, q: Query, city: PartnerCity) -> list[tuple[bool, Part]]:
+        """The claims a yes/no question makes about a city, each with the sentence that
+        states the fact: the year, being a capital, the region."""
+        v = self._values(city)
+        claims: list[tuple[bool, Part]] = []
+        if q.claim_year is not None:
+            claims.append((city.since.year == q.claim_year, Part("a_city_since", v)))
+        if q.attribute == "capital" or q.capital is not None:
+            claimed = q.capital if q.capital is not None else True
+            fact = (
+                Part("a_text", {"text": city.capital_note(self.lang)})
+                if city.capital_note
+                else Part("a_city_capital_yes" if city.capital else "a_city_capital_no", v)
+            )
+            claims.append((city.capital == claimed, fact))
+        region = self._region(q.regions[0]) if q.regions and not q.only else None
+        # "the capital of Turkey" names the country of the capital claim, not a claim of its own
+        of_capital = bool(claims) and q.capital is not None
+        if region is not None and not (of_capital and region.kind == "country"):
+            inside = city in self.k.partners_in(region)
+            claims.append((inside, Part("a_city_continent", v)))
+        return claims
 
     def _signing_claim(self, q: Query, city: PartnerCity) -> bool | None:
         """Whether a claim about the signing holds: who signed, or where.
@@ -1161,20 +1193,28 @@ class Answerer:
             return reply
         reply = Reply(kind="topic", source=topic.source)
         fact = topic.fact_for(q.text)
+        if fact is not None:
+            shown = fact.text(self.lang)
+        elif q.attribute == "since" and topic.since:
+            shown = topic.since(self.lang)
+        else:
+            shown = topic.summary(self.lang)
         if q.op == "verify" or q.yes_no:
-            lead = topic.verify_answer(q.text)
             claimed = _numbers(q.text)
-            if lead is None and fact is not None and claimed:
-                # "Does the Golden Book have ten volumes?" - the fact names the number.
-                lead = "yes" if claimed & _numbers(fact.text(self.lang)) else "no"
+            # A number counts as a claim where the answer states numbers of that kind: the
+            # fact asked for ("ten volumes?"), or a year ("seit 1979?") - not "on 3 May".
+            years = {n for n in claimed if n >= 1800}
+            if not ((fact is not None and _numbers(shown)) or (years and years == claimed)):
+                claimed = set()
+            if claimed:
+                # "Does the Golden Book have ten volumes?", "seit 1979, oder?": the number
+                # decides, before any yes/no words ("Wegner ... since 2021?" -> No).
+                lead: str | None = "yes" if claimed <= _numbers(shown) else "no"
+            else:
+                lead = topic.verify_answer(q.text)
             if lead:
                 reply.add("a_yes" if lead == "yes" else "a_no")
-        if fact is not None:
-            reply.add("a_text", text=fact.text(self.lang))
-        elif q.attribute == "since" and topic.since:
-            reply.add("a_text", text=topic.since(self.lang))
-        else:
-            reply.add("a_text", text=topic.summary(self.lang))
+        reply.add("a_text", text=shown)
         self._remember(q, {"kind": "topic", "id": topic_id}, [])
         return reply
 
@@ -1400,6 +1440,7 @@ def answer_templates() -> list[str]:
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address")]
+    names += ["a_city_capital_yes", "a_city_capital_no"]
     return names
 
 
@@ -1424,6 +1465,16 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             context = None
             continue
         if context is not None:
+            if q.op == "verify" and not q.cities and context.cities:
+                # "Tokio liegt in Europa und ist seit 1994 Partnerstadt, oder?": both claims
+                q.regions = q.regions or list(context.regions)
+                q.capital = q.capital if q.capital is not None else context.capital
+                if q.year and q.year["op"] in ("in", "from") and q.claim_year is None:
+                    q.claim_year, q.year = int(q.year["year"]), None
+            elif not q.has_filters and context.has_filters and not q.cities:
+                # "... eine Einheit zu Lateinamerika. Anzahl der Partnerstädte dort?"
+                q.regions, q.year = list(context.regions), context.year
+                q.status, q.capital = context.status, context.capital
             q.route_id = q.route_id or context.route_id
             q.topic = q.topic or context.topic
             q.network = q.network or context.network
@@ -1503,7 +1554,8 @@ _NUMBER_WORDS = {
 
 def _numbers(text: str) -> set[int]:
     """The small numbers a text names, in digits or words ("ten volumes", "neun Bände")."""
-    found = {int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,]\d)", text)}
+    found = {int(n) for n in re.findall(r"(?<![\d.,])\d{1,3}(?!\d)(?![.,]\d)", text)}
+    found |= {int(y) for y in re.findall(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", text)}
     found |= {
         _NUMBER_WORDS[w] for w in re.findall(r"[^\W\d_]+", text.lower()) if w in _NUMBER_WORDS
     }

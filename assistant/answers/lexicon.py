@@ -160,6 +160,13 @@ VERIFY_END: Cues = {
         "is that so",
         "is that right",
         "didn't it",
+        "hasn't he",
+        "hasn't she",
+        "hasn't it",
+        "haven't they",
+        "wasn't it",
+        "isn't he",
+        "isn't she",
         "no",
     ),
 }
@@ -509,6 +516,14 @@ FROM: Cues = {"de": ("seit", "ab"), "en": ("since",)}
 # "von 1994", "from 1994" name the year itself ("the partnerships from 1994"), unless a word after
 # the year opens the period ("from 1994 on", "von 1994 an").
 FROM_IF_OPEN: Cues = {"de": ("von",), "en": ("from",)}
+OR_LATER: Cues = {
+    "de": ("oder später", "und später", "oder danach", "und danach"),
+    "en": ("or later", "and later", "or after", "and after"),
+}
+OR_EARLIER: Cues = {
+    "de": ("oder früher", "und früher", "oder davor", "und davor"),
+    "en": ("or earlier", "and earlier", "or before", "and before"),
+}
 OPEN_END: Cues = {
     "de": ("an", "aufwärts", "und später", "oder später"),
     "en": ("on", "onwards", "onward", "and later", "or later"),
@@ -519,12 +534,21 @@ EARLIER_THAN = ("alter", "fruher", "older", "earlier")
 LATER_THAN = ("junger", "spater", "younger", "newer", "later")
 # The city in context as the reference point ("how many came after that?").
 AFTER_THAT: Cues = {
-    "de": ("danach", "seitdem", "seither", "darauf folgend*", "nach ihr", "nach ihm"),
-    "en": ("after that", "afterwards", "since then", "after it", "thereafter"),
+    "de": (
+        "danach",
+        "seitdem",
+        "seither",
+        "darauf folgend*",
+        "nach ihr",
+        "nach ihm",
+        "nach dieser",
+        "nach diesem",
+    ),
+    "en": ("after that", "afterwards", "since then", "after it", "thereafter", "after this one"),
 }
 BEFORE_THAT: Cues = {
-    "de": ("davor", "zuvor", "vor ihr", "vor ihm"),
-    "en": ("before that", "before it", "prior to that"),
+    "de": ("davor", "zuvor", "vor ihr", "vor ihm", "vor dieser", "vor diesem"),
+    "en": ("before that", "before it", "prior to that", "before this one", "before that one"),
 }
 # A state at a time ("how many did Berlin have in 2024?") rather than what began in that year.
 STATE_AT: Cues = {

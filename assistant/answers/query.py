@@ -417,6 +417,12 @@ def _period(query: Query, text: str, words: _Words) -> None:
         " ".join(words.words[index + 1 : index + 3])
     ).starts_with(_both(lexicon.OPEN_END)):
         query.year = {"op": "from", "year": year}
+    elif _Words(" ".join(words.words[index + 1 : index + 3])).starts_with(_both(lexicon.OR_LATER)):
+        query.year = {"op": "from", "year": year}  # "in the year 2000 or later"
+    elif _Words(" ".join(words.words[index + 1 : index + 3])).starts_with(
+        _both(lexicon.OR_EARLIER)
+    ):
+        query.year = {"op": "until", "year": year}  # "1990 oder früher"
     elif words.has(_both(lexicon.STATE_AT)) and not words.has(_both(lexicon.NEW_IN_YEAR)):
         # "Wie viele Partnerstädte hatte Berlin 2024?": all partnerships by then.
         query.year = {"op": "until", "year": year}

@@ -812,3 +812,53 @@ def test_the_unit_for_a_city_in_context_an_embassy_and_a_network(  # type: ignor
 def test_a_short_second_question_about_the_other_unit_is_answered(conversation) -> None:  # type: ignore[no-untyped-def]
     first, second = conversation("en")("What does unit II A do? And II B?", intent="ask_unit_info")
     assert first.startswith("Unit II A") and second.startswith("Unit II B")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead", "fact"),
+    [
+        (
+            "en",
+            "Istanbul is the capital of Turkey and a partner since 1989, correct?",
+            "No",
+            "Ankara",
+        ),
+        ("en", "Tokyo is the capital of Japan and a partner since 1994, right?", "Yes", "1994"),
+        ("de", "Tokio liegt in Europa und ist seit 1994 Partnerstadt, oder?", "Nein", "Asien"),
+    ],
+)
+def test_two_claims_in_one_question_must_both_hold(conversation, lang, text, lead, fact) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(lead) and fact in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "intent", "lead"),
+    [
+        ("de", "Das Emigrantenprogramm gibt es seit 1979, oder?", "ask_emigrant_program", "Nein"),
+        (
+            "en",
+            "Kai Wegner has been Governing Mayor since 2021, hasn't he?",
+            "ask_governing_mayor",
+            "No",
+        ),
+        (
+            "en",
+            "Kai Wegner has been Governing Mayor since 2023, hasn't he?",
+            "ask_governing_mayor",
+            "Yes",
+        ),
+    ],
+)
+def test_a_year_claimed_about_a_topic_is_checked(conversation, lang, text, intent, lead) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text, intent=intent)).startswith(lead)
+
+
+def test_a_statement_gives_its_region_to_the_count_after_it(
+    conversation, knowledge: Knowledge
+) -> None:  # type: ignore[no-untyped-def]
+    asia = knowledge.partners_in(knowledge.continents["asia"])
+    reply = one(
+        conversation("de")("Wir machen eine Einheit zu Asien. Anzahl der Partnerstädte dort?")
+    )
+    assert reply.startswith(f"{len(asia)} der")
