@@ -311,6 +311,8 @@ class Answerer:
         # "... von den Nazis vertrieben. Lädt die Stadt solche Menschen ein?" is no small talk,
         # whatever "Menschen" made the classifier think.
         strong_route = q.route_id is not None and self._strong_route(q.route_id)
+        # "Thanks, bye!" stays small talk; "... she would love to come back" is not a goodbye.
+        short_talk = q.intent in ("greet", "thank", "goodbye") and len(q.text.split()) <= 6
         return bool(
             q.cities
             or q.op in ("list", "count", "superlative", "compare")
@@ -321,7 +323,7 @@ class Answerer:
                 and (self.context.query or {}).get("attribute")
             )
             or q.topic
-            or (strong_route and q.intent not in ("greet", "thank", "goodbye"))
+            or (strong_route and not short_talk)
         )
 
     def _is_partner_question(self, q: Query) -> bool:
@@ -619,6 +621,13 @@ class Answerer:
         v = self._values(city)
         reply = Reply(kind="verify", source=city.source)
         attribute = q.attribute
+        if q.claim_rank is not None:
+            # "Tel Aviv ist die 20. Partnerstadt Berlins, richtig?" - it is the 19th.
+            position = [c.id for c in self.k.partner_cities].index(city.id) + 1
+            reply.add("a_yes" if position == q.claim_rank else "a_no")
+            reply.add("a_city_rank", position=position, **v)
+            self._remember(q, {"kind": "city", "id": city_id}, [city_id, *extra])
+            return reply
         claims = self._claims(q, city)
         if len(claims) >= 2 and not q.claim_ended:
             # "Istanbul is the capital of Turkey and a partner since 1989, correct?": all must

@@ -46,10 +46,11 @@ _RANGE = re.compile(
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
 # Separators between two questions in one message.
-_QUESTION_END = re.compile(r"[?!;]+\s+|\.\s+(?=[A-ZÄÖÜ])")
+_QUESTION_END = re.compile(r"[?!;]+\s+|(?<!\d)\.\s+(?=[A-ZÄÖÜ])")  # not after "20."
 _CONJUNCTION = re.compile(
-    r",?\s+(?:and also|and then|and tell me|and|und außerdem|und sagen sie mir|und sag mir|und|"
-    r"also|außerdem|sowie)[\s,]+(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
+    r",?\s+(?:-\s+)?(?:and also|and then|and tell me|as well as|plus|and|und außerdem|"
+    r"und sagen sie mir|und sag mir|und|also|außerdem|sowie)[\s,]+"
+    r"(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
     r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig|whether|ob)\b)",
@@ -105,6 +106,8 @@ class Query:
             ("which", "wann", "tell me", "nenn mir"), or has one inside ("Budapest ist seit
             wann Partnerstadt?").
         both_ends (bool): asks for the oldest and the newest at once.
+        claim_rank (int | None): a place in the order of partnerships the visitor asserts
+            ("die 20. Partnerstadt", "Berlin's 20th partner city").
     """
 
     text: str
@@ -144,6 +147,7 @@ class Query:
     pick: str | None = None
     asks: bool = False
     both_ends: bool = False
+    claim_rank: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -313,6 +317,9 @@ def parse(
         # "Berlin has 17 partner cities, right?" - or a statement a later question checks.
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
         query.claim_count = small[0] if small else None
+    rank_claim = _RANK_CLAIM.search(text)
+    if rank_claim and query.cities:
+        query.claim_rank = int(rank_claim.group(1) or rank_claim.group(2))
     if query.op == "verify" and query.cities and query.year and query.year["op"] in ("in", "from"):
         # "Kyiv became a partner in 2022, right?", "partners since 1990, right?": a claim.
         query.claim_year = query.year["year"]
@@ -477,7 +484,12 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
         if entity.get("entity") != "city" or "start" not in entity:
             continue
         before = _Words(text[: int(entity["start"])]).words
-        close = _Words(" ".join(before[-3:]))
+        # The word right before the name, or two with "right", "kurz", ... ("right before
+        # Tel Aviv"); not further: "nach Usbekistan - ist Taschkent ..." is no order.
+        intensified = len(before) >= 2 and before[-2] in _INTENSIFIERS
+        close = _Words(" ".join(before[-2:] if intensified else before[-1:]))
+        if before[-2:] == ["prior", "to"]:
+            return "before"
         # "before the one with Kyiv", "vor der mit Kiew": the words between do not count (but
         # not for "nach", which also asks about: "ich frage nach der Partnerschaft mit Kiew").
         stripped = list(before)
@@ -505,6 +517,15 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
 # "keine Partnerstadt mehr", "nicht länger": German splits "no longer" around the noun.
 _NO_LONGER_SPLIT = re.compile(
     r"\b(?:kein\w*|nicht)\b[^.?!]{0,40}?\bmehr\b(?!\s+als)", re.IGNORECASE
+)
+# "die 20. Partnerstadt", "Berlin's 20th partner city"
+_RANK_CLAIM = re.compile(
+    r"\b(\d{1,2})\.\s*(?:partnerstadt|partnerschaft|städtepartnerschaft)"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)\s+(?:partner|twin|sister|city)",
+    re.IGNORECASE,
+)
+_INTENSIFIERS = frozenset(
+    "right just immediately directly shortly kurz direkt gleich unmittelbar noch schon".split()
 )
 _FILLERS = frozenset(
     "the one ones with of partnership agreement der die das dem den mit partnerschaft".split()

@@ -102,7 +102,16 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
             for entry in self._index.entries():
                 key = f"{entry.label}:{entry.place_id}"
                 self._labels[key] = entry
-                matcher.add(key, [nlp.make_doc(entry.surface)])
+                # Every spelling of the name, not only the index's one per normalised form:
+                # "Nord- und Südamerika" and "Nord und Südamerika" are different tokens.
+                spellings = {entry.surface} | {
+                    n.surface
+                    for n in self._names
+                    if n.place_id == entry.place_id
+                    and n.label == entry.label
+                    and self._index.exact(n.surface) == entry
+                }
+                matcher.add(key, [nlp.make_doc(surface) for surface in sorted(spellings)])
             self._pipelines.append((nlp, matcher))
 
     @classmethod

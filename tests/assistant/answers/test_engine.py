@@ -862,3 +862,23 @@ def test_a_statement_gives_its_region_to_the_count_after_it(
         conversation("de")("Wir machen eine Einheit zu Asien. Anzahl der Partnerstädte dort?")
     )
     assert reply.startswith(f"{len(asia)} der")
+
+
+def test_a_claimed_place_in_the_order_of_partnerships_is_checked(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge
+) -> None:
+    last = len(knowledge.partner_cities)
+    newest = knowledge.partner_cities[-1].name
+    wrong = one(
+        conversation("de")(f"{newest.de} ist die {last + 1}. Partnerstadt Berlins, richtig?")
+    )
+    assert wrong.startswith("Nein") and f"{last}. Partnerstadt" in wrong
+    right = one(conversation("en")(f"{newest.en} is Berlin's {last}th partner city, isn't it?"))
+    assert right.startswith("Yes")
+
+
+def test_a_city_after_a_country_with_nach_is_no_order(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("de")("Wir fliegen bald nach Japan – ist Tokio eigentlich Partnerstadt?")
+    )
+    assert reply.startswith("Ja")
