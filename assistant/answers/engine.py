@@ -621,6 +621,10 @@ class Answerer:
         v = self._values(city)
         reply = Reply(kind="verify", source=city.source)
         attribute = q.attribute
+        counted = {n for n in _numbers(q.text) if n < 100}
+        if q.regions and q.partner_words and len(counted) == 1 and q.claim_year is None:
+            # "Windhoek is one of Berlin's two African partner cities, isn't it?": the count
+            return self.verify_count(replace(q, claim_count=counted.pop(), cities=[]))
         if q.claim_rank is not None:
             # "Tel Aviv ist die 20. Partnerstadt Berlins, richtig?" - it is the 19th.
             position = [c.id for c in self.k.partner_cities].index(city.id) + 1

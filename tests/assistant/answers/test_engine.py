@@ -882,3 +882,10 @@ def test_a_city_after_a_country_with_nach_is_no_order(conversation) -> None:  # 
         conversation("de")("Wir fliegen bald nach Japan – ist Tokio eigentlich Partnerstadt?")
     )
     assert reply.startswith("Ja")
+
+
+def test_a_count_claimed_about_a_region_in_a_question_about_a_city(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("en")("Windhoek is one of Berlin's two African partner cities, isn't it?")
+    )
+    assert reply.startswith("No") and "Windhoek" in reply
