@@ -786,13 +786,19 @@ class Answerer:
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="verify", source=self.k.overview.source)
         reply.add("a_yes" if len(cities) == claim else "a_no")
-        if filtered:
-            form = "one" if len(cities) == 1 else "many"
+        if filtered and len(cities) == 1:
+            reply.add(
+                "a_count_one",
+                total=len(self.k.partner_cities),
+                criteria=self._crit(criteria, "one"),
+                name=cities[0].name(self.lang),
+            )
+        elif filtered:
             reply.add(
                 "a_count_many",
                 count=len(cities),
                 total=len(self.k.partner_cities),
-                criteria=self._crit(criteria, form),
+                criteria=self._crit(criteria, "many"),
                 names=self._names(cities),
             )
         else:

@@ -45,6 +45,9 @@ _RANGE = re.compile(
 )
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
+_SHORT_QUESTIONS = frozenset(
+    ("seit wann", "since when", "ab wann", "from when", "in which", "in welchem", "wo genau")
+)
 # Separators between two questions in one message.
 _QUESTION_END = re.compile(r"[?!;]+\s+|(?<!\d)\.\s+(?=[A-ZÄÖÜ])")  # not after "20."
 _CONJUNCTION = re.compile(
@@ -229,9 +232,11 @@ def split_questions(text: str) -> list[tuple[int, int]]:
         cut = s
         for match in _CONJUNCTION.finditer(piece):
             # "... in Europe and are active?" is one question: a part needs three words.
-            if (
-                len(_WORD.findall(text[cut : s + match.start()])) >= 3
-                and len(_WORD.findall(piece[match.end() :])) >= 3
+            tail = _WORD.findall(piece[match.end() :])
+            # ", und seit wann?" is a question of its own although it is short
+            short_question = len(tail) >= 2 and " ".join(tail[:2]).lower() in _SHORT_QUESTIONS
+            if len(_WORD.findall(text[cut : s + match.start()])) >= 3 and (
+                len(tail) >= 3 or short_question
             ):
                 result.append((cut, s + match.start()))
                 cut = s + match.end()
@@ -430,7 +435,11 @@ def _period(query: Query, text: str, words: _Words) -> None:
         _both(lexicon.OR_EARLIER)
     ):
         query.year = {"op": "until", "year": year}  # "1990 oder früher"
-    elif words.has(_both(lexicon.STATE_AT)) and not words.has(_both(lexicon.NEW_IN_YEAR)):
+    elif (
+        words.has(_both(lexicon.STATE_AT))
+        and words.has(_both(lexicon.PARTNER))
+        and not words.has(_both(lexicon.NEW_IN_YEAR))
+    ):
         # "Wie viele Partnerstädte hatte Berlin 2024?": all partnerships by then.
         query.year = {"op": "until", "year": year}
     else:
