@@ -1490,7 +1490,12 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
                 q.capital = q.capital if q.capital is not None else context.capital
                 if q.year and q.year["op"] in ("in", "from") and q.claim_year is None:
                     q.claim_year, q.year = int(q.year["year"]), None
-            elif not q.has_filters and context.has_filters and not q.cities:
+            elif (
+                not q.has_filters
+                and context.has_filters
+                and not q.cities
+                and (q.partner_words or q.op in ("list", "count", "superlative"))
+            ):
                 # "... eine Einheit zu Lateinamerika. Anzahl der Partnerstädte dort?"
                 q.regions, q.year = list(context.regions), context.year
                 q.status, q.capital = context.status, context.capital

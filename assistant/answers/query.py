@@ -579,6 +579,11 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     )
     verify = (
         words.starts_with(_both(lexicon.VERIFY_START))
+        # "Wir fliegen nach Usbekistan – ist Taschkent Partnerstadt?": the last clause asks
+        or (
+            last_clause != query.text
+            and _Words(last_clause).starts_with(_both(lexicon.VERIFY_START))
+        )
         or (lang is not None and words.starts_with(lexicon.VERIFY_START_ONLY.get(lang, ())))
         or words.ends_with(_both(lexicon.VERIFY_END))
         or (not asks and words.has(_both(lexicon.CLAIM)))

@@ -890,3 +890,16 @@ def test_a_count_claimed_about_a_region_in_a_question_about_a_city(conversation)
         conversation("en")("Windhoek is one of Berlin's two African partner cities, isn't it?")
     )
     assert reply.startswith("No") and "Windhoek" in reply
+
+
+def test_a_yes_no_question_after_a_dash_and_a_statement_with_a_year(conversation) -> None:  # type: ignore[no-untyped-def]
+    assert one(
+        conversation("de")(
+            "Wir fliegen bald nach Japan – ist Tokio eigentlich Partnerstadt von Berlin"
+        )
+    ).startswith("Ja")
+    replies = conversation("en")(
+        "My mother had to flee Berlin as a child in 1939. Is there anything for people like her?",
+        intent="ask_emigrant_program",
+    )
+    assert "II A" in "\n".join(replies) and not replies[-1].startswith("No: None")
