@@ -143,6 +143,16 @@ class Answerer:
                 expanded.append(replace(query, superlative="newest", both_ends=False))
         self._several = len(expanded) > 1
         for earlier, query in zip([None, *expanded], expanded, strict=False):
+            if (
+                earlier is not None
+                and earlier.op == "superlative"
+                and query.op in (None, "list")
+                and not (query.superlative or query.cities)
+                and query.has_filters
+                and len(query.text.split()) <= 5
+            ):
+                # "Which is the oldest partner city in Europe and which in Asia?"
+                query.op, query.superlative = "superlative", earlier.superlative
             if self._several and earlier is not None and self._says_nothing(query):
                 continue  # "... capital? I read something about Nusantara."
             if (
@@ -1105,6 +1115,19 @@ class Answerer:
         ordered = sorted(cities, key=lambda c: c.since.sort_key)
         if q.superlative == "newest":
             ordered.reverse()
+        top = {n for n in _numbers(q.text) if 2 <= n <= 10}
+        if q.rank == 1 and len(top) == 1 and not criteria and not among_results:
+            # "Which two partner cities are the oldest?": the first n, in order
+            n = min(top.pop(), len(ordered))
+            reply = Reply(kind="list", source=self.k.overview.source)
+            reply.add(
+                f"a_top_{q.superlative or 'oldest'}",
+                count=n,
+                names=_join([self._line(c) for c in ordered[:n]], self.lang),
+            )
+            self.context.results = [c.id for c in ordered[:n]]
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+            return reply
         rank = min(max(q.rank, 1), len(ordered))
         city = ordered[rank - 1]
         v = self._values(city)
@@ -1459,7 +1482,7 @@ def answer_templates() -> list[str]:
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address")]
-    names += ["a_city_capital_yes", "a_city_capital_no"]
+    names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     return names
 
 

@@ -56,7 +56,8 @@ _CONJUNCTION = re.compile(
     r"(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
-    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig|whether|ob)\b)",
+    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig|whether|ob|"
+    r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
     re.IGNORECASE,
 )
 

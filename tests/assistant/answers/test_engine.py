@@ -903,3 +903,21 @@ def test_a_yes_no_question_after_a_dash_and_a_statement_with_a_year(conversation
         intent="ask_emigrant_program",
     )
     assert "II A" in "\n".join(replies) and not replies[-1].startswith("No: None")
+
+
+def test_the_n_oldest_and_an_elliptical_second_superlative(
+    conversation, knowledge: Knowledge
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = (c.name.en for c in knowledge.partner_cities[:2])
+    two = one(conversation("en")("Which two partner cities are the oldest?"))
+    assert two.startswith("Berlin's 2 oldest partner cities") and first in two and second in two
+    europe, asia = conversation("en")(
+        "Which is the oldest partner city in Europe and which in Asia?"
+    )
+    assert europe.startswith("Of the partner cities that are in Europe")
+    assert asia.startswith("Of the partner cities that are in Asia")
+
+
+def test_and_does_it_lie_in_europe_is_a_second_question(conversation) -> None:  # type: ignore[no-untyped-def]
+    since, where = conversation("de")("Seit wann ist Paris Partnerstadt und liegt es in Europa?")
+    assert "1987" in since and where.startswith("Ja")
