@@ -1481,7 +1481,7 @@ def answer_templates() -> list[str]:
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
-    names += [f"a_contact_{item}" for item in ("phone", "fax", "address")]
+    names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     return names
 
@@ -1612,7 +1612,8 @@ def _numbers(text: str) -> set[int]:
 _REMAINING = re.compile(r"\b(übrig|verbleib\w*|left|remaining|remain|the rest|der rest)\b", re.I)
 # Which item of the contact card a question asks for first.
 _CONTACT_ITEM = re.compile(
-    r"(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"
+    r"(?P<hours>öffnungszeit|opening hours|geöffnet|\bopen\b)"
+    r"|(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"
     r"|(?P<address>anschrift|adresse|address|postal|post\b|postanschrift|wo sitzt|where is)",
     re.IGNORECASE,
 )

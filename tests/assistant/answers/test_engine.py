@@ -921,3 +921,18 @@ def test_the_n_oldest_and_an_elliptical_second_superlative(
 def test_and_does_it_lie_in_europe_is_a_second_question(conversation) -> None:  # type: ignore[no-untyped-def]
     since, where = conversation("de")("Seit wann ist Paris Partnerstadt und liegt es in Europa?")
     assert "1987" in since and where.startswith("Ja")
+
+
+def test_opening_hours_are_not_invented_and_an_embassy_is_found_through_the_list(  # type: ignore[no-untyped-def]
+    conversation,
+) -> None:
+    hours = one(
+        conversation("en")(
+            "What are the opening hours of the Senate Chancellery?", intent="request_contact"
+        )
+    )
+    assert hours.startswith("I cannot reliably tell you") and "+49 30 9026-0" in hours
+    embassy = one(
+        conversation("en")("Where can I find the embassy of Brazil?", intent="ask_embassies")
+    )
+    assert "Federal Foreign Office" in embassy.split("\n")[0]
