@@ -3,14 +3,18 @@
     python -m bench.load --url http://127.0.0.1:5005 [--visitors 20 --messages 10 --series 50]
 
 20 concurrent visitors send 10 messages each (a fixed mix of German and English questions),
-then one visitor sends a sequential series; prints throughput, p50/p95 latency and the resident
-memory of the processes whose command line matches --processes. Bounded in count and time.
+then one visitor sends a sequential series; prints throughput, p50/p95 latency, and the resident
+memory and the CPU time per message of the processes whose command line matches --processes.
+CPU time per message (user + system, over the whole run) depends much less on what else the
+machine is doing than throughput does: use it to compare changes on a busy machine.
+Bounded in count and time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -73,14 +77,26 @@ async def run(base: str, visitors: int, messages: int, series: int) -> dict[str,
     }
 
 
-def resident_mb(pattern: str) -> dict[str, float]:
-    """Resident memory (MB) of processes whose command line contains `pattern`."""
-    found: dict[str, float] = {}
+def _processes(pattern: str) -> dict[str, Path]:
+    """The processes whose command line contains `pattern` (not this one), by a readable name."""
+    found: dict[str, Path] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        if pattern in cmd and "bench.load" not in cmd:
+            found[f"{proc.name} {cmd[:80]}"] = proc
+    return found
+
+
+def resident_mb(pattern: str) -> dict[str, float]:
+    """Resident memory (MB) of processes whose command line contains `pattern`."""
+    found: dict[str, float] = {}
+    for name, proc in _processes(pattern).items():
+        try:
             rss = next(
                 int(line.split()[1])
                 for line in (proc / "status").read_text().splitlines()
@@ -88,8 +104,21 @@ def resident_mb(pattern: str) -> dict[str, float]:
             )
         except (OSError, StopIteration, ValueError):
             continue
-        if pattern in cmd and "bench.load" not in cmd:
-            found[f"{proc.name} {cmd[:80]}"] = rss / 1024
+        found[name] = rss / 1024
+    return found
+
+
+def cpu_seconds(pattern: str) -> dict[str, float]:
+    """User + system CPU seconds so far of processes whose command line contains `pattern`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for name, proc in _processes(pattern).items():
+        try:
+            # Fields after the command name in parentheses; utime and stime are 14 and 15.
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            found[name] = (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            continue
     return found
 
 
@@ -105,10 +134,17 @@ def main() -> None:
     args = parser.parse_args()
     if not args.url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         raise SystemExit("the benchmark talks to loopback addresses only")
+    cpu_before = cpu_seconds(args.processes) if args.processes else {}
     result = asyncio.run(run(args.url, args.visitors, args.messages, args.series))
     for key, value in result.items():
         print(f"{key}: {value:.1f}")
     if args.processes:
+        sent = 2 + args.visitors * args.messages + args.series  # with the warm-up
+        cpu_after = cpu_seconds(args.processes)
+        used = {n: cpu_after[n] - cpu_before[n] for n in cpu_after if n in cpu_before}
+        for name, seconds in sorted(used.items()):
+            print(f"cpu_ms_per_message {seconds * 1000 / sent:.1f}  {name}")
+        print(f"cpu_ms_per_message_total: {sum(used.values()) * 1000 / sent:.1f}")
         memory = resident_mb(args.processes)
         for name, mb in sorted(memory.items()):
             print(f"rss_mb {mb:.0f}  {name}")
