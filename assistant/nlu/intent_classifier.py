@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import joblib
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -113,6 +114,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             ]
         )
         self._pipeline.fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+        _fast(self._pipeline)
         with self._model_storage.write_to(self._resource) as path:
             joblib.dump(self._pipeline, path / self.MODEL_FILE)
         return self._resource
@@ -132,7 +134,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.warning("TfidfIntentClassifier was not trained; messages pass through.")
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, pipeline)
+        return cls(config, model_storage, resource, _fast(pipeline))
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._pipeline is None:
@@ -170,3 +172,17 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 }
             )
         message.set("questions", questions, add_to_output=True)
+
+
+def _fast(pipeline: Pipeline) -> Pipeline:
+    """The same classifier, with its weights laid out for one message at a time.
+
+    scikit-learn scores a message as ``features @ coef_.T``; with `coef_` in row order (as
+    trained) scipy copies the whole weight matrix (intents × 50,000 n-grams) for every product,
+    which was 9 % of a Rasa server's time under load. In column order `coef_.T` is the row-order
+    matrix scipy needs, and nothing is copied. The values and the results are the same.
+    """
+    classifier = pipeline.steps[-1][1]
+    if isinstance(classifier, LogisticRegression) and hasattr(classifier, "coef_"):
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return pipeline
