@@ -1,8 +1,9 @@
 """Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
 the action-response validator built once, personal data removed from every incoming message
 before it is parsed or stored (`assistant.privacy`), visitor text kept out of the logs
-(`assistant.logs`), the embedded SQLite store in write-ahead-log mode, and PostgreSQL
-connections of the SQL tracker store checked before use.
+(`assistant.logs`), the embedded SQLite store in write-ahead-log mode, PostgreSQL
+connections of the SQL tracker store checked before use, the SQL tracker store's loading
+and saving with fewer queries (`assistant.trackerstore`), and event types looked up in a table.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -104,27 +105,79 @@ def _quoting_nothing(handle_message: Any) -> Any:
     return handle_quietly
 
 
-def _pinging(engine_kwargs: Any) -> Any:
-    """Wraps Rasa's `create_engine_kwargs`: PostgreSQL connections are tested before use.
+def _engine_options(engine_kwargs: Any) -> Any:
+    """Wraps Rasa's `create_engine_kwargs`: PostgreSQL connections are tested before use, and
+    the embedded SQLite store keeps its connections open.
 
-    Rasa's SQL tracker store keeps a pool of connections without checking them, so after a
-    PostgreSQL restart the first message of each Rasa process failed on a dead connection
-    (SQLAlchemy then drops the pool). With ``pool_pre_ping`` (one ``SELECT 1`` per checkout,
-    SQLAlchemy's documented answer to this) a dead connection is replaced before use.
+    Rasa's SQL tracker store keeps a pool of PostgreSQL connections without checking them, so
+    after a PostgreSQL restart the first message of each Rasa process failed on a dead
+    connection (SQLAlchemy then drops the pool). With ``pool_pre_ping`` (one ``SELECT 1`` per
+    checkout, SQLAlchemy's documented answer to this) a dead connection is replaced before use.
+
+    For a SQLite file SQLAlchemy 1.4 keeps no pool: every load and every save opened the file,
+    set it up and closed it again, and closing the last connection to a database in
+    write-ahead-log mode checkpoints the log to disk: 18 % of a Rasa server's time under load.
+    A queue pool (SQLAlchemy 2.0's default for SQLite files) keeps the connections open; the
+    log is then checkpointed as it grows. The connections may be used from other threads, as in
+    SQLAlchemy 2.0; each is used by one session at a time.
     """
-    if getattr(engine_kwargs, "pings", False):
+    if getattr(engine_kwargs, "tuned", False):
         return engine_kwargs
 
-    def with_ping(url: Any) -> dict[str, Any]:
+    def tuned(url: Any) -> dict[str, Any]:
         from rasa.core.tracker_store import is_postgresql_url
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.pool import QueuePool
 
         kwargs = dict(engine_kwargs(url))
-        if is_postgresql_url(url):  # as Rasa's pool options: SQLite keeps no pool to check
+        if is_postgresql_url(url):  # as Rasa's pool options
             kwargs["pool_pre_ping"] = True
+        else:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (
+                None,
+                "",
+                ":memory:",
+            ):
+                kwargs["poolclass"] = QueuePool
+                kwargs["connect_args"] = {"check_same_thread": False}
         return kwargs
 
-    with_ping.pings = True  # type: ignore[attr-defined]
-    return with_ping
+    tuned.tuned = True  # type: ignore[attr-defined]
+    return tuned
+
+
+@lru_cache(maxsize=1)
+def _event_types() -> dict[str, Any]:
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event
+
+    table: dict[str, Any] = {}
+    for cls in rasa.shared.utils.common.all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)  # the first match, as Rasa's loop finds it
+    return table
+
+
+def _resolving_from_a_table(resolve_by_type: Any) -> Any:
+    """Wraps `Event.resolve_by_type`: the event classes by type name from a table.
+
+    Rasa walks the whole tree of `Event` subclasses for every event it reads, so loading a
+    conversation of 60 events walked it 60 times (12 % of a Rasa server's time under load in
+    the profile of docs/benchmarks.md). Same class for every known type; an unknown name (a
+    class defined later, "topic", a default, an error) goes to Rasa's own lookup.
+    """
+    if getattr(resolve_by_type, "tabled", False):
+        return resolve_by_type
+
+    def resolve(type_name: str, default: Any = None) -> Any:
+        cls = _event_types().get(type_name)
+        if cls is not None:
+            return cls
+        _event_types.cache_clear()  # a subclass defined since the table was made
+        return resolve_by_type(type_name, default)
+
+    resolve.tabled = True  # type: ignore[attr-defined]
+    return resolve
 
 
 def apply() -> None:
@@ -132,13 +185,17 @@ def apply() -> None:
     from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import Event
     from rasa.utils import log_utils
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from assistant import logs
+    from assistant import logs, trackerstore
 
-    tracker_store.create_engine_kwargs = _pinging(tracker_store.create_engine_kwargs)
+    Event.resolve_by_type = staticmethod(_resolving_from_a_table(Event.resolve_by_type))  # type: ignore[method-assign]
+    tracker_store.SQLTrackerStore.retrieve = trackerstore.retrieve  # type: ignore[method-assign]
+    tracker_store.SQLTrackerStore.save = trackerstore.save  # type: ignore[method-assign]
+    tracker_store.create_engine_kwargs = _engine_options(tracker_store.create_engine_kwargs)
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     MessageProcessor.log_message = _redacting(MessageProcessor.log_message)  # type: ignore[method-assign]

@@ -88,14 +88,51 @@ async def test_the_sqlite_tracker_store_writes_ahead_and_keeps_every_event(tmp_p
     ]
 
 
-def test_postgresql_connections_are_checked_before_use_and_sqlite_is_left_alone() -> None:
+def test_postgresql_connections_are_checked_before_use_and_sqlite_files_keep_theirs() -> None:
     patches.apply()
     from rasa.core import tracker_store
 
     postgres = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1/assistant")
     assert postgres["pool_pre_ping"] is True
     assert postgres["pool_size"] > 0  # Rasa's own options are kept
-    assert tracker_store.create_engine_kwargs("sqlite:///var/tracker.db") == {}
+    from sqlalchemy.pool import QueuePool
+
+    sqlite = tracker_store.create_engine_kwargs("sqlite:///var/tracker.db")
+    assert sqlite == {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+    assert tracker_store.create_engine_kwargs("sqlite://") == {}  # in memory: SQLAlchemy's own
     wrapped = tracker_store.create_engine_kwargs
     patches.apply()  # applying again wraps nothing twice
     assert tracker_store.create_engine_kwargs is wrapped
+
+
+def test_event_types_come_from_a_table_with_rasas_answers() -> None:
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    patches.apply()
+    patches.apply()  # wrapped once
+    original = Event.resolve_by_type.__closure__  # type: ignore[attr-defined]
+    assert original is not None and Event.resolve_by_type.tabled  # type: ignore[attr-defined]
+    for cls in rasa.shared.utils.common.all_subclasses(Event):
+        found = Event.resolve_by_type(cls.type_name)
+        assert found is not None and found.type_name == cls.type_name
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("action") is ActionExecuted
+    # Names the table does not know still get Rasa's answers.
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+    class LateEvent(SlotSet):  # defined after the table was made
+        type_name = "assistant_test_late_event"
+
+    assert Event.resolve_by_type("assistant_test_late_event") is LateEvent
+    events = [
+        {"event": "slot", "name": "city", "value": "wien"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    from rasa.shared.core.events import deserialise_events
+
+    assert [type(e) for e in deserialise_events(events)] == [SlotSet, ActionExecuted]
