@@ -1,9 +1,9 @@
 """Changes to Rasa 3.6 that we apply in the Rasa server process (see `assistant.rasa_server`):
 the action-response validator built once, personal data removed from every incoming message
 before it is parsed or stored (`assistant.privacy`), visitor text kept out of the logs
-(`assistant.logs`), the embedded SQLite store in write-ahead-log mode, PostgreSQL
-connections of the SQL tracker store checked before use, the SQL tracker store's loading
-and saving with fewer queries (`assistant.trackerstore`), and event types looked up in a table.
+(`assistant.logs`), the embedded SQLite store in write-ahead-log mode with its connections
+kept open, the SQL tracker store's loading and saving with fewer queries and a new connection when
+PostgreSQL restarted (`assistant.trackerstore`), and event types looked up in a table.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
 is unchanged (tests/assistant/test_patches.py).
@@ -106,20 +106,15 @@ def _quoting_nothing(handle_message: Any) -> Any:
 
 
 def _engine_options(engine_kwargs: Any) -> Any:
-    """Wraps Rasa's `create_engine_kwargs`: PostgreSQL connections are tested before use, and
-    the embedded SQLite store keeps its connections open.
-
-    Rasa's SQL tracker store keeps a pool of PostgreSQL connections without checking them, so
-    after a PostgreSQL restart the first message of each Rasa process failed on a dead
-    connection (SQLAlchemy then drops the pool). With ``pool_pre_ping`` (one ``SELECT 1`` per
-    checkout, SQLAlchemy's documented answer to this) a dead connection is replaced before use.
+    """Wraps Rasa's `create_engine_kwargs`: the embedded SQLite store keeps its connections open.
 
     For a SQLite file SQLAlchemy 1.4 keeps no pool: every load and every save opened the file,
     set it up and closed it again, and closing the last connection to a database in
     write-ahead-log mode checkpoints the log to disk: 18 % of a Rasa server's time under load.
     A queue pool (SQLAlchemy 2.0's default for SQLite files) keeps the connections open; the
     log is then checkpointed as it grows. The connections may be used from other threads, as in
-    SQLAlchemy 2.0; each is used by one session at a time.
+    SQLAlchemy 2.0; each is used by one session at a time. PostgreSQL keeps Rasa's pool options;
+    dead connections after a restart are replaced by `assistant.trackerstore`.
     """
     if getattr(engine_kwargs, "tuned", False):
         return engine_kwargs
@@ -130,9 +125,7 @@ def _engine_options(engine_kwargs: Any) -> Any:
         from sqlalchemy.pool import QueuePool
 
         kwargs = dict(engine_kwargs(url))
-        if is_postgresql_url(url):  # as Rasa's pool options
-            kwargs["pool_pre_ping"] = True
-        else:
+        if not is_postgresql_url(url):
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (
                 None,

@@ -88,12 +88,12 @@ async def test_the_sqlite_tracker_store_writes_ahead_and_keeps_every_event(tmp_p
     ]
 
 
-def test_postgresql_connections_are_checked_before_use_and_sqlite_files_keep_theirs() -> None:
+def test_sqlite_files_keep_their_connections_and_postgresql_keeps_rasas_options() -> None:
     patches.apply()
     from rasa.core import tracker_store
 
     postgres = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1/assistant")
-    assert postgres["pool_pre_ping"] is True
+    assert "pool_pre_ping" not in postgres  # dead connections: assistant.trackerstore
     assert postgres["pool_size"] > 0  # Rasa's own options are kept
     from sqlalchemy.pool import QueuePool
 

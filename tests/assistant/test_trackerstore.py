@@ -204,3 +204,46 @@ async def test_connections_are_kept_open_between_messages(store: SQLTrackerStore
     for i in range(3):
         await message(store, "visitor", f"again {i}")
     assert opened == []  # SQLite files too (SQLAlchemy 1.4 would reopen the file each time)
+
+
+async def test_a_restarted_database_loses_nothing_and_stores_nothing_twice(
+    store: SQLTrackerStore,
+) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("only a server's connections can die under the store")
+    await message(store, "visitor", "before")
+    database = store.engine.url.database
+    # What a PostgreSQL restart does to the pooled connections of a Rasa server.
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        killed = connection.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        ).scalar()
+    admin.dispose()
+    assert killed >= 1
+    await message(store, "visitor", "after")  # loads and saves on new connections
+    users = [r.get("text") for r in stored(store, "visitor") if r["event"] == "user"]
+    assert users == ["before", "after"]
+    assert len(stored(store, "visitor")) == 10
+
+
+async def test_a_failed_commit_is_not_repeated(
+    store: SQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.orm import Session
+
+    tracker = await store.get_or_create_tracker("visitor", append_action_listen=False)
+    tracker.update(UserUttered("lost?"))
+    commits: list[int] = []
+
+    def failing_commit(self: Session) -> None:
+        commits.append(1)
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    # SQLAlchemy marks this error as a lost connection; still, the commit may have happened.
+    monkeypatch.setattr(sa.exc.OperationalError, "connection_invalidated", True, raising=False)
+    with pytest.raises(sa.exc.OperationalError):
+        await store.save(tracker)
+    assert commits == [1]
