@@ -17,6 +17,11 @@ The lock store serialises the messages of one conversation from loading to savin
 processes in the production profile), so the number noted at loading is the number stored when
 the tracker is saved.
 
+The database work runs in a worker thread, not on the Rasa server's event loop: Rasa's store
+waits for each query on the loop, so no other visitor's message moved while PostgreSQL or SQLite
+worked (both drivers release the interpreter while they wait); the loop now parses and predicts
+other messages meanwhile.
+
 A connection that died (PostgreSQL restarted) fails its first statement; SQLAlchemy then
 replaces the whole pool, and loading or saving runs once more on a new connection (SQLAlchemy's
 "optimistic" disconnect handling). Nothing is written twice: a save is repeated only when it
@@ -27,6 +32,7 @@ in the production profile). `assistant.patches` puts these methods on Rasa's cla
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -91,7 +97,7 @@ async def retrieve(store: Any, sender_id: str) -> DialogueStateTracker | None:
         with store.session_scope() as session:
             return list(session.execute(_latest_session(store, sender_id)).scalars().all())
 
-    rows = _on_a_live_connection(load)
+    rows = await asyncio.to_thread(_on_a_live_connection, load)
     if not (store.domain and rows):
         return None
     tracker = DialogueStateTracker.from_dict(
@@ -144,5 +150,5 @@ async def save(store: Any, tracker: DialogueStateTracker) -> None:
             except Exception as exc:
                 raise _Committing from exc
 
-    _on_a_live_connection(write)
+    await asyncio.to_thread(_on_a_live_connection, write)
     setattr(tracker, STORED, len(tracker.events))

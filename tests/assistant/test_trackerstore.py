@@ -247,3 +247,15 @@ async def test_a_failed_commit_is_not_repeated(
     with pytest.raises(sa.exc.OperationalError):
         await store.save(tracker)
     assert commits == [1]
+
+
+async def test_the_database_work_leaves_the_event_loop_free(store: SQLTrackerStore) -> None:
+    import threading
+
+    threads: set[int] = set()
+    sa.event.listen(
+        store.engine, "before_cursor_execute", lambda *_: threads.add(threading.get_ident())
+    )
+    await message(store, "visitor", "first")
+    await store.retrieve("visitor")
+    assert threads and threading.get_ident() not in threads
