@@ -16,6 +16,9 @@ Two more changes for production:
 - Connection errors and timeouts are retried with exponential backoff for about four seconds
   (redis-py's `Retry`), so a Redis that restarts or is briefly unreachable delays messages
   instead of failing them.
+- Issuing and returning a ticket (the transactions) run in a worker thread, not on the Rasa
+  server's event loop: Rasa's Redis client is synchronous, so the server did nothing else while
+  Redis answered, or for the seconds of retries while Redis was away.
 
 Configured in `endpoints.production.yml` as ``lock_store: type:
 assistant.lockstore.AtomicRedisLockStore`` with Rasa's keys (``url``, ``port``, ``db``,
@@ -24,10 +27,12 @@ assistant.lockstore.AtomicRedisLockStore`` with Rasa's keys (``url``, ``port``, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from rasa.core.lock import TicketLock
@@ -110,6 +115,20 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self.retry.call_with_retry(lambda: self.red.transaction(transaction, key), _log_retry)
         return outcome[0] if outcome else None
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's `LockStore.lock` with the ticket's transactions in a worker thread."""
+        ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        finally:
+            await asyncio.to_thread(self.cleanup, conversation_id, ticket)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """Issue a ticket for `conversation_id` (creating its lock), atomically."""

@@ -118,3 +118,24 @@ def test_redis_down_for_longer_fails_the_ticket_with_rasas_error(
     private_redis.stop()
     with pytest.raises(LockError):
         lock_store.issue_ticket(CONVERSATION)
+
+
+async def test_tickets_are_issued_and_returned_off_the_event_loop(redis_prefix: str) -> None:
+    lock_store = store(redis_prefix)
+    threads: list[int] = []
+    issue, cleanup = lock_store.issue_ticket, lock_store.cleanup
+
+    def issue_ticket(*args: object) -> int:
+        threads.append(threading.get_ident())
+        return issue(*args)  # type: ignore[arg-type]
+
+    def clean(*args: object) -> None:
+        threads.append(threading.get_ident())
+        cleanup(*args)  # type: ignore[arg-type]
+
+    lock_store.issue_ticket = issue_ticket  # type: ignore[method-assign]
+    lock_store.cleanup = clean  # type: ignore[method-assign]
+    async with lock_store.lock(CONVERSATION, wait_time_in_seconds=0.01) as lock:
+        assert lock.conversation_id == CONVERSATION
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    assert lock_store.get_lock(CONVERSATION) is None
