@@ -136,3 +136,37 @@ def test_event_types_come_from_a_table_with_rasas_answers() -> None:
     from rasa.shared.core.events import deserialise_events
 
     assert [type(e) for e in deserialise_events(events)] == [SlotSet, ActionExecuted]
+
+
+def test_sub_graphs_and_domain_emptiness_are_remembered_with_rasas_answers() -> None:
+    from rasa.engine.graph import GraphSchema, SchemaNode
+    from rasa.shared.core.domain import Domain
+
+    patches.apply()
+    patches.apply()  # wrapped once
+    assert GraphSchema.minimal_graph_schema.remembers  # type: ignore[attr-defined]
+
+    def node(needs: dict[str, str], target: bool = False) -> SchemaNode:
+        return SchemaNode(needs, GraphSchema, "__init__", "create", {}, is_target=target)
+
+    schema = GraphSchema(
+        {
+            "a": node({}),
+            "b": node({"x": "a"}),
+            "c": node({"x": "b"}, target=True),
+            "d": node({"x": "a"}, target=True),
+            "unused": node({}),
+        }
+    )
+    first = schema.minimal_graph_schema(["c"])
+    assert sorted(first.nodes) == ["a", "b", "c"]
+    assert schema.minimal_graph_schema(["c"]) is first  # remembered
+    assert sorted(schema.minimal_graph_schema(["d"]).nodes) == ["a", "d"]
+    assert sorted(schema.minimal_graph_schema().nodes) == ["a", "b", "c", "d"]
+    schema.nodes["e"] = node({"x": "d"}, target=True)  # a changed graph is worked out again
+    assert sorted(schema.minimal_graph_schema().nodes) == ["a", "b", "c", "d", "e"]
+
+    assert Domain.empty().is_empty() is True
+    domain = Domain.from_dict({"intents": ["greet"]})
+    assert domain.is_empty() is False
+    assert domain.is_empty() is False
