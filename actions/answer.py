@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import knowledge, settings
@@ -36,6 +36,13 @@ class ActionAnswer(Action):
         return "action_answer"
 
     async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        # The answer ends the assistant's turn: the Rasa server listens next without asking
+        # its policies (one prediction per message instead of two; docs/benchmarks.md).
+        return [*self._answer(dispatcher, tracker, domain), FollowupAction("action_listen")]
+
+    def _answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message or {}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.answer as action_module
@@ -69,6 +70,7 @@ async def test_answers_and_keeps_the_subject(make_tracker: TrackerFactory) -> No
     assert message["text"].startswith("The agreement with Kyiv was signed by")
     [context] = [e for e in events if e.get("name") == "context"]
     assert context["value"]["subject"] == {"kind": "city", "id": "kyiv"}
+    assert events[-1] == FollowupAction("action_listen")  # the turn ends with the answer
 
 
 async def test_follow_up_uses_the_context_slot(make_tracker: TrackerFactory) -> None:
@@ -94,7 +96,7 @@ async def test_another_language_gets_a_note_in_both(make_tracker: TrackerFactory
     assert "nur auf Deutsch und Englisch" in message["text"]
     assert "only answer in German and English" in message["text"]
     assert KNOWLEDGE.contact.web("en") in message["text"]
-    assert events == []
+    assert events == [FollowupAction("action_listen")]  # nothing else changes
 
 
 async def test_greeting_names_the_department_from_the_knowledge(
@@ -142,7 +144,7 @@ async def test_a_failure_costs_one_answer_not_the_conversation(
     dispatcher = CollectingDispatcher()
     events = await ActionAnswer().run(dispatcher, tracker, broken)
     assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
-    assert events == []
+    assert events == [FollowupAction("action_listen")]  # nothing else changes
     assert "Kyiv" not in caplog.text and "WordingError" in caplog.text
 
 
