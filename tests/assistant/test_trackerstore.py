@@ -206,11 +206,10 @@ async def test_connections_are_kept_open_between_messages(store: SQLTrackerStore
     assert opened == []  # SQLite files too (SQLAlchemy 1.4 would reopen the file each time)
 
 
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)  # a server's connections
 async def test_a_restarted_database_loses_nothing_and_stores_nothing_twice(
     store: SQLTrackerStore,
 ) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("only a server's connections can die under the store")
     await message(store, "visitor", "before")
     database = store.engine.url.database
     # What a PostgreSQL restart does to the pooled connections of a Rasa server.
