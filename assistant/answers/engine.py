@@ -334,6 +334,10 @@ class Answerer:
             )
             or q.topic
             or (strong_route and not short_talk)
+            # "A website says Berlin has 17 partner cities. Still true?"
+            or q.claim_count is not None
+            # "war das vor 1990?" after Madrid
+            or (q.op == "verify" and q.has_filters and q.back_reference and self._subject_city())
         )
 
     def _is_partner_question(self, q: Query) -> bool:
@@ -535,6 +539,9 @@ class Answerer:
         results = self.context.results or []
         if 2 <= len(results) <= 6 and not named:
             return list(results)
+        if 2 <= len(results) <= 6 and set(named) <= set(results):
+            # "was London the first of the two?" after a list: London among the list
+            return named + [r for r in results if r not in named]
         pool = [c for c in self.context.cities if c not in named]
         return (pool + named)[-2:] if named else pool[-2:]
 
@@ -673,12 +680,30 @@ class Answerer:
             reply.add("a_yes" if matches else "a_no")
             reply.add(f"a_city_status_{city.status}", **v)
         elif q.superlative:
-            cities_in_scope, _, _ = self._filtered(q)
+            cities_in_scope, criteria, _ = self._filtered(q)
+            results = self.context.results or []
+            among = (q.among or q.back_reference) and not q.has_filters and city.id in results
+            if among:
+                # "war London davon die erste?": first among the last list
+                cities_in_scope = [c for c in self.k.partner_cities if c.id in results]
             ordered = sorted(cities_in_scope, key=lambda c: c.since.sort_key)
             actual = (ordered[0] if q.superlative == "oldest" else ordered[-1]) if ordered else None
             reply.add("a_yes" if actual is city else "a_no")
-            if actual is not None:
-                reply.add(f"a_{q.superlative}", **self._values(actual))
+            if actual is not None and criteria and not among:
+                # "Is London the youngest European partner?" - "No: of the ones in Europe, ..."
+                reply.add(
+                    f"a_{q.superlative}_among",
+                    criteria=self._crit(criteria, "rel"),
+                    **self._values(actual),
+                )
+            elif actual is not None:
+                which = f"a_{q.superlative}_of_these" if among else f"a_{q.superlative}"
+                reply.add(which, **self._values(actual))
+        elif q.year and q.year["op"] not in ("in", "from") and attribute != "history":
+            # "Kyiv became a partner before 2022, didn't it?", "is that before 1990?" (an
+            # earlier link, "with East Berlin before 1994", is a note's fact: below)
+            reply.add("a_yes" if _year_test(q.year)(city.since.year) else "a_no")
+            reply.add("a_city_since", **v)
         elif q.regions and q.only:
             region = self._region(q.regions[0])
             inside = list(self.k.partners_in(region)) if region else []
@@ -730,6 +755,8 @@ class Answerer:
         claims: list[tuple[bool, Part]] = []
         if q.claim_year is not None:
             claims.append((city.since.year == q.claim_year, Part("a_city_since", v)))
+        elif q.year and q.year["op"] not in ("in", "from") and q.attribute != "history":
+            claims.append((_year_test(q.year)(city.since.year), Part("a_city_since", v)))
         if q.attribute == "capital" or q.capital is not None:
             claimed = q.capital if q.capital is not None else True
             fact = (
@@ -739,6 +766,19 @@ class Answerer:
             )
             claims.append((city.capital == claimed, fact))
         region = self._region(q.regions[0]) if q.regions and not q.only else None
+        continents = [r for r in q.regions if r in self.k.continents]
+        if q.only and continents and claims:
+            # "Windhoek is Namibia's capital and Berlin's only partner in Africa - true?"
+            area = self.k.continents[continents[-1]]
+            members = list(self.k.partners_in(area))
+            where = area.where(self.lang)
+            if members == [city]:
+                fact = Part("a_fact_only_in_region", {"where": where, **v})
+            elif city in members:
+                fact = Part("a_fact_in_region", {"where": where, "count": len(members), **v})
+            else:
+                fact = Part("a_city_continent", v)
+            claims.append((members == [city], fact))
         # "the capital of Turkey" names the country of the capital claim, not a claim of its own
         of_capital = bool(claims) and q.capital is not None
         if region is not None and not (of_capital and region.kind == "country"):
@@ -795,7 +835,20 @@ class Answerer:
         q = Query(text=q.text, regions=q.regions, year=q.year, status=q.status, capital=q.capital)
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="verify", source=self.k.overview.source)
-        reply.add("a_yes" if len(cities) == claim else "a_no")
+        bound = _COUNT_BOUND.search(q.text)
+        if bound and claim is not None:
+            # "Hat Berlin mehr als 15 Partnerstädte?", "at least three in Asia?"
+            word = bound.group(1).casefold()
+            holds = (
+                len(cities) > claim
+                if word in _MORE
+                else len(cities) < claim
+                if word in _FEWER_WORDS
+                else len(cities) >= claim
+            )
+        else:
+            holds = len(cities) == claim
+        reply.add("a_yes" if holds else "a_no")
         if filtered and len(cities) == 1:
             reply.add(
                 "a_count_one",
@@ -935,15 +988,7 @@ class Answerer:
         if q.year:
             op, year, to = q.year["op"], int(q.year["year"]), int(q.year.get("to") or 0)
             years = set(q.year.get("years") or [])
-            test = {
-                "any": lambda y: y in years,
-                "until": lambda y: y <= year,
-                "in": lambda y: y == year,
-                "before": lambda y: y < year,
-                "after": lambda y: y > year,
-                "from": lambda y: y >= year,
-                "between": lambda y: year <= y <= to,
-            }[op]
+            test = _year_test(q.year)
             cities = [c for c in cities if test(c.since.year)]
             if q.year.get("decades"):  # "from the 60s and 80s"
                 spans = [f"{d}–{d + 9}" for d in q.year["decades"]]
@@ -976,9 +1021,11 @@ class Answerer:
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="list", source=self.k.overview.source)
         total = len(self.k.partner_cities)
+        exceptions: list[PartnerCity] = []
         if verify:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
                 reply.add("a_yes" if len(cities) == total else "a_no")
+                exceptions = [c for c in self.k.partner_cities if c not in cities]
             else:
                 reply.add("a_yes" if cities else "a_no")
         if not filtered:
@@ -1000,7 +1047,11 @@ class Answerer:
             reply.add(
                 "a_list_many", count=len(cities), total=total, criteria=self._crit(criteria, "many")
             )
-        if cities:
+        if cities and exceptions and len(exceptions) < len(cities):
+            # "No: 16 of the 19 are capitals" - the three that are not, by name
+            reply.parts[-1].template = "a_list_many_short"
+            reply.add("a_list_except", names=self._names(exceptions))
+        elif cities:
             reply.add("a_bullets", lines=[self._line(c) for c in cities])
         if not filtered:
             reply.add("a_text", text=self.k.overview.districts_note(self.lang))
@@ -1014,10 +1065,46 @@ class Answerer:
         return reply
 
     def count(self, q: Query) -> Reply:
+        if q.claim_ended and q.cities:
+            # "Since the Moscow partnership was cancelled in 2022, how many are left?": the
+            # premise is corrected first, then counted (the year only dated the claim).
+            city = self.k.partner(q.cities[0])
+            assert city is not None
+            v = self._values(city)
+            reply = Reply(kind="count", source=self.k.overview.source)
+            reply.add("a_no").add(f"a_city_status_{city.status}", **v)
+            if q.year and int(q.year["year"]) in (city.status_since, city.since.year):
+                q.year = None
+            rest = self.count(replace(q, cities=[], claim_ended=False))
+            reply.parts.extend(rest.parts)
+            return reply
+        previous = Query.from_dict(self.context.query or {})
+        if q.regions and previous.regions and _INCLUDE.search(q.text):
+            # "list the partner cities in North America" - "and if I include South America,
+            # how many?": both regions
+            q.regions = list(dict.fromkeys([*previous.regions, *q.regions]))
+            q.continuation = q.among = q.back_reference = False
         refers_back = q.back_reference or q.continuation or q.among
         reference = q.cities[0] if q.cities else self._subject_city()
         if q.relative in ("before", "after") and reference:
             return self._count_relative(q, reference)
+        besides = self.k.partner(self._subject_city() or "") if not q.cities else None
+        cities, criteria, filtered = self._filtered(q)
+        if filtered and besides in cities and _OTHER_THAN.search(q.text):
+            # "and how many other partner cities are in the Americas?" after Mexico City
+            others = [c for c in cities if c is not besides]
+            form = "many" if len(others) > 1 else ("one" if others else "none")
+            reply = Reply(kind="count", source=self.k.overview.source)
+            reply.add(
+                f"a_count_other_{form}",
+                count=len(others),
+                criteria=self._crit(criteria, "one" if form == "none" else form),
+                names=self._names(others),
+                reference=besides.name(self.lang),  # type: ignore[union-attr]
+            )
+            self.context.results = [c.id for c in others]
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+            return reply
         # "how many partner cities are there in Africa?" is a new question, not one about the
         # last list, although "there" can point back.
         # "und wie viele bleiben dann übrig?" after the dormant one: the others, not within.
@@ -1154,6 +1241,22 @@ class Answerer:
             if len(records) == 1:
                 return self.city_facts(q, [records[0].id])
             return self.dont_know(q)
+        if q.superlative and q.yes_no and _BOTH.search(q.text):
+            # "Are Kyiv and Tel Aviv the two newest partner cities?": the first n in order
+            scope = sorted(self._filtered(q)[0], key=lambda c: c.since.sort_key)
+            if q.superlative == "newest":
+                scope.reverse()
+            top = scope[: len(records)]
+            reply = Reply(kind="verify", source=self.k.overview.source)
+            reply.add("a_yes" if set(top) == set(records) else "a_no")
+            reply.add(
+                f"a_top_{q.superlative}",
+                count=len(top),
+                names=_join([self._line(c) for c in top], self.lang),
+            )
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [c.id for c in top])
+            self.context.results = [c.id for c in top]
+            return reply
         ordered = sorted(records, key=lambda c: c.since.sort_key)
         first = ordered[0] if q.compare != "newer" else ordered[-1]
         others = [c for c in records if c is not first]
@@ -1480,6 +1583,7 @@ def answer_templates() -> list[str]:
         "a_newest_rank",
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
+    names += [f"a_count_other_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
@@ -1539,6 +1643,21 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
     return kept or queries
 
 
+def _year_test(period: dict[str, Any]) -> Any:
+    """A test of a year against a period of a query ({"op": "before", "year": 1990}, ...)."""
+    op, year, to = period["op"], int(period["year"]), int(period.get("to") or 0)
+    years = set(period.get("years") or [])
+    return {
+        "any": lambda y: y in years,
+        "until": lambda y: y <= year,
+        "in": lambda y: y == year,
+        "before": lambda y: y < year,
+        "after": lambda y: y > year,
+        "from": lambda y: y >= year,
+        "between": lambda y: year <= y <= to,
+    }[op]
+
+
 def _undecided(a: PartnerCity, b: PartnerCity) -> bool:
     """Two partnerships of one year whose order the dates do not show (one has no day)."""
     return a.since.year == b.since.year and (a.since.day is None or b.since.day is None)
@@ -1572,8 +1691,30 @@ _EVERY_CONTINENT = re.compile(
 _MORE_THAN = re.compile(
     r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL
 )
+# "more than 15", "mindestens drei", "fewer than 20": a bound, not the count itself
+_COUNT_BOUND = re.compile(
+    r"\b(more than|over|über|mehr als|fewer than|less than|under|weniger als|unter|"
+    r"at least|mindestens|wenigstens)\s+(?:\d+|[^\W\d_]+)\b",
+    re.IGNORECASE,
+)
+_MORE = ("more than", "over", "über", "mehr als")
+_FEWER_WORDS = ("fewer than", "less than", "under", "weniger als", "unter")
 _FEWER = re.compile(r"\b(fewer|less|weniger)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
+# "if I include South America", "Südamerika mitgezählt": a region added to the last list's
+_INCLUDE = re.compile(
+    r"\b(include|including|included|counting|add|adding|plus|mitgezählt|mitzählen|mitgerechnet|"
+    r"einschließlich|inklusive|dazugenommen|dazunehme\w*|zusammen mit)\b",
+    re.IGNORECASE,
+)
+# "how many other partner cities ...", "wie viele andere/weitere ...": besides the one in context
+_OTHER_THAN = re.compile(r"\b(other|others|besides|andere\w*|weitere\w*|außer)\b", re.IGNORECASE)
+# "both", "the two", "die beiden": a claim about a group of named cities
+# ("the first of the two", "welche der beiden" choose among them instead)
+_BOTH = re.compile(
+    r"(?<!of the )(?<!of )(?<!der )(?<!den )(?<!von )\b(both|two|three|beide\w*|zwei|drei)\b",
+    re.IGNORECASE,
+)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {
     w: n

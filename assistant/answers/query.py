@@ -8,6 +8,7 @@ Nothing here reads the conversation: a query holds only what this message says.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,18 @@ _DECADE_WORDS = {
     "neunziger*": 1990,
 }
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+# "in the last ten years", "in den letzten 5 Jahren", "over the past decade"
+_RECENT = re.compile(
+    r"\b(?:last|past|recent|letzten|vergangenen)\s+(?:(\d{1,2}|[^\W\d_]+)\s+)?"
+    r"(years?|jahr(?:e|en)?|jahrzehnt\w*|decades?)\b",
+    re.IGNORECASE,
+)
+_EVENT = re.compile(
+    r"(?:\s|^)(?:the\s+|der\s+|dem\s+|die\s+)?("
+    + "|".join(re.escape(cue) for cue in lexicon.EVENT_YEARS)
+    + r")\w*",
+    re.IGNORECASE,
+)
 # "1992 bis 1994", "from 1992 to 1994", "1992-1994", "1992–94" is not covered (two full years).
 _RANGE = re.compile(
     r"(?<!\d)(?:1[89]|20)\d\d\s*(?:bis|to|until|through|-|–)\s*(?:(?:zum|dem|einschließlich)\s+)?"
@@ -300,16 +313,20 @@ def parse(
     for rank, cues in lexicon.RANKS.items():
         if words.has(_both(cues)):
             query.rank = rank
-    if words.has(_both(lexicon.OLDEST)):
+    # "in the last ten years" names a period, not the newest
+    ranked = _Words(_RECENT.sub(" ", text)) if _RECENT.search(text) else words
+    if ranked.has(_both(lexicon.OLDEST)):
         query.superlative = "oldest"
         # "the oldest and the newest partner city?": both ends
-        query.both_ends = words.has(_both(lexicon.NEWEST))
-    elif words.has(_both(lexicon.NEWEST)):
+        query.both_ends = ranked.has(_both(lexicon.NEWEST))
+    elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
     if words.has(_both(lexicon.OLDER)):
         query.compare = "older"
     elif words.has(_both(lexicon.NEWER)):
         query.compare = "newer"
+    elif words.has(_both(lexicon.LONGER)) and not words.has(_both(lexicon.NO_LONGER)):
+        query.compare = "older"  # "a partner longer than Mexico City", "besteht schon länger"
     query.relative = _relative(words, text, entities)
     query.op = _operation(query, words, lang)
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
@@ -322,6 +339,8 @@ def parse(
     if query.partner_words and not query.cities and query.op in ("verify", None):
         # "Berlin has 17 partner cities, right?" - or a statement a later question checks.
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
+        # "Are there two South American partner cities?": a number word is a claim too.
+        small += [lexicon.NUMBER_WORDS[w] for w in words.words if w in lexicon.NUMBER_WORDS]
         query.claim_count = small[0] if small else None
     rank_claim = _RANK_CLAIM.search(text)
     if rank_claim and query.cities:
@@ -376,6 +395,25 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
+    recent = _RECENT.search(text)
+    if recent and not _YEAR.search(text):
+        # "in the last ten years", "in den letzten 5 Jahren": from that many years ago
+        this_year = datetime.date.today().year
+        amount, unit = normalise_name(recent.group(1) or ""), recent.group(2).lower()
+        if unit in ("year", "jahr") and not amount:  # "last year", "im letzten Jahr"
+            query.year = {"op": "in", "year": this_year - 1}
+            return
+        span = int(amount) if amount.isdigit() else lexicon.NUMBER_WORDS.get(amount, 0)
+        if unit.startswith(("decade", "jahrzehnt")):
+            span = 10 * (span or 1)
+        query.year = {"op": "from", "year": this_year - (span or 10)}  # "in recent years": 10
+        return
+    event = _EVENT.search(text)
+    if event and not _YEAR.search(text):
+        # "nach der Wiedervereinigung", "before the turn of the millennium": the event's year
+        year = next(y for cue, y in lexicon.EVENT_YEARS.items() if cue in event.group(1).lower())
+        text = text[: event.start()] + f" {year}" + text[event.end() :]
+        words = _Words(text)
     for word, start in _DECADE_WORDS.items():
         if words.has((word,)):
             query.year = {"op": "between", "year": start, "to": start + 9}
@@ -590,10 +628,10 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     )
-    # "Did Windhoek or London come first?" asks which, not whether.
-    alternative = (len(query.mentions) >= 2 or len(query.regions) >= 2) and words.has(
-        ("or", "oder")
-    )
+    # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
+    # is a tag that asks whether.
+    body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
+    alternative = (len(query.mentions) >= 2 or len(query.regions) >= 2) and body.has(("or", "oder"))
     if alternative and query.cities and len(query.regions) >= 2:
         # "Liegt Istanbul in Europa oder in Asien?": the continent, not a yes or no.
         query.attribute, query.regions = "continent", []
@@ -628,6 +666,12 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     ):
         return "list"
     return None
+
+
+def _tag_length(words: _Words) -> int:
+    """The number of words of a closing yes/no tag ("oder?", "oder nicht?", "right?"), or 0."""
+    lengths = [len(_cue(c)[0]) for c in _both(lexicon.VERIFY_END) if words.ends_with((c,))]
+    return max(lengths, default=0)
 
 
 def lang_of(value: object) -> Lang | None:
