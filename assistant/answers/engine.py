@@ -213,6 +213,10 @@ class Answerer:
             return Reply(kind="chitchat").add(chitchat)
         if _EVERY_CONTINENT.search(q.text):
             return self.continents_overview(q)  # "partner cities on every continent, right?"
+        if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
+            return self.continents_overview(q)  # "on how many continents?"
+        if q.op == "count" and not (q.regions or q.cities) and _COUNTRIES.search(q.text):
+            return self.country_count(q)  # "in how many countries?"
         if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:
             return self.region_counts(q)  # "more partner cities in Asia than in Europe?"
         if self._is_partner_question(q):
@@ -394,6 +398,10 @@ class Answerer:
         if q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
+        excluded = self._excluded(q)
+        if excluded and (op in ("count", "list") or q.listing or q.has_filters):
+            # "How many partner cities are there, not counting Moscow?"
+            return self.count_excluding(q, excluded)
         previous = Query.from_dict(self.context.query or {})
         if q.pick and not cities and len(self.context.cities) >= 2:
             # "seit wann ist die letztere Partnerstadt?"
@@ -489,6 +497,37 @@ class Answerer:
             return self.verify_city(q, cities[0], extra=cities[1:])
         return self.city_facts(q, cities)
 
+    def _excluded(self, q: Query) -> list[str]:
+        """The partner cities named after "not counting", "except", "ohne", "außer"."""
+        cue = _EXCLUDING.search(q.text)
+        if cue is None or not q.cities:
+            return []
+        after = normalise_name(q.text[cue.end() :])
+        found = []
+        for city_id in q.cities:
+            city = self.k.partner(city_id)
+            names = (city.name.de, city.name.en, *city.aliases) if city else ()
+            if any(re.search(rf"\b{re.escape(normalise_name(n))}", after) for n in names):
+                found.append(city_id)
+        return found
+
+    def count_excluding(self, q: Query, excluded: list[str]) -> Reply:
+        """A count or list with named cities left out ("wie viele gibt es ohne Moskau?")."""
+        scope = replace(q, cities=[c for c in q.cities if c not in excluded])
+        scope.exclude_regions = False  # "except" named the city, not the region
+        cities, criteria, filtered = self._filtered(scope)
+        cities = [c for c in cities if c.id not in excluded]
+        names = self._names([self.k.partner(i) for i in excluded])
+        reply = Reply(kind="count", source=self.k.overview.source)
+        values = {"excluded": names, "count": len(cities), "names": self._names(cities)}
+        if filtered:
+            reply.add("a_count_excluding_crit", criteria=self._crit(criteria, "rel"), **values)
+        else:
+            reply.add("a_count_excluding", **values)
+        self.context.results = [c.id for c in cities]
+        self._remember(scope, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
     def continents_overview(self, q: Query) -> Reply:
         """Where Berlin's partner cities are, continent by continent, and where none are."""
         continents = [p for p in self.k.continents.values() if not (p.continents or p.countries)]
@@ -498,9 +537,20 @@ class Answerer:
         reply = Reply(kind="list", source=self.k.overview.source)
         if q.yes_no or q.op == "verify":
             reply.add("a_no" if absent else "a_yes")
-        reply.add("a_continents", present=_join(present, self.lang))
+        if q.op == "count":
+            reply.add("a_continents_count", count=len(present), present=_join(present, self.lang))
+        else:
+            reply.add("a_continents", present=_join(present, self.lang))
         if absent:
             reply.add("a_continents_none", absent=_join(absent, self.lang))
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def country_count(self, q: Query) -> Reply:
+        """ "In how many countries are Berlin's partner cities?" """
+        countries = {c.country for c in self.k.partner_cities}
+        reply = Reply(kind="count", source=self.k.overview.source)
+        reply.add("a_country_count", count=len(countries), total=len(self.k.partner_cities))
         self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
 
@@ -1053,6 +1103,7 @@ class Answerer:
             reply.add("a_list_except", names=self._names(exceptions))
         elif cities:
             reply.add("a_bullets", lines=[self._line(c) for c in cities])
+        self._two_continents_note(reply, cities, q)
         if not filtered:
             reply.add("a_text", text=self.k.overview.districts_note(self.lang))
         self.context.results = [c.id for c in cities]
@@ -1173,6 +1224,7 @@ class Answerer:
                 criteria=self._crit(criteria, "many"),
                 names=self._names(cities),
             )
+        self._two_continents_note(reply, cities, q)
         self.context.results = [c.id for c in cities]
         if len(cities) == 1:
             self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
@@ -1232,8 +1284,40 @@ class Answerer:
             reply.add(f"a_{which}", **v)
         if city.status != "active":
             reply.add(f"a_city_status_{city.status}", **v)
+        if not among_results and self._on_two_continents([city], q):
+            # "the oldest partner in Asia": Istanbul lies in Europe and Asia - name the one
+            # that lies in the region alone, too.
+            alone = next((c for c in ordered if len(c.continents) == 1), None)
+            if alone is not None:
+                reply.add(
+                    "a_superlative_two_continents",
+                    continents=self._continent_names(city),
+                    other=alone.name(self.lang),
+                    other_country=self.k.countries[alone.country].name(self.lang),
+                    other_since=alone.since.format(self.lang),
+                    **v,
+                )
         self._remember(q, {"kind": "city", "id": city.id}, [city.id])
         return reply
+
+    def _on_two_continents(self, cities: list[PartnerCity], q: Query) -> list[PartnerCity]:
+        """The cities of a list filtered by a continent that lie on more than one continent."""
+        continents = [r for r in q.regions if r in self.k.continents]
+        if not continents or q.exclude_regions:
+            return []
+        return [c for c in cities if len(c.continents) > 1]
+
+    def _continent_names(self, city: PartnerCity) -> str:
+        return _join([self.k.continents[c].name(self.lang) for c in city.continents], self.lang)
+
+    def _two_continents_note(self, reply: Reply, cities: list[PartnerCity], q: Query) -> None:
+        """ "Istanbul lies in Europe and in Asia and is counted here." """
+        for city in self._on_two_continents(cities, q):
+            reply.add(
+                "a_two_continents",
+                name=city.name(self.lang),
+                continents=self._continent_names(city),
+            )
 
     def compare(self, q: Query, cities: list[str]) -> Reply:
         records = [c for c in (self.k.partner(i) for i in cities) if c]
@@ -1688,6 +1772,15 @@ _EVERY_CONTINENT = re.compile(
     r"(?:continents?|kontinenten?|erdteilen?)\b",
     re.IGNORECASE,
 )
+# "not counting Moscow", "ohne Moskau", "außer Moskau": cities left out of a count or list
+_EXCLUDING = re.compile(
+    r"\b(not counting|without counting|except(?: for)?|excluding|apart from|leaving out|"
+    r"leaving aside|other than|ohne|außer|ausgenommen|abgesehen von|nicht mitgezählt|"
+    r"nicht mitgerechnet)\b",
+    re.IGNORECASE,
+)
+_CONTINENTS = re.compile(r"\b(continents|kontinente\w*|erdteile\w*)\b", re.IGNORECASE)
+_COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(
     r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL
 )

@@ -44,6 +44,22 @@ _RECENT = re.compile(
     r"(years?|jahr(?:e|en)?|jahrzehnt\w*|decades?)\b",
     re.IGNORECASE,
 )
+# "older than 30 years", "seit über 30 Jahren", "weniger als zehn Jahre alt"
+_AGE = re.compile(
+    r"\b(older than|more than|over|at least|for over|younger than|less than|under|fewer than|"
+    r"älter als|mehr als|über|mindestens|jünger als|weniger als|unter)\s+"
+    r"(\d{1,3}|[^\W\d_]+)\s+(?:years?|jahren?|jahre)\b",
+    re.IGNORECASE,
+)
+_YOUNGER_THAN = {
+    "younger than",
+    "less than",
+    "under",
+    "fewer than",
+    "junger als",
+    "weniger als",
+    "unter",
+}
 _EVENT = re.compile(
     r"(?:\s|^)(?:the\s+|der\s+|dem\s+|die\s+)?("
     + "|".join(re.escape(cue) for cue in lexicon.EVENT_YEARS)
@@ -395,6 +411,16 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
+    age = _AGE.search(text)
+    if age and not _YEAR.search(text):
+        # "partnerships older than 30 years", "seit über 30 Jahren", "less than ten years old"
+        amount = normalise_name(age.group(2))
+        span = int(amount) if amount.isdigit() else lexicon.NUMBER_WORDS.get(amount, 0)
+        if span:
+            older = normalise_name(age.group(1)) not in _YOUNGER_THAN
+            op = "before" if older else "after"
+            query.year = {"op": op, "year": datetime.date.today().year - span}
+            return
     recent = _RECENT.search(text)
     if recent and not _YEAR.search(text):
         # "in the last ten years", "in den letzten 5 Jahren": from that many years ago
