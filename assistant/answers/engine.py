@@ -402,6 +402,10 @@ class Answerer:
         if excluded and (op in ("count", "list") or q.listing or q.has_filters):
             # "How many partner cities are there, not counting Moscow?"
             return self.count_excluding(q, excluded)
+        if len(cities) == 2 and _YEARS_APART.search(q.text):
+            return self.years_apart(q, cities)  # "how many years between LA and Tel Aviv?"
+        if len(cities) == 2 and _BETWEEN.search(q.text) and not q.yes_no:
+            return self.between(q, cities)  # "which partner city joined between Prague and London?"
         previous = Query.from_dict(self.context.query or {})
         if q.pick and not cities and len(self.context.cities) >= 2:
             # "seit wann ist die letztere Partnerstadt?"
@@ -496,6 +500,52 @@ class Answerer:
         if op == "verify":
             return self.verify_city(q, cities[0], extra=cities[1:])
         return self.city_facts(q, cities)
+
+    def years_apart(self, q: Query, city_ids: list[str]) -> Reply:
+        """ "How much older is the LA partnership than the Paris one?" - the years between."""
+        first, second = sorted(
+            (c for c in (self.k.partner(i) for i in city_ids) if c), key=lambda c: c.since.sort_key
+        )
+        a, b = first.since, second.since
+        years = b.year - a.year
+        if a.month and a.day and b.month and b.day and (b.month, b.day) < (a.month, a.day):
+            years -= 1  # full years between two full dates
+        reply = Reply(kind="compare", source=self.k.overview.source)
+        reply.add(
+            "a_years_apart",
+            years=years,
+            first=first.name(self.lang),
+            first_since=a.format(self.lang),
+            second=second.name(self.lang),
+            second_since=b.format(self.lang),
+        )
+        self._remember(q, {"kind": "city", "id": second.id}, [first.id, second.id])
+        return reply
+
+    def between(self, q: Query, city_ids: list[str]) -> Reply:
+        """ "Which partner city joined between Prague and London?" """
+        ordered = list(self.k.partner_cities)
+        first, second = sorted(
+            (c for c in (self.k.partner(i) for i in city_ids) if c), key=lambda c: c.since.sort_key
+        )
+        inside = ordered[ordered.index(first) + 1 : ordered.index(second)]
+        form = "many" if len(inside) > 1 else ("one" if inside else "none")
+        reply = Reply(kind="list", source=self.k.overview.source)
+        reply.add(
+            f"a_between_{form}",
+            count=len(inside),
+            names=_join([self._line(c) for c in inside], self.lang),
+            first=first.name(self.lang),
+            first_since=first.since.format(self.lang),
+            second=second.name(self.lang),
+            second_since=second.since.format(self.lang),
+        )
+        self.context.results = [c.id for c in inside]
+        if len(inside) == 1:
+            self._remember(q, {"kind": "city", "id": inside[0].id}, [inside[0].id])
+        else:
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
 
     def _excluded(self, q: Query) -> list[str]:
         """The partner cities named after "not counting", "except", "ohne", "außer"."""
@@ -749,6 +799,18 @@ class Answerer:
             elif actual is not None:
                 which = f"a_{q.superlative}_of_these" if among else f"a_{q.superlative}"
                 reply.add(which, **self._values(actual))
+            if actual is not None and not among and self._on_two_continents([actual], q):
+                # "Is Tashkent the oldest Asian partner?" - Istanbul first, Tashkent without it
+                alone = next((c for c in ordered if len(c.continents) == 1), None)
+                if alone is not None:
+                    reply.add(
+                        "a_superlative_two_continents",
+                        continents=self._continent_names(actual),
+                        other=alone.name(self.lang),
+                        other_country=self.k.countries[alone.country].name(self.lang),
+                        other_since=alone.since.format(self.lang),
+                        **self._values(actual),
+                    )
         elif q.year and q.year["op"] not in ("in", "from") and attribute != "history":
             # "Kyiv became a partner before 2022, didn't it?", "is that before 1990?" (an
             # earlier link, "with East Berlin before 1994", is a note's fact: below)
@@ -1233,6 +1295,13 @@ class Answerer:
         return reply
 
     def superlative(self, q: Query) -> Reply:
+        if len(q.regions) >= 2 and not q.exclude_regions and len(_SUPERLATIVE.findall(q.text)) >= 2:
+            # "the oldest partner in Europe and the oldest in Asia?": one answer per region
+            replies = [self.superlative(replace(q, regions=[r])) for r in q.regions]
+            merged = Reply(kind="superlative", source=self.k.overview.source)
+            for each in replies:
+                merged.parts.extend(each.parts)
+            return merged
         refers_back = (q.among or q.back_reference) and not q.has_filters
         pool = self.context.results or (
             self.context.cities[-2:] if len(self.context.cities) >= 2 else None
@@ -1668,6 +1737,7 @@ def answer_templates() -> list[str]:
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += [f"a_count_other_{f}" for f in ("one", "many", "none")]
+    names += [f"a_between_{f}" for f in ("one", "many", "none")]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
@@ -1777,6 +1847,17 @@ _EXCLUDING = re.compile(
     r"\b(not counting|without counting|except(?: for)?|excluding|apart from|leaving out|"
     r"leaving aside|other than|ohne|außer|ausgenommen|abgesehen von|nicht mitgezählt|"
     r"nicht mitgerechnet)\b",
+    re.IGNORECASE,
+)
+# "how much older", "how many years between", "wie viele Jahre liegen zwischen"
+_YEARS_APART = re.compile(
+    r"\b(how much (?:older|newer|younger|earlier|later)|how many years|years apart|"
+    r"wie viel (?:älter|jünger|früher|später)|wie viele jahre|jahre (?:liegen )?zwischen)\b",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(r"\b(between|zwischen)\b", re.IGNORECASE)
+_SUPERLATIVE = re.compile(
+    r"\b(oldest|newest|youngest|latest|most recent|älteste\w*|jüngste\w*|neueste\w*)\b",
     re.IGNORECASE,
 )
 _CONTINENTS = re.compile(r"\b(continents|kontinente\w*|erdteile\w*)\b", re.IGNORECASE)
