@@ -399,6 +399,20 @@ class Answerer:
             q.superlative = "newest"
         cities = list(q.cities)
         excluded = self._excluded(q)
+        same_year = self.k.partner(
+            (cities[0] if len(cities) == 1 else self._subject_city() if not cities else "") or ""
+        )
+        if (
+            same_year is not None
+            and not q.year
+            and _SAME_YEAR.search(q.text)
+            and (op in ("count", "list") or q.listing)
+        ):
+            # "which partner cities joined in the same year as Tokyo?", "how many other
+            # partner cities joined that year?" (after Tokyo): that year, without Tokyo
+            q.year = {"op": "in", "year": same_year.since.year}
+            q.cities = []
+            return self.count_excluding(q, [same_year.id])
         if excluded and (op in ("count", "list") or q.listing or q.has_filters):
             # "How many partner cities are there, not counting Moscow?"
             return self.count_excluding(q, excluded)
@@ -570,8 +584,11 @@ class Answerer:
         names = self._names([self.k.partner(i) for i in excluded])
         reply = Reply(kind="count", source=self.k.overview.source)
         values = {"excluded": names, "count": len(cities), "names": self._names(cities)}
-        if filtered:
+        if filtered and len(cities) > 1:
             reply.add("a_count_excluding_crit", criteria=self._crit(criteria, "rel"), **values)
+        elif filtered:
+            form = "one" if cities else "none"
+            reply.add(f"a_count_excluding_{form}", criteria=self._crit(criteria, "one"), **values)
         else:
             reply.add("a_count_excluding", **values)
         self.context.results = [c.id for c in cities]
@@ -1197,6 +1214,25 @@ class Answerer:
             # how many?": both regions
             q.regions = list(dict.fromkeys([*previous.regions, *q.regions]))
             q.continuation = q.among = q.back_reference = False
+        if q.negated and not q.has_filters and (q.continuation or q.back_reference):
+            # "how many are capitals?" - "and how many aren't?": the previous condition negated
+            if previous.capital is not None:
+                q.capital, q.regions, q.year = not previous.capital, previous.regions, previous.year
+            elif previous.status:
+                q.status = "dormant" if previous.status == "active" else "active"
+                q.regions, q.year = previous.regions, previous.year
+            elif previous.regions:
+                q.regions, q.exclude_regions = previous.regions, not previous.exclude_regions
+            if q.has_filters:  # a new condition over all partner cities, not within the list
+                q.continuation = q.back_reference = q.among = False
+        if (
+            q.partner_words
+            and _TOTAL.search(q.text)
+            and not q.has_filters
+            and _BERLIN.search(q.text)
+        ):
+            # "und wie viele Partnerstädte hat Berlin insgesamt?" after a list: all of them
+            q.continuation = q.back_reference = q.among = False
         refers_back = q.back_reference or q.continuation or q.among
         reference = q.cities[0] if q.cities else self._subject_city()
         if q.relative in ("before", "after") and reference:
@@ -1738,6 +1774,7 @@ def answer_templates() -> list[str]:
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += [f"a_count_other_{f}" for f in ("one", "many", "none")]
     names += [f"a_between_{f}" for f in ("one", "many", "none")]
+    names += ["a_count_excluding_one", "a_count_excluding_none"]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
@@ -1860,6 +1897,14 @@ _SUPERLATIVE = re.compile(
     r"\b(oldest|newest|youngest|latest|most recent|älteste\w*|jüngste\w*|neueste\w*)\b",
     re.IGNORECASE,
 )
+_SAME_YEAR = re.compile(
+    r"\b(that year|the same year|same year as|in dem jahr|in diesem jahr|im selben jahr|"
+    r"im gleichen jahr|im selbigen jahr|im jahr davon|in demselben jahr)\b",
+    re.IGNORECASE,
+)
+# "how many partner cities does Berlin have in total?" after a list: all of them
+_TOTAL = re.compile(r"\b(in total|overall|insgesamt|total|gesamt|alles in allem)\b", re.IGNORECASE)
+_BERLIN = re.compile(r"\bberlin\b", re.IGNORECASE)
 _CONTINENTS = re.compile(r"\b(continents|kontinente\w*|erdteile\w*)\b", re.IGNORECASE)
 _COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(
