@@ -351,6 +351,8 @@ class Answerer:
             return False
         if q.topic and q.topic not in ("networks",) and not q.cities:
             return False
+        if q.topic == "networks" and not (q.cities or q.partner_words):
+            return False  # "how many networks has Berlin joined since 2000?"
         if q.pick and len(self.context.cities) >= 2:
             return True
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
@@ -398,6 +400,9 @@ class Answerer:
         if q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
+        signer = self._signer_named(q) if not cities else None
+        if signer and (op in ("count", "list", None) or q.listing):
+            return self.signed_by(q, signer)  # "Which partnerships has Kai Wegner signed?"
         excluded = self._excluded(q)
         same_year = self.k.partner(
             (cities[0] if len(cities) == 1 else self._subject_city() if not cities else "") or ""
@@ -514,6 +519,33 @@ class Answerer:
         if op == "verify":
             return self.verify_city(q, cities[0], extra=cities[1:])
         return self.city_facts(q, cities)
+
+    def _signer_named(self, q: Query) -> str | None:
+        """A signer of a partnership (knowledge: signed_by) named by surname in the question."""
+        for city in self.k.partner_cities:
+            for person in city.signed_by:
+                if re.search(rf"\b{re.escape(person.split()[-1])}\b", q.text, re.IGNORECASE):
+                    return person
+        return None
+
+    def signed_by(self, q: Query, person: str) -> Reply:
+        """The partnerships a person signed, as far as the knowledge names signers."""
+        cities = [c for c in self.k.partner_cities if person in c.signed_by]
+        reply = Reply(kind="list", source=cities[-1].source if cities else None)
+        reply.add(
+            "a_signed_by_one" if len(cities) == 1 else "a_signed_by_many",
+            person=person,
+            count=len(cities),
+            names=_join(
+                [f"{c.name(self.lang)} ({c.since.format(self.lang)})" for c in cities], self.lang
+            ),
+        )
+        self.context.results = [c.id for c in cities]
+        if len(cities) == 1:
+            self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
+        else:
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
 
     def years_apart(self, q: Query, city_ids: list[str]) -> Reply:
         """ "How much older is the LA partnership than the Paris one?" - the years between."""
@@ -1562,6 +1594,10 @@ class Answerer:
             self._remember(q, {"kind": "network", "id": network.id}, [])
             return reply
         reply = Reply(kind="networks", source=self.k.units["II B"].source)
+        if q.op == "count":  # "How many city networks is Berlin a member of?"
+            networks = list(self.k.networks.values())
+            active = [n for n in networks if not n.dormant]
+            reply.add("a_networks_count", count=len(networks), active=len(active))
         reply.add(
             "a_networks",
             unit=self.k.units["II B"].name(self.lang),
