@@ -373,6 +373,8 @@ class Answerer:
             return True
         if q.claim_count is not None:
             return True
+        if self._capital_of(q) is not None and not q.cities:
+            return True  # "what is the capital of Namibia?"
         # "Und wer regiert Berlin gerade?" after a city: a topic the classifier is sure of.
         if self.k.topic_for_intent(q.intent or "") is not None and q.confidence >= 0.6:
             return False
@@ -470,6 +472,17 @@ class Answerer:
             return self.verify_count(q)
         if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
+        capital_of = self._capital_of(q) if not cities and op in (None, "lookup") else None
+        if capital_of is not None:
+            # "what is the capital of Namibia?": the partner city there says
+            reply = Reply(kind="city", source=capital_of.source)
+            v = self._values(capital_of)
+            if capital_of.capital or not capital_of.capital_note:
+                reply.add("a_city_capital_yes" if capital_of.capital else "a_city_capital_no", **v)
+            else:  # "Istanbul is not Türkiye's capital; that is Ankara."
+                reply.add("a_text", text=capital_of.capital_note(self.lang))
+            self._remember(q, {"kind": "city", "id": capital_of.id}, [capital_of.id])
+            return reply
         if not cities and not q.others and not q.unknown and op in (None, "lookup", "verify"):
             about_subject = self._subject_city() and (
                 q.back_reference or not (q.partner_words or q.listing)
@@ -592,6 +605,13 @@ class Answerer:
         else:
             self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
+
+    def _capital_of(self, q: Query) -> PartnerCity | None:
+        """The partner city in the one country a "capital of ..." question names, if any."""
+        if q.attribute != "capital" or len(q.regions) != 1 or q.regions[0] not in self.k.countries:
+            return None
+        inside = self.k.partners_in(self.k.countries[q.regions[0]])
+        return inside[0] if inside else None
 
     def _excluded(self, q: Query) -> list[str]:
         """The partner cities named after "not counting", "except", "ohne", "außer"."""
@@ -724,6 +744,10 @@ class Answerer:
             return
         if attribute == "country":
             reply.add("a_city_country", **v)
+            return
+        if attribute == "rank":  # "die wievielte Partnerstadt ist Kiew?"
+            position = [c.id for c in self.k.partner_cities].index(city.id) + 1
+            reply.add("a_city_rank", position=position, **v)
             return
         if attribute == "continent":
             reply.add("a_city_continent", **v)

@@ -297,6 +297,9 @@ QUESTION_WORDS: Cues = {
         "in welcher",
         "zeig*",
         "nenn*",
+        "die wievielte*",
+        "der wievielte*",
+        "wievielte*",
     ),
     "en": (
         "who's",
@@ -491,6 +494,20 @@ ATTRIBUTES: dict[str, Cues] = {
             "signed on",
         ),
     },
+}
+# The place in the order of partnerships ("die wievielte Partnerstadt?").
+RANK_ASKED: Cues = {
+    "de": ("wievielte*", "wie vielte*", "welche nummer", "welcher nummer", "welchem platz"),
+    "en": ("which number", "what number", "how manyth", "what place", "which place"),
+}
+# "when was it signed?" asks for the date, "who signed?" for the signers.
+WHEN: Cues = {
+    "de": ("wann", "welchem jahr", "welchem datum", "welchem tag", "datum"),
+    "en": ("when", "what year", "which year", "what date", "which date", "date"),
+}
+WHO: Cues = {
+    "de": ("wer", "von wem", "wem"),
+    "en": ("who", "whom", "by whom", "who's"),
 }
 # Checked before STATUS_FILTER: "not dormant" is a filter for the active ones.
 NOT_DORMANT: Cues = {

@@ -512,10 +512,19 @@ def _period(query: Query, text: str, words: _Words) -> None:
 
 
 def _attribute(words: _Words) -> str | None:
+    if words.has(_both(lexicon.RANK_ASKED)):
+        return "rank"  # "die wievielte Partnerstadt ist Kiew?", "which number partner is Kyiv?"
     for name, cues in lexicon.ATTRIBUTES.items():
         if words.has(_both(cues)):
+            if name == "signers" and _asks_when(words):
+                return "since"  # "when was the Budapest agreement signed?": the date
             return name
     return None
+
+
+def _asks_when(words: _Words) -> bool:
+    """ "when was ... signed?", "wann wurde ... unterzeichnet?" - not "who signed when?"."""
+    return words.has(_both(lexicon.WHEN)) and not words.has(_both(lexicon.WHO))
 
 
 def _route(words: _Words, knowledge: Knowledge) -> str | None:
