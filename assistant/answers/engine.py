@@ -342,6 +342,17 @@ class Answerer:
             or q.claim_count is not None
             # "war das vor 1990?" after Madrid
             or (q.op == "verify" and q.has_filters and q.back_reference and self._subject_city())
+            or self._period_follow_up(q)
+        )
+
+    def _period_follow_up(self, q: Query) -> bool:
+        """ "und nach 2000?" after a yes/no question about the city in context."""
+        return bool(
+            q.continuation
+            and q.year
+            and not q.cities
+            and self._subject_city()
+            and (self.context.query or {}).get("op") == "verify"
         )
 
     def _is_partner_question(self, q: Query) -> bool:
@@ -373,6 +384,8 @@ class Answerer:
             return True
         if q.claim_count is not None:
             return True
+        if self._period_follow_up(q):
+            return True  # "und nach 2000?" after "war das vor 1990?"
         if self._capital_of(q) is not None and not q.cities:
             return True  # "what is the capital of Namibia?"
         # "Und wer regiert Berlin gerade?" after a city: a topic the classifier is sure of.
@@ -402,6 +415,9 @@ class Answerer:
         if q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
+        if q.op is None and not cities and self._period_follow_up(q):
+            op = q.op = "verify"  # "war das vor 1990?" - "und nach 2000?": the same kind of claim
+            q.yes_no = True
         signer = self._signer_named(q) if not cities else None
         if signer and (op in ("count", "list", None) or q.listing):
             return self.signed_by(q, signer)  # "Which partnerships has Kai Wegner signed?"
