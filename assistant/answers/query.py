@@ -38,6 +38,9 @@ _DECADE_WORDS = {
     "neunziger*": 1990,
 }
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_PART_OF_AMERICA = re.compile(
+    r"\b(süd|sued|sud|south|nord|north|latein|latin)[\s-]+amerika\b", re.IGNORECASE
+)
 # "in the last ten years", "in den letzten 5 Jahren", "over the past decade"
 _RECENT = re.compile(
     r"\b(?:last|past|recent|letzten|vergangenen)\s+(?:(\d{1,2}|[^\W\d_]+)\s+)?"
@@ -197,11 +200,20 @@ class Query:
         return bool(self.regions or self.year or self.status or self.capital is not None)
 
 
+def _fold(word: str) -> str:
+    """ "aelteste" and "älteste" alike: umlauts typed as ae, oe, ue (after normalise_name)."""
+    return word.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+def _norm(text: str) -> str:
+    return _fold(normalise_name(text))
+
+
 class _Words:
     """The normalised words of a text, for cue lookups."""
 
     def __init__(self, text: str) -> None:
-        self.words = [normalise_name(w) for w in _WORD.findall(text)]
+        self.words = [_norm(w) for w in _WORD.findall(text)]
         self._set = frozenset(self.words)
         self.joined = " " + " ".join(self.words) + " "
 
@@ -228,7 +240,7 @@ class _Words:
 
     def ends_with(self, cues: Iterable[str]) -> bool:
         for cue in cues:
-            parts = normalise_name(cue).split()
+            parts = _norm(cue).split()
             if parts and self.words[-len(parts) :] == parts:
                 return True
         return False
@@ -237,7 +249,7 @@ class _Words:
 @lru_cache(maxsize=4096)
 def _cue(cue: str) -> tuple[tuple[str, ...], bool]:
     """A cue's normalised words and whether its last word is a prefix ("unterzeichn*")."""
-    return tuple(normalise_name(cue.rstrip("*")).split()), cue.endswith("*")
+    return tuple(_norm(cue.rstrip("*")).split()), cue.endswith("*")
 
 
 def _both(cues: lexicon.Cues) -> tuple[str, ...]:
@@ -297,6 +309,17 @@ def parse(
     query = Query(text=text.strip(), intent=intent)
     _places(query, knowledge, entities)
     _regions_by_adjective(query, words, knowledge)
+    part = _PART_OF_AMERICA.search(text)
+    if part and "americas" in query.regions:
+        # "in Süd Amerika", "Nord amerika": the part, not both Americas
+        which = part.group(1).lower()
+        query.regions[query.regions.index("americas")] = (
+            "latin_america"
+            if which.startswith(("latein", "latin"))
+            else "south_america"
+            if which.startswith(("süd", "sued", "south"))
+            else "north_america"
+        )
     _period(query, text, words)
     query.partner_words = words.has(_both(lexicon.PARTNER))
     if words.has(_both(lexicon.NOT_DORMANT)):

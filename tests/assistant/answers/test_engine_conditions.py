@@ -155,3 +155,14 @@ def test_signers_dates_ranks_and_capitals(conversation) -> None:  # type: ignore
         "Kyiv is Berlin's partner city number 7"
     )
     assert one(ask("what is the capital of namibia")).startswith("Windhoek is the capital")
+
+
+def test_umlauts_typed_as_two_letters_and_split_region_names(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    assert one(ask("welche ist die aelteste partnerstadt")).startswith(
+        "Berlins älteste Partnerstadt ist Los Angeles"
+    )
+    assert one(ask("wieviele hauptstaedte sind partnerstaedte")).startswith("5 der 7")
+    assert one(ask("Wie viele Partnerstädte hat Berlin in Nord Amerika?")).startswith(
+        "1 (nur eine) der 7 Partnerstädte Berlins liegt in Nordamerika"
+    )
