@@ -405,6 +405,8 @@ class Answerer:
             return True
         if q.has_filters and (q.partner_words or q.op == "verify"):
             return True
+        if q.has_filters and q.among and self.context.results:
+            return True  # "und davon Hauptstädte?" after a list
         return False
 
     # -- partner cities ---------------------------------------------------------------------
@@ -1218,6 +1220,22 @@ class Answerer:
         return q
 
     def list_cities(self, q: Query, verify: bool = False) -> Reply:
+        results = self.context.results or []
+        if q.among and q.has_filters and not verify and len(results) >= 2:
+            # "Welche liegen in Nordamerika?" - "und davon Hauptstädte?": within that list
+            cities, criteria, _ = self._filtered(q)
+            within = [c for c in cities if c.id in results]
+            form = "many" if len(within) > 1 else "one"
+            reply = Reply(kind="list", source=self.k.overview.source)
+            reply.add(
+                f"a_count_among_{form if within else 'none'}",
+                count=len(within),
+                criteria=self._crit(criteria, form),
+                names=self._names(within),
+            )
+            self.context.results = [c.id for c in within]
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+            return reply
         q = self._apply_previous_list(q)
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="list", source=self.k.overview.source)

@@ -166,3 +166,10 @@ def test_umlauts_typed_as_two_letters_and_split_region_names(conversation) -> No
     assert one(ask("Wie viele Partnerstädte hat Berlin in Nord Amerika?")).startswith(
         "1 (nur eine) der 7 Partnerstädte Berlins liegt in Nordamerika"
     )
+
+
+def test_a_condition_within_the_last_list(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Welche Partnerstädte liegen in Europa?")
+    reply = one(ask("und davon Hauptstädte?"))
+    assert reply.startswith("3 davon sind Hauptstädte") and "Istanbul" not in reply
