@@ -165,6 +165,8 @@ class Answerer:
                 query.regions, query.year = earlier.regions, earlier.year
                 query.status, query.capital = earlier.status, earlier.capital
             reply = self.answer_one(query)
+            if query.intent == PREMISE and not _corrects(reply):
+                continue  # a premise that holds needs no answer of its own
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
             if reply is not None and not (replies and replies[-1] == reply):
                 if replies and replies[-1].source == reply.source:
@@ -1884,6 +1886,13 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
         if _is_statement(q):
+            if _PREMISE_START.match(q.text) and i < len(queries) - 1 and _checkable(q):
+                # "Since Warsaw joined in 1995, ...?": the premise is checked first
+                claim = replace(q, op="verify", yes_no=True, intent=PREMISE)
+                if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
+                    claim.claim_year, claim.year = claim.year["year"], None
+                kept.append(claim)
+                q = replace(q, year=None) if claim.claim_year else q
             context = q
             continue
         if context is not None and _asks_only_whether(q):
@@ -1914,8 +1923,19 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             q.route_id = q.route_id or context.route_id
             q.topic = q.topic or context.topic
             q.network = q.network or context.network
+            if (
+                q.compare
+                and len(q.cities) == 1
+                and len(context.cities) == 1
+                and context.cities != q.cities
+            ):
+                # "Da Warschau 1995 dazukam, ist die Partnerschaft jünger als die mit Prag?"
+                q.cities = [*context.cities, *q.cities]
+                q.op, q.relative = "compare", None
             if not (q.cities or q.others):
                 q.cities = list(context.cities)
+                if q.relative in ("before", "after") and len(q.cities) == 1 and q.op != "count":
+                    q.op = "relative"  # "Since Warsaw joined ..., which came right before it?"
                 if len(q.cities) >= 2 and q.op == "superlative":
                     # "Tokyo and Buenos Aires joined in 1994. Which is the more recent?"
                     q.op = "compare"
@@ -1941,6 +1961,26 @@ def _year_test(period: dict[str, Any]) -> Any:
         "from": lambda y: y >= year,
         "between": lambda y: year <= y <= to,
     }[op]
+
+
+PREMISE = "premise"
+_PREMISE_START = re.compile(
+    r"\s*(since|as|given that|now that|because|da|weil|nachdem|wo doch)\b", re.IGNORECASE
+)
+
+
+def _checkable(q: Query) -> bool:
+    """A premise that states something the knowledge can check about a place."""
+    return bool(
+        (q.cities or q.others or q.unknown)
+        and (q.year or q.capital is not None or q.claim_ended or q.superlative or q.partner_words)
+    )
+
+
+def _corrects(reply: Reply | None) -> bool:
+    """Whether the answer to a premise says it is wrong ("No: ...", "Vienna is not ...")."""
+    first = reply.parts[0].template if reply and reply.parts else ""
+    return first.startswith("a_no") or first == "a_not_partner"
 
 
 def _undecided(a: PartnerCity, b: PartnerCity) -> bool:

@@ -93,6 +93,18 @@ _CONJUNCTION = re.compile(
     re.IGNORECASE,
 )
 
+# "Since Warsaw joined in 1995, ...", "Da Paris 1967 Partnerstadt wurde, ...", "Weil Istanbul die
+# Hauptstadt ist – ...": a premise clause before the question ("since when" asks, it is no premise).
+_PREMISE = re.compile(
+    r"\s*((?:since|as|given that|now that|because|da|weil|nachdem|wo doch)\s+"
+    r"(?!when\b|wann\b|of\b|then\b|dann\b|then\b)[^,;?–—]{6,120}?)\s*(?:,|\s[–—-]\s)\s*",
+    re.IGNORECASE,
+)
+_PREMISE_CLAIM = re.compile(
+    r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|capital|hauptstadt|oldest|newest|älteste|jüngste|neueste|"
+    r"partner|ended|cancelled|no longer|beendet|gekündigt|nicht mehr|kein\w* mehr",
+    re.IGNORECASE,
+)
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
 
 
@@ -262,6 +274,16 @@ def split_questions(text: str) -> list[tuple[int, int]]:
     Splits at question marks and full stops between sentences, and at "and"/"und" when a new
     question word follows ("Is Vienna a partner and who do I contact?").
     """
+    premise = _PREMISE.match(text)
+    if premise and text.rstrip().endswith("?") and _PREMISE_CLAIM.search(premise.group(1)):
+        # "Since Warsaw joined in 1995, which city came right before it?": the premise is a
+        # claim of its own, checked before the question is answered.
+        cut = premise.end(1)
+        rest = [
+            (s + premise.end(), e + premise.end())
+            for s, e in split_questions(text[premise.end() :])
+        ]
+        return [(0, cut), *rest]
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _QUESTION_END.finditer(text):

@@ -72,11 +72,13 @@ def test_counts_besides_the_city_in_context(conversation) -> None:  # type: igno
 
 
 def test_a_premise_inside_a_count_is_corrected_first(conversation) -> None:  # type: ignore[no-untyped-def]
-    reply = one(
-        conversation("en")("Since the Moscow partnership was cancelled in 2022, how many are left?")
+    replies = conversation("en")(
+        "Since the Moscow partnership was cancelled in 2022, how many are left?"
     )
+    assert replies[0].startswith("No: The partnership with Moscow has been dormant since 2022")
+    assert "6 of Berlin's 7 partner cities are active" in replies[-1]
+    reply = one(conversation("en")("How many are left after the Moscow partnership was cancelled?"))
     assert reply.startswith("No: The partnership with Moscow has been dormant since 2022")
-    assert "6 of Berlin's 7 partner cities are active" in reply
 
 
 def test_a_region_added_to_the_last_list(conversation) -> None:  # type: ignore[no-untyped-def]
@@ -173,3 +175,22 @@ def test_a_condition_within_the_last_list(conversation) -> None:  # type: ignore
     ask("Welche Partnerstädte liegen in Europa?")
     reply = one(ask("und davon Hauptstädte?"))
     assert reply.startswith("3 davon sind Hauptstädte") and "Istanbul" not in reply
+
+
+def test_a_false_premise_is_corrected_before_the_question(conversation) -> None:  # type: ignore[no-untyped-def]
+    first, second = conversation("en")(
+        "Since Tokyo joined in 1999, which partner city came right before it?"
+    )
+    assert first.startswith("No, Tokyo did not become a partner city in 1999")
+    assert second.startswith("Right before Tokyo came Moscow")
+    premise, answer = conversation("de")(
+        "Weil Istanbul die Hauptstadt der Türkei ist – seit wann ist es Partnerstadt?"
+    )
+    assert premise.startswith("Nein: Istanbul ist nicht die Hauptstadt") and "1989" in answer
+
+
+def test_a_premise_that_holds_is_not_repeated(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("de")("Nachdem Windhuk Partnerstadt wurde, wie viele kamen danach noch hinzu?")
+    )
+    assert reply.startswith("Nach Windhuk hinzugekommen: 1")
