@@ -347,6 +347,15 @@ class Answerer:
             or self._period_follow_up(q)
         )
 
+    def _total_follow_up(self, q: Query) -> bool:
+        """ "und insgesamt?", "and in total?": a bare total after a count or a list."""
+        return bool(
+            _TOTAL.search(q.text)
+            and len(q.text.split()) <= 4
+            and not (q.has_filters or q.cities or q.topic)
+            and (self.context.query or {}).get("op") in ("count", "list")
+        )
+
     def _period_follow_up(self, q: Query) -> bool:
         """ "und nach 2000?" after a yes/no question about the city in context."""
         return bool(
@@ -388,6 +397,8 @@ class Answerer:
             return True
         if self._period_follow_up(q):
             return True  # "und nach 2000?" after "war das vor 1990?"
+        if self._total_follow_up(q):
+            return True  # "und insgesamt?" after a count or a list
         if self._capital_of(q) is not None and not q.cities:
             return True  # "what is the capital of Namibia?"
         # "Und wer regiert Berlin gerade?" after a city: a topic the classifier is sure of.
@@ -419,6 +430,12 @@ class Answerer:
         if q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
+        if q.op is None and self._total_follow_up(q):
+            op = q.op = "count"
+            if (self.context.query or {}).get("op") == "count":
+                # "wie viele in Asien?" - "und insgesamt?": all partner cities
+                q.continuation = q.back_reference = q.among = False
+                q.partner_words = True
         if q.op is None and not cities and self._period_follow_up(q):
             op = q.op = "verify"  # "war das vor 1990?" - "und nach 2000?": the same kind of claim
             q.yes_no = True

@@ -194,3 +194,9 @@ def test_a_premise_that_holds_is_not_repeated(conversation) -> None:  # type: ig
         conversation("de")("Nachdem Windhuk Partnerstadt wurde, wie viele kamen danach noch hinzu?")
     )
     assert reply.startswith("Nach Windhuk hinzugekommen: 1")
+
+
+def test_the_total_after_a_count(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("wie viele partnerstädte liegen in asien?")
+    assert one(ask("und insgesamt?")).startswith("Berlin hat 7 Partnerstädte")
