@@ -1490,7 +1490,16 @@ class Answerer:
             self._remember(q, {"kind": "city", "id": city.id}, [city.id])
             return reply
         which = q.superlative or "oldest"
-        if criteria:
+        if criteria and len(ordered) == 1:
+            # "the oldest partner city in Africa?" - the only one there
+            reply.add(
+                "a_list_one",
+                total=len(self.k.partner_cities),
+                criteria=self._crit(criteria, "one"),
+                name=city.name(self.lang),
+            )
+            reply.add("a_city_since", **v)
+        elif criteria:
             reply.add(f"a_{which}_among", criteria=self._crit(criteria, "rel"), **v)
         elif among_results:
             reply.add(f"a_{which}_of_these", **v)
