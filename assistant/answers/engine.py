@@ -167,6 +167,8 @@ class Answerer:
             reply = self.answer_one(query)
             if query.intent == PREMISE and not _corrects(reply):
                 continue  # a premise that holds needs no answer of its own
+            if reply is not None and replies:
+                reply = _without_repeats(reply, replies)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
             if reply is not None and not (replies and replies[-1] == reply):
                 if replies and replies[-1].source == reply.source:
@@ -2007,6 +2009,37 @@ def _corrects(reply: Reply | None) -> bool:
     """Whether the answer to a premise says it is wrong ("No: ...", "Vienna is not ...")."""
     first = reply.parts[0].template if reply and reply.parts else ""
     return first.startswith("a_no") or first == "a_not_partner"
+
+
+# Sentences that state a partner city's date ("X has been a partner city since ...").
+_DATED = frozenset(
+    (
+        "a_city_since",
+        "a_yes_partner",
+        "a_yes_partner_dormant",
+        "a_yes_city_since",
+        "a_no_city_since",
+    )
+)
+
+
+def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
+    """A later answer of one message without the sentences an earlier one already said (the
+    same part, or the same city's date in another sentence); None when nothing is left."""
+    said = [part for r in earlier for part in r.parts]
+    dates = {(p.values.get("name"), p.values.get("since")) for p in said if p.template in _DATED}
+    kept = [
+        part
+        for part in reply.parts
+        if part not in said
+        and not (
+            part.template == "a_city_since"
+            and (part.values.get("name"), part.values.get("since")) in dates
+        )
+    ]
+    if not kept:
+        return None
+    return replace(reply, parts=kept)
 
 
 def _undecided(a: PartnerCity, b: PartnerCity) -> bool:

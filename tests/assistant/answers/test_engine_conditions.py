@@ -200,3 +200,11 @@ def test_the_total_after_a_count(conversation) -> None:  # type: ignore[no-untyp
     ask = conversation("de")
     ask("wie viele partnerstädte liegen in asien?")
     assert one(ask("und insgesamt?")).startswith("Berlin hat 7 Partnerstädte")
+
+
+def test_a_message_says_each_fact_once(conversation) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation("de")(
+        "Meine Schwiegertochter stammt aus Tokio. Seit welchem Jahr besteht die Partnerschaft?"
+    )
+    text = "\n".join(replies)
+    assert text.count("14. Mai 1994") == 1
