@@ -165,6 +165,10 @@ class Answerer:
                 query.regions, query.year = earlier.regions, earlier.year
                 query.status, query.capital = earlier.status, earlier.capital
             reply = self.answer_one(query)
+            if query.intent == PREMISE and not _corrects(reply):
+                continue  # a premise that holds needs no answer of its own
+            if reply is not None and replies:
+                reply = _without_repeats(reply, replies)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
             if reply is not None and not (replies and replies[-1] == reply):
                 if replies and replies[-1].source == reply.source:
@@ -213,6 +217,10 @@ class Answerer:
             return Reply(kind="chitchat").add(chitchat)
         if _EVERY_CONTINENT.search(q.text):
             return self.continents_overview(q)  # "partner cities on every continent, right?"
+        if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
+            return self.continents_overview(q)  # "on how many continents?"
+        if q.op == "count" and not (q.regions or q.cities) and _COUNTRIES.search(q.text):
+            return self.country_count(q)  # "in how many countries?"
         if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:
             return self.region_counts(q)  # "more partner cities in Asia than in Europe?"
         if self._is_partner_question(q):
@@ -334,6 +342,30 @@ class Answerer:
             )
             or q.topic
             or (strong_route and not short_talk)
+            # "A website says Berlin has 17 partner cities. Still true?"
+            or q.claim_count is not None
+            # "war das vor 1990?" after Madrid
+            or (q.op == "verify" and q.has_filters and q.back_reference and self._subject_city())
+            or self._period_follow_up(q)
+        )
+
+    def _total_follow_up(self, q: Query) -> bool:
+        """ "und insgesamt?", "and in total?": a bare total after a count or a list."""
+        return bool(
+            _TOTAL.search(q.text)
+            and len(q.text.split()) <= 4
+            and not (q.has_filters or q.cities or q.topic)
+            and (self.context.query or {}).get("op") in ("count", "list")
+        )
+
+    def _period_follow_up(self, q: Query) -> bool:
+        """ "und nach 2000?" after a yes/no question about the city in context."""
+        return bool(
+            q.continuation
+            and q.year
+            and not q.cities
+            and self._subject_city()
+            and (self.context.query or {}).get("op") == "verify"
         )
 
     def _is_partner_question(self, q: Query) -> bool:
@@ -343,6 +375,8 @@ class Answerer:
             return False
         if q.topic and q.topic not in ("networks",) and not q.cities:
             return False
+        if q.topic == "networks" and not (q.cities or q.partner_words):
+            return False  # "how many networks has Berlin joined since 2000?"
         if q.pick and len(self.context.cities) >= 2:
             return True
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
@@ -363,6 +397,12 @@ class Answerer:
             return True
         if q.claim_count is not None:
             return True
+        if self._period_follow_up(q):
+            return True  # "und nach 2000?" after "war das vor 1990?"
+        if self._total_follow_up(q):
+            return True  # "und insgesamt?" after a count or a list
+        if self._capital_of(q) is not None and not q.cities:
+            return True  # "what is the capital of Namibia?"
         # "Und wer regiert Berlin gerade?" after a city: a topic the classifier is sure of.
         if self.k.topic_for_intent(q.intent or "") is not None and q.confidence >= 0.6:
             return False
@@ -380,6 +420,8 @@ class Answerer:
             return True
         if q.has_filters and (q.partner_words or q.op == "verify"):
             return True
+        if q.has_filters and q.among and self.context.results:
+            return True  # "und davon Hauptstädte?" after a list
         return False
 
     # -- partner cities ---------------------------------------------------------------------
@@ -390,6 +432,40 @@ class Answerer:
         if q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
+        if q.op is None and self._total_follow_up(q):
+            op = q.op = "count"
+            if (self.context.query or {}).get("op") == "count":
+                # "wie viele in Asien?" - "und insgesamt?": all partner cities
+                q.continuation = q.back_reference = q.among = False
+                q.partner_words = True
+        if q.op is None and not cities and self._period_follow_up(q):
+            op = q.op = "verify"  # "war das vor 1990?" - "und nach 2000?": the same kind of claim
+            q.yes_no = True
+        signer = self._signer_named(q) if not cities else None
+        if signer and (op in ("count", "list", None) or q.listing):
+            return self.signed_by(q, signer)  # "Which partnerships has Kai Wegner signed?"
+        excluded = self._excluded(q)
+        same_year = self.k.partner(
+            (cities[0] if len(cities) == 1 else self._subject_city() if not cities else "") or ""
+        )
+        if (
+            same_year is not None
+            and not q.year
+            and _SAME_YEAR.search(q.text)
+            and (op in ("count", "list") or q.listing)
+        ):
+            # "which partner cities joined in the same year as Tokyo?", "how many other
+            # partner cities joined that year?" (after Tokyo): that year, without Tokyo
+            q.year = {"op": "in", "year": same_year.since.year}
+            q.cities = []
+            return self.count_excluding(q, [same_year.id])
+        if excluded and (op in ("count", "list") or q.listing or q.has_filters):
+            # "How many partner cities are there, not counting Moscow?"
+            return self.count_excluding(q, excluded)
+        if len(cities) == 2 and _YEARS_APART.search(q.text):
+            return self.years_apart(q, cities)  # "how many years between LA and Tel Aviv?"
+        if len(cities) == 2 and _BETWEEN.search(q.text) and not q.yes_no:
+            return self.between(q, cities)  # "which partner city joined between Prague and London?"
         previous = Query.from_dict(self.context.query or {})
         if q.pick and not cities and len(self.context.cities) >= 2:
             # "seit wann ist die letztere Partnerstadt?"
@@ -435,6 +511,17 @@ class Answerer:
             return self.verify_count(q)
         if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
+        capital_of = self._capital_of(q) if not cities and op in (None, "lookup") else None
+        if capital_of is not None:
+            # "what is the capital of Namibia?": the partner city there says
+            reply = Reply(kind="city", source=capital_of.source)
+            v = self._values(capital_of)
+            if capital_of.capital or not capital_of.capital_note:
+                reply.add("a_city_capital_yes" if capital_of.capital else "a_city_capital_no", **v)
+            else:  # "Istanbul is not Türkiye's capital; that is Ankara."
+                reply.add("a_text", text=capital_of.capital_note(self.lang))
+            self._remember(q, {"kind": "city", "id": capital_of.id}, [capital_of.id])
+            return reply
         if not cities and not q.others and not q.unknown and op in (None, "lookup", "verify"):
             about_subject = self._subject_city() and (
                 q.back_reference or not (q.partner_words or q.listing)
@@ -485,6 +572,120 @@ class Answerer:
             return self.verify_city(q, cities[0], extra=cities[1:])
         return self.city_facts(q, cities)
 
+    def _signer_named(self, q: Query) -> str | None:
+        """A signer of a partnership (knowledge: signed_by) named by surname in the question."""
+        for city in self.k.partner_cities:
+            for person in city.signed_by:
+                if re.search(rf"\b{re.escape(person.split()[-1])}\b", q.text, re.IGNORECASE):
+                    return person
+        return None
+
+    def signed_by(self, q: Query, person: str) -> Reply:
+        """The partnerships a person signed, as far as the knowledge names signers."""
+        cities = [c for c in self.k.partner_cities if person in c.signed_by]
+        reply = Reply(kind="list", source=cities[-1].source if cities else None)
+        reply.add(
+            "a_signed_by_one" if len(cities) == 1 else "a_signed_by_many",
+            person=person,
+            count=len(cities),
+            names=_join(
+                [f"{c.name(self.lang)} ({c.since.format(self.lang)})" for c in cities], self.lang
+            ),
+        )
+        self.context.results = [c.id for c in cities]
+        if len(cities) == 1:
+            self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
+        else:
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def years_apart(self, q: Query, city_ids: list[str]) -> Reply:
+        """ "How much older is the LA partnership than the Paris one?" - the years between."""
+        first, second = sorted(
+            (c for c in (self.k.partner(i) for i in city_ids) if c), key=lambda c: c.since.sort_key
+        )
+        a, b = first.since, second.since
+        years = b.year - a.year
+        if a.month and a.day and b.month and b.day and (b.month, b.day) < (a.month, a.day):
+            years -= 1  # full years between two full dates
+        reply = Reply(kind="compare", source=self.k.overview.source)
+        reply.add(
+            "a_years_apart",
+            years=years,
+            first=first.name(self.lang),
+            first_since=a.format(self.lang),
+            second=second.name(self.lang),
+            second_since=b.format(self.lang),
+        )
+        self._remember(q, {"kind": "city", "id": second.id}, [first.id, second.id])
+        return reply
+
+    def between(self, q: Query, city_ids: list[str]) -> Reply:
+        """ "Which partner city joined between Prague and London?" """
+        ordered = list(self.k.partner_cities)
+        first, second = sorted(
+            (c for c in (self.k.partner(i) for i in city_ids) if c), key=lambda c: c.since.sort_key
+        )
+        inside = ordered[ordered.index(first) + 1 : ordered.index(second)]
+        form = "many" if len(inside) > 1 else ("one" if inside else "none")
+        reply = Reply(kind="list", source=self.k.overview.source)
+        reply.add(
+            f"a_between_{form}",
+            count=len(inside),
+            names=_join([self._line(c) for c in inside], self.lang),
+            first=first.name(self.lang),
+            first_since=first.since.format(self.lang),
+            second=second.name(self.lang),
+            second_since=second.since.format(self.lang),
+        )
+        self.context.results = [c.id for c in inside]
+        if len(inside) == 1:
+            self._remember(q, {"kind": "city", "id": inside[0].id}, [inside[0].id])
+        else:
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def _capital_of(self, q: Query) -> PartnerCity | None:
+        """The partner city in the one country a "capital of ..." question names, if any."""
+        if q.attribute != "capital" or len(q.regions) != 1 or q.regions[0] not in self.k.countries:
+            return None
+        inside = self.k.partners_in(self.k.countries[q.regions[0]])
+        return inside[0] if inside else None
+
+    def _excluded(self, q: Query) -> list[str]:
+        """The partner cities named after "not counting", "except", "ohne", "außer"."""
+        cue = _EXCLUDING.search(q.text)
+        if cue is None or not q.cities:
+            return []
+        after = normalise_name(q.text[cue.end() :])
+        found = []
+        for city_id in q.cities:
+            city = self.k.partner(city_id)
+            names = (city.name.de, city.name.en, *city.aliases) if city else ()
+            if any(re.search(rf"\b{re.escape(normalise_name(n))}", after) for n in names):
+                found.append(city_id)
+        return found
+
+    def count_excluding(self, q: Query, excluded: list[str]) -> Reply:
+        """A count or list with named cities left out ("wie viele gibt es ohne Moskau?")."""
+        scope = replace(q, cities=[c for c in q.cities if c not in excluded])
+        scope.exclude_regions = False  # "except" named the city, not the region
+        cities, criteria, filtered = self._filtered(scope)
+        cities = [c for c in cities if c.id not in excluded]
+        names = self._names([self.k.partner(i) for i in excluded])
+        reply = Reply(kind="count", source=self.k.overview.source)
+        values = {"excluded": names, "count": len(cities), "names": self._names(cities)}
+        if filtered and len(cities) > 1:
+            reply.add("a_count_excluding_crit", criteria=self._crit(criteria, "rel"), **values)
+        elif filtered:
+            form = "one" if cities else "none"
+            reply.add(f"a_count_excluding_{form}", criteria=self._crit(criteria, "one"), **values)
+        else:
+            reply.add("a_count_excluding", **values)
+        self.context.results = [c.id for c in cities]
+        self._remember(scope, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
     def continents_overview(self, q: Query) -> Reply:
         """Where Berlin's partner cities are, continent by continent, and where none are."""
         continents = [p for p in self.k.continents.values() if not (p.continents or p.countries)]
@@ -494,9 +695,20 @@ class Answerer:
         reply = Reply(kind="list", source=self.k.overview.source)
         if q.yes_no or q.op == "verify":
             reply.add("a_no" if absent else "a_yes")
-        reply.add("a_continents", present=_join(present, self.lang))
+        if q.op == "count":
+            reply.add("a_continents_count", count=len(present), present=_join(present, self.lang))
+        else:
+            reply.add("a_continents", present=_join(present, self.lang))
         if absent:
             reply.add("a_continents_none", absent=_join(absent, self.lang))
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def country_count(self, q: Query) -> Reply:
+        """ "In how many countries are Berlin's partner cities?" """
+        countries = {c.country for c in self.k.partner_cities}
+        reply = Reply(kind="count", source=self.k.overview.source)
+        reply.add("a_country_count", count=len(countries), total=len(self.k.partner_cities))
         self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
 
@@ -535,6 +747,9 @@ class Answerer:
         results = self.context.results or []
         if 2 <= len(results) <= 6 and not named:
             return list(results)
+        if 2 <= len(results) <= 6 and set(named) <= set(results):
+            # "was London the first of the two?" after a list: London among the list
+            return named + [r for r in results if r not in named]
         pool = [c for c in self.context.cities if c not in named]
         return (pool + named)[-2:] if named else pool[-2:]
 
@@ -568,6 +783,10 @@ class Answerer:
             return
         if attribute == "country":
             reply.add("a_city_country", **v)
+            return
+        if attribute == "rank":  # "die wievielte Partnerstadt ist Kiew?"
+            position = [c.id for c in self.k.partner_cities].index(city.id) + 1
+            reply.add("a_city_rank", position=position, **v)
             return
         if attribute == "continent":
             reply.add("a_city_continent", **v)
@@ -673,12 +892,42 @@ class Answerer:
             reply.add("a_yes" if matches else "a_no")
             reply.add(f"a_city_status_{city.status}", **v)
         elif q.superlative:
-            cities_in_scope, _, _ = self._filtered(q)
+            cities_in_scope, criteria, _ = self._filtered(q)
+            results = self.context.results or []
+            among = (q.among or q.back_reference) and not q.has_filters and city.id in results
+            if among:
+                # "war London davon die erste?": first among the last list
+                cities_in_scope = [c for c in self.k.partner_cities if c.id in results]
             ordered = sorted(cities_in_scope, key=lambda c: c.since.sort_key)
             actual = (ordered[0] if q.superlative == "oldest" else ordered[-1]) if ordered else None
             reply.add("a_yes" if actual is city else "a_no")
-            if actual is not None:
-                reply.add(f"a_{q.superlative}", **self._values(actual))
+            if actual is not None and criteria and not among:
+                # "Is London the youngest European partner?" - "No: of the ones in Europe, ..."
+                reply.add(
+                    f"a_{q.superlative}_among",
+                    criteria=self._crit(criteria, "rel"),
+                    **self._values(actual),
+                )
+            elif actual is not None:
+                which = f"a_{q.superlative}_of_these" if among else f"a_{q.superlative}"
+                reply.add(which, **self._values(actual))
+            if actual is not None and not among and self._on_two_continents([actual], q):
+                # "Is Tashkent the oldest Asian partner?" - Istanbul first, Tashkent without it
+                alone = next((c for c in ordered if len(c.continents) == 1), None)
+                if alone is not None:
+                    reply.add(
+                        "a_superlative_two_continents",
+                        continents=self._continent_names(actual),
+                        other=alone.name(self.lang),
+                        other_country=self.k.countries[alone.country].name(self.lang),
+                        other_since=alone.since.format(self.lang),
+                        **self._values(actual),
+                    )
+        elif q.year and q.year["op"] not in ("in", "from") and attribute != "history":
+            # "Kyiv became a partner before 2022, didn't it?", "is that before 1990?" (an
+            # earlier link, "with East Berlin before 1994", is a note's fact: below)
+            reply.add("a_yes" if _year_test(q.year)(city.since.year) else "a_no")
+            reply.add("a_city_since", **v)
         elif q.regions and q.only:
             region = self._region(q.regions[0])
             inside = list(self.k.partners_in(region)) if region else []
@@ -730,6 +979,8 @@ class Answerer:
         claims: list[tuple[bool, Part]] = []
         if q.claim_year is not None:
             claims.append((city.since.year == q.claim_year, Part("a_city_since", v)))
+        elif q.year and q.year["op"] not in ("in", "from") and q.attribute != "history":
+            claims.append((_year_test(q.year)(city.since.year), Part("a_city_since", v)))
         if q.attribute == "capital" or q.capital is not None:
             claimed = q.capital if q.capital is not None else True
             fact = (
@@ -739,6 +990,19 @@ class Answerer:
             )
             claims.append((city.capital == claimed, fact))
         region = self._region(q.regions[0]) if q.regions and not q.only else None
+        continents = [r for r in q.regions if r in self.k.continents]
+        if q.only and continents and claims:
+            # "Windhoek is Namibia's capital and Berlin's only partner in Africa - true?"
+            area = self.k.continents[continents[-1]]
+            members = list(self.k.partners_in(area))
+            where = area.where(self.lang)
+            if members == [city]:
+                fact = Part("a_fact_only_in_region", {"where": where, **v})
+            elif city in members:
+                fact = Part("a_fact_in_region", {"where": where, "count": len(members), **v})
+            else:
+                fact = Part("a_city_continent", v)
+            claims.append((members == [city], fact))
         # "the capital of Turkey" names the country of the capital claim, not a claim of its own
         of_capital = bool(claims) and q.capital is not None
         if region is not None and not (of_capital and region.kind == "country"):
@@ -795,7 +1059,20 @@ class Answerer:
         q = Query(text=q.text, regions=q.regions, year=q.year, status=q.status, capital=q.capital)
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="verify", source=self.k.overview.source)
-        reply.add("a_yes" if len(cities) == claim else "a_no")
+        bound = _COUNT_BOUND.search(q.text)
+        if bound and claim is not None:
+            # "Hat Berlin mehr als 15 Partnerstädte?", "at least three in Asia?"
+            word = bound.group(1).casefold()
+            holds = (
+                len(cities) > claim
+                if word in _MORE
+                else len(cities) < claim
+                if word in _FEWER_WORDS
+                else len(cities) >= claim
+            )
+        else:
+            holds = len(cities) == claim
+        reply.add("a_yes" if holds else "a_no")
         if filtered and len(cities) == 1:
             reply.add(
                 "a_count_one",
@@ -935,15 +1212,7 @@ class Answerer:
         if q.year:
             op, year, to = q.year["op"], int(q.year["year"]), int(q.year.get("to") or 0)
             years = set(q.year.get("years") or [])
-            test = {
-                "any": lambda y: y in years,
-                "until": lambda y: y <= year,
-                "in": lambda y: y == year,
-                "before": lambda y: y < year,
-                "after": lambda y: y > year,
-                "from": lambda y: y >= year,
-                "between": lambda y: year <= y <= to,
-            }[op]
+            test = _year_test(q.year)
             cities = [c for c in cities if test(c.since.year)]
             if q.year.get("decades"):  # "from the 60s and 80s"
                 spans = [f"{d}–{d + 9}" for d in q.year["decades"]]
@@ -972,13 +1241,31 @@ class Answerer:
         return q
 
     def list_cities(self, q: Query, verify: bool = False) -> Reply:
+        results = self.context.results or []
+        if q.among and q.has_filters and not verify and len(results) >= 2:
+            # "Welche liegen in Nordamerika?" - "und davon Hauptstädte?": within that list
+            cities, criteria, _ = self._filtered(q)
+            within = [c for c in cities if c.id in results]
+            form = "many" if len(within) > 1 else "one"
+            reply = Reply(kind="list", source=self.k.overview.source)
+            reply.add(
+                f"a_count_among_{form if within else 'none'}",
+                count=len(within),
+                criteria=self._crit(criteria, form),
+                names=self._names(within),
+            )
+            self.context.results = [c.id for c in within]
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+            return reply
         q = self._apply_previous_list(q)
         cities, criteria, filtered = self._filtered(q)
         reply = Reply(kind="list", source=self.k.overview.source)
         total = len(self.k.partner_cities)
+        exceptions: list[PartnerCity] = []
         if verify:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
                 reply.add("a_yes" if len(cities) == total else "a_no")
+                exceptions = [c for c in self.k.partner_cities if c not in cities]
             else:
                 reply.add("a_yes" if cities else "a_no")
         if not filtered:
@@ -1000,8 +1287,13 @@ class Answerer:
             reply.add(
                 "a_list_many", count=len(cities), total=total, criteria=self._crit(criteria, "many")
             )
-        if cities:
+        if cities and exceptions and len(exceptions) < len(cities):
+            # "No: 16 of the 19 are capitals" - the three that are not, by name
+            reply.parts[-1].template = "a_list_many_short"
+            reply.add("a_list_except", names=self._names(exceptions))
+        elif cities:
             reply.add("a_bullets", lines=[self._line(c) for c in cities])
+        self._two_continents_note(reply, cities, q)
         if not filtered:
             reply.add("a_text", text=self.k.overview.districts_note(self.lang))
         self.context.results = [c.id for c in cities]
@@ -1014,10 +1306,65 @@ class Answerer:
         return reply
 
     def count(self, q: Query) -> Reply:
+        if q.claim_ended and q.cities:
+            # "Since the Moscow partnership was cancelled in 2022, how many are left?": the
+            # premise is corrected first, then counted (the year only dated the claim).
+            city = self.k.partner(q.cities[0])
+            assert city is not None
+            v = self._values(city)
+            reply = Reply(kind="count", source=self.k.overview.source)
+            reply.add("a_no").add(f"a_city_status_{city.status}", **v)
+            if q.year and int(q.year["year"]) in (city.status_since, city.since.year):
+                q.year = None
+            rest = self.count(replace(q, cities=[], claim_ended=False))
+            reply.parts.extend(rest.parts)
+            return reply
+        previous = Query.from_dict(self.context.query or {})
+        if q.regions and previous.regions and _INCLUDE.search(q.text):
+            # "list the partner cities in North America" - "and if I include South America,
+            # how many?": both regions
+            q.regions = list(dict.fromkeys([*previous.regions, *q.regions]))
+            q.continuation = q.among = q.back_reference = False
+        if q.negated and not q.has_filters and (q.continuation or q.back_reference):
+            # "how many are capitals?" - "and how many aren't?": the previous condition negated
+            if previous.capital is not None:
+                q.capital, q.regions, q.year = not previous.capital, previous.regions, previous.year
+            elif previous.status:
+                q.status = "dormant" if previous.status == "active" else "active"
+                q.regions, q.year = previous.regions, previous.year
+            elif previous.regions:
+                q.regions, q.exclude_regions = previous.regions, not previous.exclude_regions
+            if q.has_filters:  # a new condition over all partner cities, not within the list
+                q.continuation = q.back_reference = q.among = False
+        if (
+            q.partner_words
+            and _TOTAL.search(q.text)
+            and not q.has_filters
+            and _BERLIN.search(q.text)
+        ):
+            # "und wie viele Partnerstädte hat Berlin insgesamt?" after a list: all of them
+            q.continuation = q.back_reference = q.among = False
         refers_back = q.back_reference or q.continuation or q.among
         reference = q.cities[0] if q.cities else self._subject_city()
         if q.relative in ("before", "after") and reference:
             return self._count_relative(q, reference)
+        besides = self.k.partner(self._subject_city() or "") if not q.cities else None
+        cities, criteria, filtered = self._filtered(q)
+        if filtered and besides in cities and _OTHER_THAN.search(q.text):
+            # "and how many other partner cities are in the Americas?" after Mexico City
+            others = [c for c in cities if c is not besides]
+            form = "many" if len(others) > 1 else ("one" if others else "none")
+            reply = Reply(kind="count", source=self.k.overview.source)
+            reply.add(
+                f"a_count_other_{form}",
+                count=len(others),
+                criteria=self._crit(criteria, "one" if form == "none" else form),
+                names=self._names(others),
+                reference=besides.name(self.lang),  # type: ignore[union-attr]
+            )
+            self.context.results = [c.id for c in others]
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+            return reply
         # "how many partner cities are there in Africa?" is a new question, not one about the
         # last list, although "there" can point back.
         # "und wie viele bleiben dann übrig?" after the dormant one: the others, not within.
@@ -1086,6 +1433,7 @@ class Answerer:
                 criteria=self._crit(criteria, "many"),
                 names=self._names(cities),
             )
+        self._two_continents_note(reply, cities, q)
         self.context.results = [c.id for c in cities]
         if len(cities) == 1:
             self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
@@ -1094,6 +1442,13 @@ class Answerer:
         return reply
 
     def superlative(self, q: Query) -> Reply:
+        if len(q.regions) >= 2 and not q.exclude_regions and len(_SUPERLATIVE.findall(q.text)) >= 2:
+            # "the oldest partner in Europe and the oldest in Asia?": one answer per region
+            replies = [self.superlative(replace(q, regions=[r])) for r in q.regions]
+            merged = Reply(kind="superlative", source=self.k.overview.source)
+            for each in replies:
+                merged.parts.extend(each.parts)
+            return merged
         refers_back = (q.among or q.back_reference) and not q.has_filters
         pool = self.context.results or (
             self.context.cities[-2:] if len(self.context.cities) >= 2 else None
@@ -1137,7 +1492,16 @@ class Answerer:
             self._remember(q, {"kind": "city", "id": city.id}, [city.id])
             return reply
         which = q.superlative or "oldest"
-        if criteria:
+        if criteria and len(ordered) == 1:
+            # "the oldest partner city in Africa?" - the only one there
+            reply.add(
+                "a_list_one",
+                total=len(self.k.partner_cities),
+                criteria=self._crit(criteria, "one"),
+                name=city.name(self.lang),
+            )
+            reply.add("a_city_since", **v)
+        elif criteria:
             reply.add(f"a_{which}_among", criteria=self._crit(criteria, "rel"), **v)
         elif among_results:
             reply.add(f"a_{which}_of_these", **v)
@@ -1145,8 +1509,40 @@ class Answerer:
             reply.add(f"a_{which}", **v)
         if city.status != "active":
             reply.add(f"a_city_status_{city.status}", **v)
+        if not among_results and self._on_two_continents([city], q):
+            # "the oldest partner in Asia": Istanbul lies in Europe and Asia - name the one
+            # that lies in the region alone, too.
+            alone = next((c for c in ordered if len(c.continents) == 1), None)
+            if alone is not None:
+                reply.add(
+                    "a_superlative_two_continents",
+                    continents=self._continent_names(city),
+                    other=alone.name(self.lang),
+                    other_country=self.k.countries[alone.country].name(self.lang),
+                    other_since=alone.since.format(self.lang),
+                    **v,
+                )
         self._remember(q, {"kind": "city", "id": city.id}, [city.id])
         return reply
+
+    def _on_two_continents(self, cities: list[PartnerCity], q: Query) -> list[PartnerCity]:
+        """The cities of a list filtered by a continent that lie on more than one continent."""
+        continents = [r for r in q.regions if r in self.k.continents]
+        if not continents or q.exclude_regions:
+            return []
+        return [c for c in cities if len(c.continents) > 1]
+
+    def _continent_names(self, city: PartnerCity) -> str:
+        return _join([self.k.continents[c].name(self.lang) for c in city.continents], self.lang)
+
+    def _two_continents_note(self, reply: Reply, cities: list[PartnerCity], q: Query) -> None:
+        """ "Istanbul lies in Europe and in Asia and is counted here." """
+        for city in self._on_two_continents(cities, q):
+            reply.add(
+                "a_two_continents",
+                name=city.name(self.lang),
+                continents=self._continent_names(city),
+            )
 
     def compare(self, q: Query, cities: list[str]) -> Reply:
         records = [c for c in (self.k.partner(i) for i in cities) if c]
@@ -1154,6 +1550,22 @@ class Answerer:
             if len(records) == 1:
                 return self.city_facts(q, [records[0].id])
             return self.dont_know(q)
+        if q.superlative and q.yes_no and _BOTH.search(q.text):
+            # "Are Kyiv and Tel Aviv the two newest partner cities?": the first n in order
+            scope = sorted(self._filtered(q)[0], key=lambda c: c.since.sort_key)
+            if q.superlative == "newest":
+                scope.reverse()
+            top = scope[: len(records)]
+            reply = Reply(kind="verify", source=self.k.overview.source)
+            reply.add("a_yes" if set(top) == set(records) else "a_no")
+            reply.add(
+                f"a_top_{q.superlative}",
+                count=len(top),
+                names=_join([self._line(c) for c in top], self.lang),
+            )
+            self._remember(q, {"kind": "list", "id": "partner_cities"}, [c.id for c in top])
+            self.context.results = [c.id for c in top]
+            return reply
         ordered = sorted(records, key=lambda c: c.since.sort_key)
         first = ordered[0] if q.compare != "newer" else ordered[-1]
         others = [c for c in records if c is not first]
@@ -1270,6 +1682,10 @@ class Answerer:
             self._remember(q, {"kind": "network", "id": network.id}, [])
             return reply
         reply = Reply(kind="networks", source=self.k.units["II B"].source)
+        if q.op == "count":  # "How many city networks is Berlin a member of?"
+            networks = list(self.k.networks.values())
+            active = [n for n in networks if not n.dormant]
+            reply.add("a_networks_count", count=len(networks), active=len(active))
         reply.add(
             "a_networks",
             unit=self.k.units["II B"].name(self.lang),
@@ -1480,6 +1896,9 @@ def answer_templates() -> list[str]:
         "a_newest_rank",
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
+    names += [f"a_count_other_{f}" for f in ("one", "many", "none")]
+    names += [f"a_between_{f}" for f in ("one", "many", "none")]
+    names += ["a_count_excluding_one", "a_count_excluding_none"]
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
@@ -1495,6 +1914,13 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
         if _is_statement(q):
+            if _PREMISE_START.match(q.text) and i < len(queries) - 1 and _checkable(q):
+                # "Since Warsaw joined in 1995, ...?": the premise is checked first
+                claim = replace(q, op="verify", yes_no=True, intent=PREMISE)
+                if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
+                    claim.claim_year, claim.year = claim.year["year"], None
+                kept.append(claim)
+                q = replace(q, year=None) if claim.claim_year else q
             context = q
             continue
         if context is not None and _asks_only_whether(q):
@@ -1525,8 +1951,19 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             q.route_id = q.route_id or context.route_id
             q.topic = q.topic or context.topic
             q.network = q.network or context.network
+            if (
+                q.compare
+                and len(q.cities) == 1
+                and len(context.cities) == 1
+                and context.cities != q.cities
+            ):
+                # "Da Warschau 1995 dazukam, ist die Partnerschaft jünger als die mit Prag?"
+                q.cities = [*context.cities, *q.cities]
+                q.op, q.relative = "compare", None
             if not (q.cities or q.others):
                 q.cities = list(context.cities)
+                if q.relative in ("before", "after") and len(q.cities) == 1 and q.op != "count":
+                    q.op = "relative"  # "Since Warsaw joined ..., which came right before it?"
                 if len(q.cities) >= 2 and q.op == "superlative":
                     # "Tokyo and Buenos Aires joined in 1994. Which is the more recent?"
                     q.op = "compare"
@@ -1537,6 +1974,72 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             context = None
         kept.append(q)
     return kept or queries
+
+
+def _year_test(period: dict[str, Any]) -> Any:
+    """A test of a year against a period of a query ({"op": "before", "year": 1990}, ...)."""
+    op, year, to = period["op"], int(period["year"]), int(period.get("to") or 0)
+    years = set(period.get("years") or [])
+    return {
+        "any": lambda y: y in years,
+        "until": lambda y: y <= year,
+        "in": lambda y: y == year,
+        "before": lambda y: y < year,
+        "after": lambda y: y > year,
+        "from": lambda y: y >= year,
+        "between": lambda y: year <= y <= to,
+    }[op]
+
+
+PREMISE = "premise"
+_PREMISE_START = re.compile(
+    r"\s*(since|as|given that|now that|because|da|weil|nachdem|wo doch)\b", re.IGNORECASE
+)
+
+
+def _checkable(q: Query) -> bool:
+    """A premise that states something the knowledge can check about a place."""
+    return bool(
+        (q.cities or q.others or q.unknown)
+        and (q.year or q.capital is not None or q.claim_ended or q.superlative or q.partner_words)
+    )
+
+
+def _corrects(reply: Reply | None) -> bool:
+    """Whether the answer to a premise says it is wrong ("No: ...", "Vienna is not ...")."""
+    first = reply.parts[0].template if reply and reply.parts else ""
+    return first.startswith("a_no") or first == "a_not_partner"
+
+
+# Sentences that state a partner city's date ("X has been a partner city since ...").
+_DATED = frozenset(
+    (
+        "a_city_since",
+        "a_yes_partner",
+        "a_yes_partner_dormant",
+        "a_yes_city_since",
+        "a_no_city_since",
+    )
+)
+
+
+def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
+    """A later answer of one message without the sentences an earlier one already said (the
+    same part, or the same city's date in another sentence); None when nothing is left."""
+    said = [part for r in earlier for part in r.parts]
+    dates = {(p.values.get("name"), p.values.get("since")) for p in said if p.template in _DATED}
+    kept = [
+        part
+        for part in reply.parts
+        if part not in said
+        and not (
+            part.template == "a_city_since"
+            and (part.values.get("name"), part.values.get("since")) in dates
+        )
+    ]
+    if not kept:
+        return None
+    return replace(reply, parts=kept)
 
 
 def _undecided(a: PartnerCity, b: PartnerCity) -> bool:
@@ -1569,11 +2072,61 @@ _EVERY_CONTINENT = re.compile(
     r"(?:continents?|kontinenten?|erdteilen?)\b",
     re.IGNORECASE,
 )
+# "not counting Moscow", "ohne Moskau", "außer Moskau": cities left out of a count or list
+_EXCLUDING = re.compile(
+    r"\b(not counting|without counting|except(?: for)?|excluding|apart from|leaving out|"
+    r"leaving aside|other than|ohne|außer|ausgenommen|abgesehen von|nicht mitgezählt|"
+    r"nicht mitgerechnet)\b",
+    re.IGNORECASE,
+)
+# "how much older", "how many years between", "wie viele Jahre liegen zwischen"
+_YEARS_APART = re.compile(
+    r"\b(how much (?:older|newer|younger|earlier|later)|how many years|years apart|"
+    r"wie viel (?:älter|jünger|früher|später)|wie viele jahre|jahre (?:liegen )?zwischen)\b",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(r"\b(between|zwischen)\b", re.IGNORECASE)
+_SUPERLATIVE = re.compile(
+    r"\b(oldest|newest|youngest|latest|most recent|älteste\w*|jüngste\w*|neueste\w*)\b",
+    re.IGNORECASE,
+)
+_SAME_YEAR = re.compile(
+    r"\b(that year|the same year|same year as|in dem jahr|in diesem jahr|im selben jahr|"
+    r"im gleichen jahr|im selbigen jahr|im jahr davon|in demselben jahr)\b",
+    re.IGNORECASE,
+)
+# "how many partner cities does Berlin have in total?" after a list: all of them
+_TOTAL = re.compile(r"\b(in total|overall|insgesamt|total|gesamt|alles in allem)\b", re.IGNORECASE)
+_BERLIN = re.compile(r"\bberlin\b", re.IGNORECASE)
+_CONTINENTS = re.compile(r"\b(continents|kontinente\w*|erdteile\w*)\b", re.IGNORECASE)
+_COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(
     r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL
 )
+# "more than 15", "mindestens drei", "fewer than 20": a bound, not the count itself
+_COUNT_BOUND = re.compile(
+    r"\b(more than|over|über|mehr als|fewer than|less than|under|weniger als|unter|"
+    r"at least|mindestens|wenigstens)\s+(?:\d+|[^\W\d_]+)\b",
+    re.IGNORECASE,
+)
+_MORE = ("more than", "over", "über", "mehr als")
+_FEWER_WORDS = ("fewer than", "less than", "under", "weniger als", "unter")
 _FEWER = re.compile(r"\b(fewer|less|weniger)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
+# "if I include South America", "Südamerika mitgezählt": a region added to the last list's
+_INCLUDE = re.compile(
+    r"\b(include|including|included|counting|add|adding|plus|mitgezählt|mitzählen|mitgerechnet|"
+    r"einschließlich|inklusive|dazugenommen|dazunehme\w*|zusammen mit)\b",
+    re.IGNORECASE,
+)
+# "how many other partner cities ...", "wie viele andere/weitere ...": besides the one in context
+_OTHER_THAN = re.compile(r"\b(other|others|besides|andere\w*|weitere\w*|außer)\b", re.IGNORECASE)
+# "both", "the two", "die beiden": a claim about a group of named cities
+# ("the first of the two", "welche der beiden" choose among them instead)
+_BOTH = re.compile(
+    r"(?<!of the )(?<!of )(?<!der )(?<!den )(?<!von )\b(both|two|three|beide\w*|zwei|drei)\b",
+    re.IGNORECASE,
+)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {
     w: n

@@ -83,6 +83,43 @@ NEWER: Cues = {
     "de": ("jünger", "neuer", "später"),
     "en": ("newer", "younger", "more recent", "later"),
 }
+# "a partner longer than ...", "besteht schon länger": older (unless "no longer").
+LONGER: Cues = {"de": ("länger",), "en": ("longer",)}
+# Numbers written as words, for claims ("two South American partner cities"); "one"/"ein" are
+# articles as often as numbers. (normalised words)
+NUMBER_WORDS: dict[str, int] = {
+    word: number
+    for number, words in enumerate(
+        [
+            (),
+            (),
+            ("two", "zwei"),
+            ("three", "drei"),
+            ("four", "vier"),
+            ("five", "funf"),
+            ("six", "sechs"),
+            ("seven", "sieben"),
+            ("eight", "acht"),
+            ("nine", "neun"),
+            ("ten", "zehn"),
+            ("eleven", "elf"),
+            ("twelve", "zwolf"),
+        ]
+    )
+    for word in words
+}
+# Events that date a period ("nach der Wiedervereinigung", "before the turn of the millennium"):
+# the year they stand for. Only events whose year leaves no partnership's side in doubt.
+EVENT_YEARS: dict[str, int] = {
+    "wiedervereinigung": 1990,
+    "reunification": 1990,
+    "german unity": 1990,
+    "deutschen einheit": 1990,
+    "jahrtausendwende": 2000,
+    "millenniumswechsel": 2000,
+    "turn of the millennium": 2000,
+    "millennium": 2000,
+}
 # A question that expects yes or no: by its first word, or by a tag at its end.
 VERIFY_START: Cues = {
     "de": (
@@ -260,6 +297,9 @@ QUESTION_WORDS: Cues = {
         "in welcher",
         "zeig*",
         "nenn*",
+        "die wievielte*",
+        "der wievielte*",
+        "wievielte*",
     ),
     "en": (
         "who's",
@@ -315,7 +355,7 @@ ENDED: Cues = {
 # "not partners anymore", "keine Partnerstadt mehr": a claim that a partnership has ended.
 NO_LONGER: Cues = {
     "de": ("nicht mehr", "keine mehr", "kein mehr", "nicht länger", "nicht weiter"),
-    "en": ("anymore", "any more", "no longer", "not any longer"),
+    "en": ("anymore", "any more", "no longer", "not any longer", "any longer"),
 }
 NEGATION: Cues = {
     "de": ("nicht", "kein", "keine", "keinen"),
@@ -454,6 +494,20 @@ ATTRIBUTES: dict[str, Cues] = {
             "signed on",
         ),
     },
+}
+# The place in the order of partnerships ("die wievielte Partnerstadt?").
+RANK_ASKED: Cues = {
+    "de": ("wievielte*", "wie vielte*", "welche nummer", "welcher nummer", "welchem platz"),
+    "en": ("which number", "what number", "how manyth", "what place", "which place"),
+}
+# "when was it signed?" asks for the date, "who signed?" for the signers.
+WHEN: Cues = {
+    "de": ("wann", "welchem jahr", "welchem datum", "welchem tag", "datum"),
+    "en": ("when", "what year", "which year", "what date", "which date", "date"),
+}
+WHO: Cues = {
+    "de": ("wer", "von wem", "wem"),
+    "en": ("who", "whom", "by whom", "who's"),
 }
 # Checked before STATUS_FILTER: "not dormant" is a filter for the active ones.
 NOT_DORMANT: Cues = {

@@ -8,6 +8,7 @@ Nothing here reads the conversation: a query holds only what this message says.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,37 @@ _DECADE_WORDS = {
     "neunziger*": 1990,
 }
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_PART_OF_AMERICA = re.compile(
+    r"\b(süd|sued|sud|south|nord|north|latein|latin)[\s-]+amerika\b", re.IGNORECASE
+)
+# "in the last ten years", "in den letzten 5 Jahren", "over the past decade"
+_RECENT = re.compile(
+    r"\b(?:last|past|recent|letzten|vergangenen)\s+(?:(\d{1,2}|[^\W\d_]+)\s+)?"
+    r"(years?|jahr(?:e|en)?|jahrzehnt\w*|decades?)\b",
+    re.IGNORECASE,
+)
+# "older than 30 years", "seit über 30 Jahren", "weniger als zehn Jahre alt"
+_AGE = re.compile(
+    r"\b(older than|more than|over|at least|for over|younger than|less than|under|fewer than|"
+    r"älter als|mehr als|über|mindestens|jünger als|weniger als|unter)\s+"
+    r"(\d{1,3}|[^\W\d_]+)\s+(?:years?|jahren?|jahre)\b",
+    re.IGNORECASE,
+)
+_YOUNGER_THAN = {
+    "younger than",
+    "less than",
+    "under",
+    "fewer than",
+    "junger als",
+    "weniger als",
+    "unter",
+}
+_EVENT = re.compile(
+    r"(?:\s|^)(?:the\s+|der\s+|dem\s+|die\s+)?("
+    + "|".join(re.escape(cue) for cue in lexicon.EVENT_YEARS)
+    + r")\w*",
+    re.IGNORECASE,
+)
 # "1992 bis 1994", "from 1992 to 1994", "1992-1994", "1992–94" is not covered (two full years).
 _RANGE = re.compile(
     r"(?<!\d)(?:1[89]|20)\d\d\s*(?:bis|to|until|through|-|–)\s*(?:(?:zum|dem|einschließlich)\s+)?"
@@ -61,6 +93,18 @@ _CONJUNCTION = re.compile(
     re.IGNORECASE,
 )
 
+# "Since Warsaw joined in 1995, ...", "Da Paris 1967 Partnerstadt wurde, ...", "Weil Istanbul die
+# Hauptstadt ist – ...": a premise clause before the question ("since when" asks, it is no premise).
+_PREMISE = re.compile(
+    r"\s*((?:since|as|given that|now that|because|da|weil|nachdem|wo doch)\s+"
+    r"(?!when\b|wann\b|of\b|then\b|dann\b|then\b)[^,;?–—]{6,120}?)\s*(?:,|\s[–—-]\s)\s*",
+    re.IGNORECASE,
+)
+_PREMISE_CLAIM = re.compile(
+    r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|capital|hauptstadt|oldest|newest|älteste|jüngste|neueste|"
+    r"partner|ended|cancelled|no longer|beendet|gekündigt|nicht mehr|kein\w* mehr",
+    re.IGNORECASE,
+)
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
 
 
@@ -168,11 +212,20 @@ class Query:
         return bool(self.regions or self.year or self.status or self.capital is not None)
 
 
+def _fold(word: str) -> str:
+    """ "aelteste" and "älteste" alike: umlauts typed as ae, oe, ue (after normalise_name)."""
+    return word.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+def _norm(text: str) -> str:
+    return _fold(normalise_name(text))
+
+
 class _Words:
     """The normalised words of a text, for cue lookups."""
 
     def __init__(self, text: str) -> None:
-        self.words = [normalise_name(w) for w in _WORD.findall(text)]
+        self.words = [_norm(w) for w in _WORD.findall(text)]
         self._set = frozenset(self.words)
         self.joined = " " + " ".join(self.words) + " "
 
@@ -199,7 +252,7 @@ class _Words:
 
     def ends_with(self, cues: Iterable[str]) -> bool:
         for cue in cues:
-            parts = normalise_name(cue).split()
+            parts = _norm(cue).split()
             if parts and self.words[-len(parts) :] == parts:
                 return True
         return False
@@ -208,7 +261,7 @@ class _Words:
 @lru_cache(maxsize=4096)
 def _cue(cue: str) -> tuple[tuple[str, ...], bool]:
     """A cue's normalised words and whether its last word is a prefix ("unterzeichn*")."""
-    return tuple(normalise_name(cue.rstrip("*")).split()), cue.endswith("*")
+    return tuple(_norm(cue.rstrip("*")).split()), cue.endswith("*")
 
 
 def _both(cues: lexicon.Cues) -> tuple[str, ...]:
@@ -221,6 +274,16 @@ def split_questions(text: str) -> list[tuple[int, int]]:
     Splits at question marks and full stops between sentences, and at "and"/"und" when a new
     question word follows ("Is Vienna a partner and who do I contact?").
     """
+    premise = _PREMISE.match(text)
+    if premise and text.rstrip().endswith("?") and _PREMISE_CLAIM.search(premise.group(1)):
+        # "Since Warsaw joined in 1995, which city came right before it?": the premise is a
+        # claim of its own, checked before the question is answered.
+        cut = premise.end(1)
+        rest = [
+            (s + premise.end(), e + premise.end())
+            for s, e in split_questions(text[premise.end() :])
+        ]
+        return [(0, cut), *rest]
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _QUESTION_END.finditer(text):
@@ -268,6 +331,17 @@ def parse(
     query = Query(text=text.strip(), intent=intent)
     _places(query, knowledge, entities)
     _regions_by_adjective(query, words, knowledge)
+    part = _PART_OF_AMERICA.search(text)
+    if part and "americas" in query.regions:
+        # "in Süd Amerika", "Nord amerika": the part, not both Americas
+        which = part.group(1).lower()
+        query.regions[query.regions.index("americas")] = (
+            "latin_america"
+            if which.startswith(("latein", "latin"))
+            else "south_america"
+            if which.startswith(("süd", "sued", "south"))
+            else "north_america"
+        )
     _period(query, text, words)
     query.partner_words = words.has(_both(lexicon.PARTNER))
     if words.has(_both(lexicon.NOT_DORMANT)):
@@ -300,16 +374,20 @@ def parse(
     for rank, cues in lexicon.RANKS.items():
         if words.has(_both(cues)):
             query.rank = rank
-    if words.has(_both(lexicon.OLDEST)):
+    # "in the last ten years" names a period, not the newest
+    ranked = _Words(_RECENT.sub(" ", text)) if _RECENT.search(text) else words
+    if ranked.has(_both(lexicon.OLDEST)):
         query.superlative = "oldest"
         # "the oldest and the newest partner city?": both ends
-        query.both_ends = words.has(_both(lexicon.NEWEST))
-    elif words.has(_both(lexicon.NEWEST)):
+        query.both_ends = ranked.has(_both(lexicon.NEWEST))
+    elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
     if words.has(_both(lexicon.OLDER)):
         query.compare = "older"
     elif words.has(_both(lexicon.NEWER)):
         query.compare = "newer"
+    elif words.has(_both(lexicon.LONGER)) and not words.has(_both(lexicon.NO_LONGER)):
+        query.compare = "older"  # "a partner longer than Mexico City", "besteht schon länger"
     query.relative = _relative(words, text, entities)
     query.op = _operation(query, words, lang)
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
@@ -322,6 +400,8 @@ def parse(
     if query.partner_words and not query.cities and query.op in ("verify", None):
         # "Berlin has 17 partner cities, right?" - or a statement a later question checks.
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
+        # "Are there two South American partner cities?": a number word is a claim too.
+        small += [lexicon.NUMBER_WORDS[w] for w in words.words if w in lexicon.NUMBER_WORDS]
         query.claim_count = small[0] if small else None
     rank_claim = _RANK_CLAIM.search(text)
     if rank_claim and query.cities:
@@ -376,6 +456,35 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
+    age = _AGE.search(text)
+    if age and not _YEAR.search(text):
+        # "partnerships older than 30 years", "seit über 30 Jahren", "less than ten years old"
+        amount = normalise_name(age.group(2))
+        span = int(amount) if amount.isdigit() else lexicon.NUMBER_WORDS.get(amount, 0)
+        if span:
+            older = normalise_name(age.group(1)) not in _YOUNGER_THAN
+            op = "before" if older else "after"
+            query.year = {"op": op, "year": datetime.date.today().year - span}
+            return
+    recent = _RECENT.search(text)
+    if recent and not _YEAR.search(text):
+        # "in the last ten years", "in den letzten 5 Jahren": from that many years ago
+        this_year = datetime.date.today().year
+        amount, unit = normalise_name(recent.group(1) or ""), recent.group(2).lower()
+        if unit in ("year", "jahr") and not amount:  # "last year", "im letzten Jahr"
+            query.year = {"op": "in", "year": this_year - 1}
+            return
+        span = int(amount) if amount.isdigit() else lexicon.NUMBER_WORDS.get(amount, 0)
+        if unit.startswith(("decade", "jahrzehnt")):
+            span = 10 * (span or 1)
+        query.year = {"op": "from", "year": this_year - (span or 10)}  # "in recent years": 10
+        return
+    event = _EVENT.search(text)
+    if event and not _YEAR.search(text):
+        # "nach der Wiedervereinigung", "before the turn of the millennium": the event's year
+        year = next(y for cue, y in lexicon.EVENT_YEARS.items() if cue in event.group(1).lower())
+        text = text[: event.start()] + f" {year}" + text[event.end() :]
+        words = _Words(text)
     for word, start in _DECADE_WORDS.items():
         if words.has((word,)):
             query.year = {"op": "between", "year": start, "to": start + 9}
@@ -448,10 +557,19 @@ def _period(query: Query, text: str, words: _Words) -> None:
 
 
 def _attribute(words: _Words) -> str | None:
+    if words.has(_both(lexicon.RANK_ASKED)):
+        return "rank"  # "die wievielte Partnerstadt ist Kiew?", "which number partner is Kyiv?"
     for name, cues in lexicon.ATTRIBUTES.items():
         if words.has(_both(cues)):
+            if name == "signers" and _asks_when(words):
+                return "since"  # "when was the Budapest agreement signed?": the date
             return name
     return None
+
+
+def _asks_when(words: _Words) -> bool:
+    """ "when was ... signed?", "wann wurde ... unterzeichnet?" - not "who signed when?"."""
+    return words.has(_both(lexicon.WHEN)) and not words.has(_both(lexicon.WHO))
 
 
 def _route(words: _Words, knowledge: Knowledge) -> str | None:
@@ -590,10 +708,10 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     )
-    # "Did Windhoek or London come first?" asks which, not whether.
-    alternative = (len(query.mentions) >= 2 or len(query.regions) >= 2) and words.has(
-        ("or", "oder")
-    )
+    # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
+    # is a tag that asks whether.
+    body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
+    alternative = (len(query.mentions) >= 2 or len(query.regions) >= 2) and body.has(("or", "oder"))
     if alternative and query.cities and len(query.regions) >= 2:
         # "Liegt Istanbul in Europa oder in Asien?": the continent, not a yes or no.
         query.attribute, query.regions = "continent", []
@@ -628,6 +746,12 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     ):
         return "list"
     return None
+
+
+def _tag_length(words: _Words) -> int:
+    """The number of words of a closing yes/no tag ("oder?", "oder nicht?", "right?"), or 0."""
+    lengths = [len(_cue(c)[0]) for c in _both(lexicon.VERIFY_END) if words.ends_with((c,))]
+    return max(lengths, default=0)
 
 
 def lang_of(value: object) -> Lang | None:

@@ -1,0 +1,210 @@
+"""Counts, yes/no claims, superlatives and comparisons with conditions, over the fixture knowledge
+(seven partner cities: Los Angeles 1967, Paris 1987, Istanbul 1989 in Europe and Asia, Moscow 1991
+dormant, Tokyo 1994, Windhoek 2000, Kyiv 2023)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from assistant.knowledge import Knowledge
+
+
+def one(replies: list[str]) -> str:
+    assert len(replies) == 1, replies
+    return replies[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("en", "Kyiv became a partner before 2022, didn't it?", "No: Kyiv"),
+        ("de", "Kiew ist doch schon vor 2022 Partnerstadt geworden, oder nicht?", "Nein: Kyjiw"),
+        ("en", "Tokyo joined before 2000, right?", "Yes: Tokyo"),
+        ("en", "Are there two African partner cities?", "No:"),
+        ("de", "Hat Berlin mehr als fünf Partnerstädte?", "Ja:"),
+        ("en", "Does Berlin have fewer than 5 partner cities?", "No:"),
+        ("en", "Has Windhoek been a partner longer than Tokyo?", "No: The partnership with Tokyo"),
+        ("de", "Besteht die Partnerschaft mit Paris schon länger als die mit Tokio?", "Ja:"),
+        (
+            "de",
+            "Paris oder Tokio – welche Partnerschaft besteht schon länger?",
+            "Die Partnerschaft mit Paris",
+        ),
+        ("en", "Are Windhoek and Kyiv the two newest partner cities?", "Yes:"),
+        ("en", "Are Paris and Tokyo the two oldest partner cities?", "No:"),
+    ],
+)
+def test_claims_with_periods_bounds_and_groups(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
+
+
+def test_a_period_about_the_city_in_context(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Erzähl mir was über Paris")
+    assert one(ask("war das vor 1990?")).startswith("Ja: Paris")
+    assert one(ask("und nach 2000?")).startswith("Nein")
+
+
+def test_all_capitals_names_the_exceptions(conversation, knowledge: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("en")("Are all of Berlin's partner cities capitals?"))
+    assert reply.startswith("No:")
+    assert all(c.name.en in reply for c in knowledge.partner_cities if not c.capital)
+    assert "Tokyo" not in reply
+
+
+def test_first_of_the_listed_two(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Which partner cities joined between 1995 and 2025?")
+    assert one(ask("Is Kyiv the first of them?")).startswith("No")
+    ask = conversation("de")
+    ask("Welche Partnerstädte kamen zwischen 1995 und 2025 dazu?")
+    assert one(ask("war Kiew davon die erste?")).startswith("Nein: Von diesen ist Windhuk")
+
+
+def test_counts_besides_the_city_in_context(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Tell me about Paris")
+    reply = one(ask("and how many other partner cities are in Europe?"))
+    assert reply.startswith("3 other partner cities of Berlin are in Europe")
+    assert "(besides Paris)" in reply
+
+
+def test_a_premise_inside_a_count_is_corrected_first(conversation) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation("en")(
+        "Since the Moscow partnership was cancelled in 2022, how many are left?"
+    )
+    assert replies[0].startswith("No: The partnership with Moscow has been dormant since 2022")
+    assert "6 of Berlin's 7 partner cities are active" in replies[-1]
+    reply = one(conversation("en")("How many are left after the Moscow partnership was cancelled?"))
+    assert reply.startswith("No: The partnership with Moscow has been dormant since 2022")
+
+
+def test_a_region_added_to_the_last_list(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("list the partner cities in north america please")
+    reply = one(ask("and if I include Africa, how many are there?"))
+    assert reply.startswith("2 of Berlin's 7 partner cities")
+    assert "Windhoek" in reply and "Los Angeles" in reply
+
+
+def test_negated_follow_up_and_total_after_a_list(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("how many partner cities are capitals?")
+    assert one(ask("and how many aren't?")).startswith("2 of Berlin's 7 partner cities are not")
+    ask = conversation("de")
+    ask("Welche Partnerstädte sind keine Hauptstädte?")
+    assert one(ask("und wie viele Partnerstädte hat Berlin insgesamt?")).startswith(
+        "Berlin hat 7 Partnerstädte"
+    )
+
+
+def test_counts_without_named_cities_and_in_the_same_year(conversation) -> None:  # type: ignore[no-untyped-def]
+    en = conversation("en")
+    assert one(en("How many partner cities are there, not counting Moscow?")).startswith(
+        "Not counting Moscow, there are 6"
+    )
+    de = conversation("de")
+    reply = one(de("Welche europäischen Hauptstädte sind Partnerstädte, außer Paris?"))
+    assert reply.startswith("Ohne Paris sind es 2 Partnerstädte") and "Kyjiw" in reply
+
+
+def test_periods_from_words(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    reply = one(ask("how many partnerships were signed in the last 10 years?"))
+    since = datetime.date.today().year - 10
+    assert reply.startswith(
+        f"1 (only one) of Berlin's 7 partner cities became a partner in {since}"
+    )
+    assert one(ask("how many partner cities joined after reunification?")).startswith(
+        "4 of Berlin's 7 partner cities became partners after 1990"
+    )
+    assert one(ask("how many partner cities before the turn of the millennium")).startswith(
+        "5 of Berlin's 7"
+    )
+
+
+def test_two_continents_are_named(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("en")("Which is the oldest partner city in Asia?"))
+    assert "Istanbul" in reply and "leaving it aside, it is Tokyo" in reply
+    count = one(conversation("de")("Wie viele Partnerstädte liegen in Asien?"))
+    assert "Istanbul liegt auf zwei Kontinenten" in count
+
+
+def test_continents_countries_and_years_between(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    assert one(ask("On how many continents does Berlin have partner cities?")).startswith(
+        "On 4 continents"
+    )
+    assert one(ask("In how many countries are the partner cities?")).startswith(
+        "Berlin's 7 partner cities lie in 7 different countries"
+    )
+    assert one(ask("How much older is the LA partnership than the Paris one?")).startswith(
+        "20 years"
+    )
+    between = one(ask("Which partner city joined between Tokyo and Kyiv?"))
+    assert between.startswith("Between Tokyo") and "Windhoek" in between
+
+
+def test_signers_dates_ranks_and_capitals(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    assert one(ask("How many partnerships has Kai Wegner signed?")).startswith(
+        "1: Kai Wegner signed the partnership with Kyiv"
+    )
+    assert one(ask("when was the Kyiv agreement signed?")).startswith("Kyiv (Ukraine) has been")
+    assert one(ask("Which number partner city is Kyiv?")).startswith(
+        "Kyiv is Berlin's partner city number 7"
+    )
+    assert one(ask("what is the capital of namibia")).startswith("Windhoek is the capital")
+
+
+def test_umlauts_typed_as_two_letters_and_split_region_names(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    assert one(ask("welche ist die aelteste partnerstadt")).startswith(
+        "Berlins älteste Partnerstadt ist Los Angeles"
+    )
+    assert one(ask("wieviele hauptstaedte sind partnerstaedte")).startswith("5 der 7")
+    assert one(ask("Wie viele Partnerstädte hat Berlin in Nord Amerika?")).startswith(
+        "1 (nur eine) der 7 Partnerstädte Berlins liegt in Nordamerika"
+    )
+
+
+def test_a_condition_within_the_last_list(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Welche Partnerstädte liegen in Europa?")
+    reply = one(ask("und davon Hauptstädte?"))
+    assert reply.startswith("3 davon sind Hauptstädte") and "Istanbul" not in reply
+
+
+def test_a_false_premise_is_corrected_before_the_question(conversation) -> None:  # type: ignore[no-untyped-def]
+    first, second = conversation("en")(
+        "Since Tokyo joined in 1999, which partner city came right before it?"
+    )
+    assert first.startswith("No, Tokyo did not become a partner city in 1999")
+    assert second.startswith("Right before Tokyo came Moscow")
+    premise, answer = conversation("de")(
+        "Weil Istanbul die Hauptstadt der Türkei ist – seit wann ist es Partnerstadt?"
+    )
+    assert premise.startswith("Nein: Istanbul ist nicht die Hauptstadt") and "1989" in answer
+
+
+def test_a_premise_that_holds_is_not_repeated(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("de")("Nachdem Windhuk Partnerstadt wurde, wie viele kamen danach noch hinzu?")
+    )
+    assert reply.startswith("Nach Windhuk hinzugekommen: 1")
+
+
+def test_the_total_after_a_count(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("wie viele partnerstädte liegen in asien?")
+    assert one(ask("und insgesamt?")).startswith("Berlin hat 7 Partnerstädte")
+
+
+def test_a_message_says_each_fact_once(conversation) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation("de")(
+        "Meine Schwiegertochter stammt aus Tokio. Seit welchem Jahr besteht die Partnerschaft?"
+    )
+    text = "\n".join(replies)
+    assert text.count("14. Mai 1994") == 1
