@@ -137,8 +137,19 @@ def normalise(code: object) -> Lang | None:
     return _LANGUAGE_NAMES.get(primary) if primary in LANGUAGES else None
 
 
+# "the German Federal President", "a German embassy": a language word that describes a noun.
+_ATTRIBUTIVE = re.compile(
+    r"\b(?i:englisch|english|deutsch|german|deutsche[nmrs]?)\s+"
+    r"(?!(?i:bitte|please|pls|now|again|only|jetzt|weiter|antworten|answer|reply|from|ab|von)\b)"
+    r"(?:(?:[A-ZÄÖÜ][a-zäöüß]+)|"
+    r"(?:embass\w*|consulat\w*|president|chancellor|citizen\w*|passport\w*|government|"
+    r"botschaft\w*|konsulat\w*|staatsbürger\w*|pass|regierung\w*)\b)",
+)
+
+
 def named_language(text: str) -> Lang | None:
     """The language a message names ("answer in English" -> "en"), if exactly one."""
+    text = _ATTRIBUTIVE.sub(" ", text)
     named = {
         _LANGUAGE_NAMES[w]
         for w in (w.lower() for w in _WORD.findall(text))
@@ -282,6 +293,9 @@ class LanguageDetector:
         greeting = next((_FOREIGN_WORDS[w] for w in words if w in _FOREIGN_WORDS), None)
         # "Bonjour", "Merci beaucoup", "Merhaba", "Dobrý den" ("den" is also German)
         if greeting and (cues == 0 or (cues == 1 and len(words) <= 3)):
+            return greeting
+        # "Dobrý den, odkdy je Praha ...?": a greeting and a sentence with a stray cue or two
+        if greeting and len(words) >= 5 and cues * 3 <= len(words):
             return greeting
         if len(words) < 3:
             return None
@@ -437,6 +451,22 @@ _FOREIGN_WORDS: dict[str, str] = {
     "konnichiwa": "ja",
     "arigato": "ja",
     "nihao": "zh",
+    # "parla italiano?", "mówisz po polsku?": asking whether we speak the language
+    "parla": "it",
+    "parli": "it",
+    "italiano": "it",
+    "hablas": "es",
+    "habla": "es",
+    "español": "es",
+    "parlez": "fr",
+    "français": "fr",
+    "falas": "pt",
+    "português": "pt",
+    "mówisz": "pl",
+    "polsku": "pl",
+    "türkçe": "tr",
+    "spreekt": "nl",
+    "nederlands": "nl",
 }
 
 
