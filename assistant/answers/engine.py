@@ -1382,8 +1382,30 @@ class Answerer:
         # After a topic, a question that names nothing else is about the topic
         # ("how many people have come so far?" after the Emigrant Programme).
         about_topic = kind in ("topic", "network") and q.intent not in ROUTE_INTENTS
+        other = self.k.topic_for_intent(q.intent or "")
+        if q.confidence >= 0.6 and (
+            q.intent in ("ask_department", "ask_unit_info")
+            or (other is not None and other.id != subject_id)
+        ):
+            # "Who is the Governing Mayor and who leads Department II?": the second question
+            # has its own answer, whatever the first one was about.
+            about_topic = False
         if not asks_back and not q.route and not about_topic:
             return None
+        if (
+            q.intent == "request_contact"
+            and kind in ("route", "network", "unit")
+            and _CONTACT_ITEM.search(q.text)
+        ):
+            # "and what's their phone number?" after a unit was named: the contact card.
+            return self.contact(q)
+        if (
+            kind == "unit"
+            and _DEPARTMENT.search(q.text)
+            and not (q.route or self._unit_named(q) or self._other_unit(q))
+        ):
+            # "and who heads the whole department?" after a unit: the department, not the unit.
+            return self.department(q, "ask_department")
         if kind == "topic" and subject_id in self.k.topics:
             return self.topic(subject_id, q)
         if kind == "route":
@@ -1574,6 +1596,7 @@ _MORE_THAN = re.compile(
 )
 _FEWER = re.compile(r"\b(fewer|less|weniger)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
+_DEPARTMENT = re.compile(r"\b(abteilung\w*|department)\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {
     w: n

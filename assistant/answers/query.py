@@ -53,10 +53,12 @@ _QUESTION_END = re.compile(r"[?!;]+\s+|(?<!\d)\.\s+(?=[A-ZÄÖÜ])")  # not afte
 _CONJUNCTION = re.compile(
     r",?\s+(?:-\s+)?(?:and also|and then|and tell me|as well as|plus|and|und außerdem|"
     r"und sagen sie mir|und sag mir|und|also|außerdem|sowie)[\s,]+"
-    r"(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
+    r"(?=(?:(?:roughly|approximately|ungefähr|etwa|eigentlich|denn)\s+)?"
+    r"(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
-    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig|whether|ob|"
+    r"welcher|welches|wo|wie|wieviele|wieviel|ist|sind|gibt|hat|kann|an wen|bei wem|mit wem|"
+    r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
     re.IGNORECASE,
 )
@@ -554,7 +556,11 @@ def _comparative_than(words: list[str]) -> str | None:
 
 
 def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | None:
-    if words.has(_both(lexicon.COUNT)):
+    # "Zählen die Bezirkspartnerschaften zu den 19?" asks whether, not how many.
+    counted_whether = words.starts_with(("zählen", "zählt")) and not words.has(
+        tuple(c for c in _both(lexicon.COUNT) if not c.startswith("zähl"))
+    )
+    if words.has(_both(lexicon.COUNT)) and not counted_whether:
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
     last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]
