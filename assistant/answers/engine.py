@@ -166,10 +166,20 @@ class Answerer:
                 query.status, query.capital = earlier.status, earlier.capital
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
-            if reply is not None and not (replies and replies[-1] == reply):
+            # "Is Berlin in Metropolis, and since when?": the second answer was in the first.
+            repeated = (
+                reply is not None
+                and bool(replies)
+                and all(p in replies[-1].parts for p in reply.parts)
+            )
+            if reply is not None and not repeated:
                 if replies and replies[-1].source == reply.source:
                     replies[-1].source = None  # cited once, under the last answer that uses it
                 replies.append(reply)
+        if any(r.kind != "chitchat" for r in replies):
+            # "Hallo! Ich bin aus Österreich. Ist Wien Partnerstadt?": the answer, without a
+            # greeting before it (or a goodbye for a sentence the classifier misread).
+            replies = [r for r in replies if not _small_talk(r)]
         if not replies and expanded:  # only fragments ("hm? ok?"): answer as one message
             self._several = False
             reply = self.answer_one(expanded[0])
@@ -204,6 +214,12 @@ class Answerer:
         in_context = self._topic_fact_in_context(q)
         if in_context is not None:
             return self.topic(in_context, q)
+        # "does it also do the Golden Book?" after a unit: whether that unit does it.
+        unit_asked = (self.context.subject or {}).get("kind") == "unit" and q.yes_no
+        if unit_asked and q.route_id and q.back_reference and not (q.cities or q.others):
+            follow = self._follow_up_on_subject(replace(q, op="verify"))
+            if follow is not None:
+                return follow
         # "since when does it exist?" after the Emigrant Programme: the topic in context.
         if not self._names_a_subject(q):
             follow = self._follow_up_on_subject(q)
@@ -1191,6 +1207,10 @@ class Answerer:
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
         named = self.k.topics.get(q.topic or "")
+        if named is not None and named.unit is None and _WEDDING.search(q.text):
+            # "Can we have our wedding ceremony in the Red City Hall?": a registry office's
+            # service, not one of the Land's ceremonies.
+            return self.topic(named.id, q)
         statement = not (q.asks or q.yes_no or q.text.rstrip().endswith("?")) and q.op is None
         if (
             statement
@@ -1561,6 +1581,12 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
     return kept or queries
 
 
+def _small_talk(reply: Reply) -> bool:
+    """A greeting, goodbye or thanks (not the capabilities or "are you a bot?")."""
+    small = {CHITCHAT[i] for i in ("greet", "goodbye", "thank")}
+    return reply.kind == "chitchat" and all(p.template in small for p in reply.parts)
+
+
 def _undecided(a: PartnerCity, b: PartnerCity) -> bool:
     """Two partnerships of one year whose order the dates do not show (one has no day)."""
     return a.since.year == b.since.year and (a.since.day is None or b.since.day is None)
@@ -1596,6 +1622,11 @@ _MORE_THAN = re.compile(
 )
 _FEWER = re.compile(r"\b(fewer|less|weniger)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
+_WEDDING = re.compile(
+    r"\b(heirat\w*|hochzeit\w*|trauung\w*|standesamt\w*|eheschließung\w*|marry|married|"
+    r"wedding\w*|registry office)\b",
+    re.IGNORECASE,
+)
 _DEPARTMENT = re.compile(r"\b(abteilung\w*|department)\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {

@@ -700,6 +700,9 @@ ROUTE: Cues = {
         "betreut das",
         "betreut die",
         "betreut den",
+        "wer im senat",
+        "wer in der senatskanzlei",
+        "wer bei der senatskanzlei",
     ),
     "en": (
         "who organises",
@@ -737,6 +740,8 @@ ROUTE: Cues = {
         "speak with",
         "who could help",
         "handles",
+        "looks after",
+        "who at the",
     ),
 }
 # Topics named in a message (for compound messages and follow-ups); keys are topic ids of
@@ -754,9 +759,18 @@ TOPICS: dict[str, Cues] = {
             "aufenthaltstitel*",
             "führerschein*",
             "bürgeramt*",
+            "heiraten",
+            "hochzeit*",
+            "trauung*",
+            "standesamt*",
+            "eheschließung*",
         ),
         "en": (
             "anmeldung",
+            "getting married",
+            "get married",
+            "wedding*",
+            "registry office",
             "register my address",
             "registration of address",
             "passport",
