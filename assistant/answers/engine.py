@@ -363,6 +363,16 @@ class Answerer:
             return True
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
             return False
+        if (
+            q.route_id
+            and self._strong_route(q.route_id)
+            and not (q.cities or q.others or q.unknown or q.partner_words or q.listing)
+            and q.intent not in PARTNER_INTENTS
+            and q.op not in ("list", "count", "superlative", "compare")
+        ):
+            # "A former forced labourer from Ukraine would like to visit again. Is there a
+            # programme?": a need; the country says where the visitor comes from.
+            return False
         if q.cities or q.others or q.unknown:
             if self._need_with_a_city(q):
                 return False
@@ -1314,6 +1324,17 @@ class Answerer:
         for unit_id in self.k.units:
             if unit_id.lower().replace(" ", "") in squeezed:
                 return unit_id
+        # "the International Affairs unit", "das Referat Protokoll": a unit by its field.
+        fields = {
+            unit_id: {
+                unit.name(lang).split("–")[-1].strip().casefold() for lang in ("de", "en")
+            }
+            for unit_id, unit in self.k.units.items()
+        }
+        text = q.text.casefold()
+        by_field = [u for u, names in fields.items() if any(n in text for n in names)]
+        if len(by_field) == 1:
+            return by_field[0]
         route = next((r for r in self.k.routes if r.id == q.route_id), None)
         return route.unit if route is not None and not route.only_when_asked else None
 

@@ -63,6 +63,11 @@ _CONJUNCTION = re.compile(
     re.IGNORECASE,
 )
 
+_VERBS = frozenset(
+    "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
+    "gehört".split()
+)
+
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
 
 
@@ -238,8 +243,13 @@ def split_questions(text: str) -> list[tuple[int, int]]:
             tail = _WORD.findall(piece[match.end() :])
             # ", und seit wann?" is a question of its own although it is short
             short_question = len(tail) >= 2 and " ".join(tail[:2]).lower() in _SHORT_QUESTIONS
-            if len(_WORD.findall(text[cut : s + match.start()])) >= 3 and (
-                len(tail) >= 3 or short_question
+            # "Sie lebt in Haifa und hat als Kind in Schöneberg gewohnt.": a verb after "und"
+            # starts a question only in a sentence that asks one.
+            statement = bool(tail) and tail[0].lower() in _VERBS and piece.rstrip().endswith(".")
+            if (
+                len(_WORD.findall(text[cut : s + match.start()])) >= 3
+                and (len(tail) >= 3 or short_question)
+                and not statement
             ):
                 result.append((cut, s + match.start()))
                 cut = s + match.end()
