@@ -294,15 +294,22 @@ class LanguageDetector:
         # "Bonjour", "Merci beaucoup", "Merhaba", "Dobrý den" ("den" is also German)
         if greeting and (cues == 0 or (cues == 1 and len(words) <= 3)):
             return greeting
-        # "Dobrý den, odkdy je Praha ...?": a greeting and a sentence with a stray cue or two
-        if greeting and len(words) >= 5 and cues * 3 <= len(words):
+        # "Dobrý den, odkdy je Praha ...?", "Grazie mille per l'aiuto!": a greeting and a
+        # sentence with a stray cue word or two
+        if greeting and cues * 3 <= len(words):
             return greeting
+        # "¿Y en América del Sur?": Spanish punctuation; "Czy Kraków ...": letters that German
+        # and English do not use, in words with no German or English cue
+        if _SPANISH_MARKS.search(masked) and cues * 2 <= len(words):
+            return "es"
+        if cues == 0 and len(words) >= 2 and _FOREIGN_LETTERS.search(masked):
+            return self._wide_guess(" ".join(words), certainty=0.0) or "und"
         if len(words) < 3:
             return None
         # A word like "no", "me" or "die" is a cue in German or English but common elsewhere
         # too: one or two such words in a sentence lingua is sure about do not make it ours.
         if cues == 0:
-            return self._wide_guess(" ".join(words), certainty=0.8)
+            return self._wide_guess(" ".join(words), certainty=0.8 if len(words) < 5 else 0.3)
         if len(words) >= 5 and cues * 4 <= len(words):
             return self._wide_guess(" ".join(words), certainty=0.95)
         return None
@@ -380,6 +387,8 @@ _OTHER_LANGUAGES = (
 
 
 # Greetings and thanks that are a whole message in other languages ("Bonjour", "Merhaba").
+_SPANISH_MARKS = re.compile(r"[¿¡]")
+_FOREIGN_LETTERS = re.compile(r"[ñãõçłśżźćńęąğşıőűøåœÑÃÕÇŁŚŻŹĆŃĘĄĞŞİŐŰØÅŒ]")
 _FOREIGN_WORDS: dict[str, str] = {
     "bonjour": "fr",
     "dobar": "hr",

@@ -127,6 +127,7 @@ class Answerer:
         self.lang = lang
         self.context = context
         self._several = False  # the message asks more than one question
+        self._card_given = False  # the contact card is in an earlier answer to this message
 
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
@@ -1401,6 +1402,9 @@ class Answerer:
                 phone=c.phone,
                 fax=c.fax,
             )
+            if self._card_given:
+                return reply  # "... and is there a fax number?": the card was given above
+        self._card_given = True
         reply.add(
             "a_contact",
             organisation=c.organisation(self.lang),
