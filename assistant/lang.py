@@ -159,12 +159,38 @@ def named_language(text: str) -> Lang | None:
 
 
 _LANGUAGE_WORD = r"(englisch|english|engl|deutsch|german)"
-# "auf Englisch", "in German", "answer in English", "Englisch bitte", "switch to German".
+# "auf Englisch", "in German", "answer in English", "Englisch bitte", "switch to German",
+# "in englischer Sprache".
 _REQUEST = re.compile(
     rf"\b(?:auf|in|into|to)\s+{_LANGUAGE_WORD}\b|\b{_LANGUAGE_WORD}\s+(?:bitte|please|pls)\b"
-    rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b",
+    rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b"
+    rf"|\bin\s+{_LANGUAGE_WORD}er\s+sprache\b",
     re.IGNORECASE,
 )
+# "my German is bad", "I don't speak German", "ich spreche kein Englisch": the other language.
+_DECLINED = re.compile(
+    rf"\b(?:my|mein)\s+{_LANGUAGE_WORD}\s+(?:is|isn't|ist)\s+(?:not\s+|nicht\s+)?"
+    r"(?:bad|poor|weak|terrible|limited|rusty|good|great|so\s+good|gut|so\s+gut|schlecht|schwach)\b"
+    rf"|\b(?:don't|do\s+not|can't|cannot|can\s+not)\s+(?:speak|read|understand|write)\s+"
+    rf"(?:much\s+|any\s+)?{_LANGUAGE_WORD}\b"
+    rf"|\b(?:spreche|verstehe|lese|kann)\s+(?:kein|nicht|kaum)\w*\s+(?:gut\s+)?{_LANGUAGE_WORD}\b",
+    re.IGNORECASE,
+)
+_OTHER_LANG: dict[str, Lang] = {"de": "en", "en": "de"}
+
+
+def declined_language(text: str) -> Lang | None:
+    """The language a visitor says they do not read well ("my German is bad" -> "de")."""
+    match = _DECLINED.search(text)
+    if match is None:
+        return None
+    word = next(g for g in match.groups() if g).lower()
+    # "my English is not so good" declines English; "my German is good" declines nothing.
+    if re.search(r"\b(?:good|great|gut)\b", match.group(0), re.IGNORECASE) and not re.search(
+        r"\b(?:not|nicht|isn't)\b", match.group(0), re.IGNORECASE
+    ):
+        return None
+    return _LANGUAGE_NAMES[word]
 
 
 def requested_language(text: str) -> Lang | None:
@@ -173,6 +199,9 @@ def requested_language(text: str) -> Lang | None:
     Unlike `named_language` this needs a request form, so that "Is there a German embassy?" or
     "the English pages" do not switch the conversation.
     """
+    declined = declined_language(text)
+    if declined is not None:
+        return _OTHER_LANG[declined]
     found = {
         _LANGUAGE_NAMES[next(g for g in m.groups() if g).lower()] for m in _REQUEST.finditer(text)
     }

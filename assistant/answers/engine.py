@@ -16,7 +16,7 @@ from typing import Any
 from assistant.answers.query import Query
 from assistant.knowledge import Knowledge, PartnerCity, Place
 from assistant.knowledge.names import normalise_name
-from assistant.lang import Lang, named_language
+from assistant.lang import Lang, declined_language, named_language
 
 # Intents whose answer is a fixed response of domain.yml, not a query over the knowledge.
 CHITCHAT = {
@@ -177,6 +177,8 @@ class Answerer:
                 if replies and replies[-1].source == reply.source:
                     replies[-1].source = None  # cited once, under the last answer that uses it
                 replies.append(reply)
+        # "Who handles the Golden Book? Bitte auf Englisch.": the switch is said first.
+        replies.sort(key=lambda r: r.kind != "switch")
         if any(r.kind != "chitchat" for r in replies):
             # "Hallo! Ich bin aus Österreich. Ist Wien Partnerstadt?": the answer, without a
             # greeting before it (or a goodbye for a sentence the classifier misread).
@@ -198,7 +200,13 @@ class Answerer:
             # NLU pipeline; the question is what needs an answer. ("Could you answer in
             # German?" is a yes/no question only in form.)
             if not (self._names_a_subject(q) or q.attribute or q.op not in (None, "verify")):
-                if _REPEAT.search(q.text) and self.context.query:
+                # "und auf Deutsch?", "sorry, my German is bad": the last answer again, too.
+                again_asked = (
+                    _REPEAT.search(q.text)
+                    or declined_language(q.text)
+                    or re.match(r"\s*(?:und|and)\b", q.text, re.IGNORECASE)
+                )
+                if again_asked and self.context.query:
                     # "now the same answer in German please": the last question again.
                     previous = Query.from_dict(self.context.query)
                     again = self.answer_one(previous) if previous.intent != intent else None
