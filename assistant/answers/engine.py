@@ -135,7 +135,7 @@ class Answerer:
         if len(queries) > 1 and any(q.text.rstrip().endswith("?") for q in queries):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
-            queries = _fold_statements(queries)
+            queries = _fold_statements(queries, {r.id for r in self.k.routes if r.first})
         expanded: list[Query] = []
         for query in queries:
             expanded.append(query)
@@ -1252,6 +1252,10 @@ class Answerer:
             q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
         ):
             return self.route(q.route_id, q)
+        if named is not None and named.unit is None and not q.route_id:
+            # "Who's in charge of Berlin?", "who handles visas?": a topic no unit of the
+            # department owns answers for itself.
+            return self.topic(named.id, q)
         if intent in ROUTE_INTENTS:
             return self.route(q.route_id or ROUTE_INTENTS[intent], q)
         # A topic the visitor names ("Visum") wins over the one the classifier guessed.
@@ -1293,6 +1297,10 @@ class Answerer:
                 lead: str | None = "yes" if claimed <= _numbers(shown) else "no"
             else:
                 lead = topic.verify_answer(q.text)
+            if lead is None and topic.person and _names_someone(q.text):
+                # "Is Franziska Giffey still the mayor?": someone else named.
+                surname = topic.person.split()[-1].casefold()
+                lead = "yes" if surname in q.text.casefold() else "no"
             if lead:
                 reply.add("a_yes" if lead == "yes" else "a_no")
         reply.add("a_text", text=shown)
@@ -1561,8 +1569,13 @@ def answer_templates() -> list[str]:
     return names
 
 
-def _fold_statements(queries: list[Query]) -> list[Query]:
-    """Statements that lead up to a question become its context; a last statement stays."""
+def _fold_statements(queries: list[Query], first_routes: set[str] | None = None) -> list[Query]:
+    """Statements that lead up to a question become its context; a last statement stays.
+
+    Of several statements the last one is the context, but a route that wins whenever its
+    words occur (`first_routes`: "I represent the Embassy of Japan. We would like to organise a
+    commemoration.") is kept from an earlier one.
+    """
     kept: list[Query] = []
     context: Query | None = None
     for i, q in enumerate(queries):
@@ -1570,6 +1583,8 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
         if _is_statement(q):
+            if context is not None and context.route_id in (first_routes or set()):
+                q.route_id = context.route_id
             context = q
             continue
         if context is not None and _asks_only_whether(q):
@@ -1642,7 +1657,14 @@ def _is_statement(q: Query) -> bool:
         or q.listing
         or q.route
         or q.op == "count"
-    ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
+    ) and not (
+        q.intent == "switch_language"
+        # "Guten Tag, ich bin von der Botschaft Japans.": a greeting that says something
+        or (
+            q.intent in ("greet", "goodbye", "thank")
+            and not (q.route_id or q.topic or q.cities or q.regions or q.network)
+        )
+    )
 
 
 _EVERY_CONTINENT = re.compile(

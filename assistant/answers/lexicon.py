@@ -793,7 +793,18 @@ TOPICS: dict[str, Cues] = {
     "visas": {"de": ("visum*", "visa", "einreise*"), "en": ("visa", "visas", "entry permit")},
     "governing_mayor": {
         "de": ("bürgermeister*", "regierende*", "regierender*", "regiert", "stadtoberhaupt"),
-        "en": ("mayor", "runs berlin", "runs the city", "governs berlin", "head of the city"),
+        "en": (
+            "mayor",
+            "runs berlin",
+            "runs the city",
+            "governs berlin",
+            "head of the city",
+            "in charge of berlin",
+            "in charge of the city",
+            "leads berlin",
+            "leader of berlin",
+            "boss of berlin",
+        ),
     },
     "district_partnerships": {"de": ("bezirk*",), "en": ("district*", "borough*")},
     "guest_services": {
