@@ -1252,9 +1252,16 @@ class Answerer:
             q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
         ):
             return self.route(q.route_id, q)
-        if named is not None and named.unit is None and not q.route_id:
-            # "Who's in charge of Berlin?", "who handles visas?": a topic no unit of the
-            # department owns answers for itself.
+        if (
+            named is not None
+            and named.unit is None
+            and not q.route_id
+            and q.asks
+            and len(q.text.split()) <= 8
+        ):
+            # "Who's in charge of Berlin?", "who handles visas?": a short question about a
+            # topic no unit of the department owns answers for itself (a longer message with
+            # a mayor in it is more often a need, for a unit).
             return self.topic(named.id, q)
         if intent in ROUTE_INTENTS:
             return self.route(q.route_id or ROUTE_INTENTS[intent], q)
