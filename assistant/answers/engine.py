@@ -167,12 +167,15 @@ class Answerer:
                 query.status, query.capital = earlier.status, earlier.capital
             reply = self.answer_one(query)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
-            # "Is Berlin in Metropolis, and since when?": the second answer was in the first.
-            repeated = (
-                reply is not None
-                and bool(replies)
-                and all(p in replies[-1].parts for p in reply.parts)
-            )
+            # "Is Berlin in Metropolis, and since when?": the second answer was in the first;
+            # "who signed for Kyiv, and since when?": its date was said, the rest is new.
+            repeated = False
+            if reply is not None and replies:
+                said = replies[-1].parts
+                new = [p for p in reply.parts if not (p.values and p in said)]
+                repeated = not any(p.values for p in new)
+                if not repeated and any(p.values for p in reply.parts if p not in new):
+                    reply.parts = new
             if reply is not None and not repeated:
                 if replies and replies[-1].source == reply.source:
                     replies[-1].source = None  # cited once, under the last answer that uses it
@@ -1415,9 +1418,16 @@ class Answerer:
         c = self.k.contact
         reply = Reply(kind="contact", source=c.source)
         # "What's the phone number?": the number first, then the whole card.
-        asked = _CONTACT_ITEM.search(q.text) if q is not None else None
-        if asked is not None:
-            item = next(k for k, v in asked.groupdict().items() if v)
+        # "die Telefonnummer und die Adresse": each item asked for, in the order asked.
+        found = [
+            next((k, v) for k, v in m.groupdict().items() if v)
+            for m in (_CONTACT_ITEM.finditer(q.text) if q is not None else ())
+        ]
+        fax = any(k == "fax" for k, _ in found)
+        # "fax number": the number is the fax's, not the telephone's
+        items = [k for k, v in found if not (fax and v.lower() in ("nummer", "number"))]
+        asked = bool(items)
+        for item in dict.fromkeys(items):
             reply.add(
                 f"a_contact_{item}",
                 organisation=c.organisation(self.lang),
@@ -1425,6 +1435,7 @@ class Answerer:
                 phone=c.phone,
                 fax=c.fax,
             )
+        if asked:
             if self._card_given:
                 return reply  # "... and is there a fax number?": the card was given above
         self._card_given = True

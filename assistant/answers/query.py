@@ -58,6 +58,7 @@ _CONJUNCTION = re.compile(
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
     r"welcher|welches|wo|wie|wieviele|wieviel|ist|sind|gibt|hat|kann|an wen|bei wem|mit wem|"
+    r"wen|wem|whom|ruht|ruhen|besteht|darf|"
     r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
     re.IGNORECASE,
@@ -65,7 +66,7 @@ _CONJUNCTION = re.compile(
 
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
-    "gehört".split()
+    "gehört ruht ruhen besteht darf".split()
 )
 
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
