@@ -1366,7 +1366,10 @@ class Answerer:
         return route.unit if route is not None and not route.only_when_asked else None
 
     def department(self, q: Query, intent: str) -> Reply:
-        unit_id = self._unit_named(q)
+        # "Who's the head of protocol?", "Wer ist der Protokollchef?": the department's head,
+        # not the unit whose field the word names.
+        head = intent == "ask_department" and _HEAD.search(q.text) and not q.yes_no
+        unit_id = None if head else self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
         unit_id = self._other_unit(q) or unit_id
@@ -1471,10 +1474,9 @@ class Answerer:
             about_topic = False
         if not asks_back and not q.route and not about_topic:
             return None
-        if (
-            q.intent == "request_contact"
-            and kind in ("route", "network", "unit")
-            and _CONTACT_ITEM.search(q.text)
+        if q.intent == "request_contact" and (
+            (kind in ("route", "network", "unit") and _CONTACT_ITEM.search(q.text))
+            or (kind == "topic" and subject_id == "department")
         ):
             # "and what's their phone number?" after a unit was named: the contact card.
             return self.contact(q)
@@ -1698,6 +1700,10 @@ _OTHER = re.compile(r"\b(other|andere\w*|zweite\w*|second)\b", re.IGNORECASE)
 _WEDDING = re.compile(
     r"\b(heirat\w*|hochzeit\w*|trauung\w*|standesamt\w*|eheschließung\w*|marry|married|"
     r"wedding\w*|registry office)\b",
+    re.IGNORECASE,
+)
+_HEAD = re.compile(
+    r"\b(head|chief|leads?|leader|leitet|leiter\w*|leitung|protokollchef\w*|chef\w*)\b",
     re.IGNORECASE,
 )
 _DEPARTMENT = re.compile(r"\b(abteilung\w*|department)\b", re.IGNORECASE)

@@ -64,6 +64,9 @@ _CONJUNCTION = re.compile(
     re.IGNORECASE,
 )
 
+_HEAD_QUESTIONS = frozenset(
+    "what's who's what who when where which how was wer wann wo welche welcher welches wie".split()
+)
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
     "gehört ruht ruhen besteht darf".split()
@@ -247,8 +250,11 @@ def split_questions(text: str) -> list[tuple[int, int]]:
             # "Sie lebt in Haifa und hat als Kind in Schöneberg gewohnt.": a verb after "und"
             # starts a question only in a sentence that asks one.
             statement = bool(tail) and tail[0].lower() in _VERBS and piece.rstrip().endswith(".")
+            head = _WORD.findall(text[cut : s + match.start()])
+            # "What's Eurocities and is Berlin also in C40?": a short question before "and"
+            asked_first = len(head) == 2 and head[0].lower() in _HEAD_QUESTIONS
             if (
-                len(_WORD.findall(text[cut : s + match.start()])) >= 3
+                (len(head) >= 3 or asked_first)
                 and (len(tail) >= 3 or short_question)
                 and not statement
             ):
