@@ -1353,9 +1353,7 @@ class Answerer:
                 return unit_id
         # "the International Affairs unit", "das Referat Protokoll": a unit by its field.
         fields = {
-            unit_id: {
-                unit.name(lang).split("–")[-1].strip().casefold() for lang in ("de", "en")
-            }
+            unit_id: {unit.name(lang).split("–")[-1].strip().casefold() for lang in ("de", "en")}
             for unit_id, unit in self.k.units.items()
         }
         text = q.text.casefold()
