@@ -317,6 +317,8 @@ class Answerer:
         """
         if q.topic and q.route_id == q.topic and not q.yes_no:
             return True  # "Mexico City's mayor wants to sign the Golden Book"
+        if q.route and q.route_id and q.attribute not in CITY_FACT_ATTRIBUTES:
+            return True  # "A delegation from Windhoek ... Can someone at the Senate help?"
         if q.op == "verify" or q.yes_no or q.attribute in CITY_FACT_ATTRIBUTES:
             return False
         if q.route and q.route_id:

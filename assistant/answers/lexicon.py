@@ -703,6 +703,9 @@ ROUTE: Cues = {
         "wer im senat",
         "wer in der senatskanzlei",
         "wer bei der senatskanzlei",
+        "kann uns jemand",
+        "kann mir jemand",
+        "jemand helfen",
     ),
     "en": (
         "who organises",
@@ -742,6 +745,10 @@ ROUTE: Cues = {
         "handles",
         "looks after",
         "who at the",
+        "someone at the",
+        "anyone at the",
+        "can someone help",
+        "can anyone help",
     ),
 }
 # Topics named in a message (for compound messages and follow-ups); keys are topic ids of

@@ -480,7 +480,15 @@ def _route(words: _Words, knowledge: Knowledge) -> str | None:
         for lang in LANGUAGES:
             for word in route.words.get(lang, ()):
                 rank = (route.first, len(word))
-                if words.position(word + "*") >= 0 and (best is None or rank > best[:2]):
+                # a German compound ends in it: "Lehrerdelegation", "Wirtschaftsdelegation"
+                compound = (
+                    lang == "de"
+                    and len(word) >= 7
+                    and " " not in word
+                    and any(word in w[1:] for w in words.words)
+                )
+                found = words.position(word + "*") >= 0 or compound
+                if found and (best is None or rank > best[:2]):
                     best = (route.first, len(word), route.id)
     return best[2] if best else None
 
