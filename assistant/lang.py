@@ -137,8 +137,19 @@ def normalise(code: object) -> Lang | None:
     return _LANGUAGE_NAMES.get(primary) if primary in LANGUAGES else None
 
 
+# "the German Federal President", "a German embassy": a language word that describes a noun.
+_ATTRIBUTIVE = re.compile(
+    r"\b(?i:englisch|english|deutsch|german|deutsche[nmrs]?)\s+"
+    r"(?!(?i:bitte|please|pls|now|again|only|jetzt|weiter|antworten|answer|reply|from|ab|von)\b)"
+    r"(?:(?:[A-ZÄÖÜ][a-zäöüß]+)|"
+    r"(?:embass\w*|consulat\w*|president|chancellor|citizen\w*|passport\w*|government|"
+    r"botschaft\w*|konsulat\w*|staatsbürger\w*|pass|regierung\w*)\b)",
+)
+
+
 def named_language(text: str) -> Lang | None:
     """The language a message names ("answer in English" -> "en"), if exactly one."""
+    text = _ATTRIBUTIVE.sub(" ", text)
     named = {
         _LANGUAGE_NAMES[w]
         for w in (w.lower() for w in _WORD.findall(text))
@@ -148,12 +159,38 @@ def named_language(text: str) -> Lang | None:
 
 
 _LANGUAGE_WORD = r"(englisch|english|engl|deutsch|german)"
-# "auf Englisch", "in German", "answer in English", "Englisch bitte", "switch to German".
+# "auf Englisch", "in German", "answer in English", "Englisch bitte", "switch to German",
+# "in englischer Sprache".
 _REQUEST = re.compile(
     rf"\b(?:auf|in|into|to)\s+{_LANGUAGE_WORD}\b|\b{_LANGUAGE_WORD}\s+(?:bitte|please|pls)\b"
-    rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b",
+    rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b"
+    rf"|\bin\s+{_LANGUAGE_WORD}er\s+sprache\b",
     re.IGNORECASE,
 )
+# "my German is bad", "I don't speak German", "ich spreche kein Englisch": the other language.
+_DECLINED = re.compile(
+    rf"\b(?:my|mein)\s+{_LANGUAGE_WORD}\s+(?:is|isn't|ist)\s+(?:not\s+|nicht\s+)?"
+    r"(?:bad|poor|weak|terrible|limited|rusty|good|great|so\s+good|gut|so\s+gut|schlecht|schwach)\b"
+    rf"|\b(?:don't|do\s+not|can't|cannot|can\s+not)\s+(?:speak|read|understand|write)\s+"
+    rf"(?:much\s+|any\s+)?{_LANGUAGE_WORD}\b"
+    rf"|\b(?:spreche|verstehe|lese|kann)\s+(?:kein|nicht|kaum)\w*\s+(?:gut\s+)?{_LANGUAGE_WORD}\b",
+    re.IGNORECASE,
+)
+_OTHER_LANG: dict[str, Lang] = {"de": "en", "en": "de"}
+
+
+def declined_language(text: str) -> Lang | None:
+    """The language a visitor says they do not read well ("my German is bad" -> "de")."""
+    match = _DECLINED.search(text)
+    if match is None:
+        return None
+    word = next(g for g in match.groups() if g).lower()
+    # "my English is not so good" declines English; "my German is good" declines nothing.
+    if re.search(r"\b(?:good|great|gut)\b", match.group(0), re.IGNORECASE) and not re.search(
+        r"\b(?:not|nicht|isn't)\b", match.group(0), re.IGNORECASE
+    ):
+        return None
+    return _LANGUAGE_NAMES[word]
 
 
 def requested_language(text: str) -> Lang | None:
@@ -162,6 +199,9 @@ def requested_language(text: str) -> Lang | None:
     Unlike `named_language` this needs a request form, so that "Is there a German embassy?" or
     "the English pages" do not switch the conversation.
     """
+    declined = declined_language(text)
+    if declined is not None:
+        return _OTHER_LANG[declined]
     found = {
         _LANGUAGE_NAMES[next(g for g in m.groups() if g).lower()] for m in _REQUEST.finditer(text)
     }
@@ -283,12 +323,22 @@ class LanguageDetector:
         # "Bonjour", "Merci beaucoup", "Merhaba", "Dobrý den" ("den" is also German)
         if greeting and (cues == 0 or (cues == 1 and len(words) <= 3)):
             return greeting
+        # "Dobrý den, odkdy je Praha ...?", "Grazie mille per l'aiuto!": a greeting and a
+        # sentence with a stray cue word or two
+        if greeting and cues * 3 <= len(words):
+            return greeting
+        # "¿Y en América del Sur?": Spanish punctuation; "Czy Kraków ...": letters that German
+        # and English do not use, in words with no German or English cue
+        if _SPANISH_MARKS.search(masked) and cues * 2 <= len(words):
+            return "es"
+        if cues == 0 and len(words) >= 2 and _FOREIGN_LETTERS.search(masked):
+            return self._wide_guess(" ".join(words), certainty=0.0) or "und"
         if len(words) < 3:
             return None
         # A word like "no", "me" or "die" is a cue in German or English but common elsewhere
         # too: one or two such words in a sentence lingua is sure about do not make it ours.
         if cues == 0:
-            return self._wide_guess(" ".join(words), certainty=0.8)
+            return self._wide_guess(" ".join(words), certainty=0.8 if len(words) < 5 else 0.3)
         if len(words) >= 5 and cues * 4 <= len(words):
             return self._wide_guess(" ".join(words), certainty=0.95)
         return None
@@ -366,6 +416,8 @@ _OTHER_LANGUAGES = (
 
 
 # Greetings and thanks that are a whole message in other languages ("Bonjour", "Merhaba").
+_SPANISH_MARKS = re.compile(r"[¿¡]")
+_FOREIGN_LETTERS = re.compile(r"[ñãõçłśżźćńęąğşıőűøåœÑÃÕÇŁŚŻŹĆŃĘĄĞŞİŐŰØÅŒ]")
 _FOREIGN_WORDS: dict[str, str] = {
     "bonjour": "fr",
     "dobar": "hr",
@@ -437,6 +489,22 @@ _FOREIGN_WORDS: dict[str, str] = {
     "konnichiwa": "ja",
     "arigato": "ja",
     "nihao": "zh",
+    # "parla italiano?", "mówisz po polsku?": asking whether we speak the language
+    "parla": "it",
+    "parli": "it",
+    "italiano": "it",
+    "hablas": "es",
+    "habla": "es",
+    "español": "es",
+    "parlez": "fr",
+    "français": "fr",
+    "falas": "pt",
+    "português": "pt",
+    "mówisz": "pl",
+    "polsku": "pl",
+    "türkçe": "tr",
+    "spreekt": "nl",
+    "nederlands": "nl",
 }
 
 

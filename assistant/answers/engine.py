@@ -16,7 +16,7 @@ from typing import Any
 from assistant.answers.query import Query
 from assistant.knowledge import Knowledge, PartnerCity, Place
 from assistant.knowledge.names import normalise_name
-from assistant.lang import Lang, named_language
+from assistant.lang import Lang, declined_language, named_language
 
 # Intents whose answer is a fixed response of domain.yml, not a query over the knowledge.
 CHITCHAT = {
@@ -127,6 +127,7 @@ class Answerer:
         self.lang = lang
         self.context = context
         self._several = False  # the message asks more than one question
+        self._card_given = False  # the contact card is in an earlier answer to this message
 
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
@@ -134,7 +135,7 @@ class Answerer:
         if len(queries) > 1 and any(q.text.rstrip().endswith("?") for q in queries):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
-            queries = _fold_statements(queries)
+            queries = _fold_statements(queries, {r.id for r in self.k.routes if r.first})
         expanded: list[Query] = []
         for query in queries:
             expanded.append(query)
@@ -170,10 +171,25 @@ class Answerer:
             if reply is not None and replies:
                 reply = _without_repeats(reply, replies)
             # "Our mayor wants to visit. Who do we write to?" is one need: answer it once.
-            if reply is not None and not (replies and replies[-1] == reply):
+            # "Is Berlin in Metropolis, and since when?": the second answer was in the first;
+            # "who signed for Kyiv, and since when?": its date was said, the rest is new.
+            repeated = False
+            if reply is not None and replies:
+                said = replies[-1].parts
+                new = [p for p in reply.parts if not (p.values and p in said)]
+                repeated = not any(p.values for p in new)
+                if not repeated and any(p.values for p in reply.parts if p not in new):
+                    reply.parts = new
+            if reply is not None and not repeated:
                 if replies and replies[-1].source == reply.source:
                     replies[-1].source = None  # cited once, under the last answer that uses it
                 replies.append(reply)
+        # "Who handles the Golden Book? Bitte auf Englisch.": the switch is said first.
+        replies.sort(key=lambda r: r.kind != "switch")
+        if any(r.kind != "chitchat" for r in replies):
+            # "Hallo! Ich bin aus Österreich. Ist Wien Partnerstadt?": the answer, without a
+            # greeting before it (or a goodbye for a sentence the classifier misread).
+            replies = [r for r in replies if not _small_talk(r)]
         if not replies and expanded:  # only fragments ("hm? ok?"): answer as one message
             self._several = False
             reply = self.answer_one(expanded[0])
@@ -191,7 +207,13 @@ class Answerer:
             # NLU pipeline; the question is what needs an answer. ("Could you answer in
             # German?" is a yes/no question only in form.)
             if not (self._names_a_subject(q) or q.attribute or q.op not in (None, "verify")):
-                if _REPEAT.search(q.text) and self.context.query:
+                # "und auf Deutsch?", "sorry, my German is bad": the last answer again, too.
+                again_asked = (
+                    _REPEAT.search(q.text)
+                    or declined_language(q.text)
+                    or re.match(r"\s*(?:und|and)\b", q.text, re.IGNORECASE)
+                )
+                if again_asked and self.context.query:
                     # "now the same answer in German please": the last question again.
                     previous = Query.from_dict(self.context.query)
                     again = self.answer_one(previous) if previous.intent != intent else None
@@ -208,6 +230,12 @@ class Answerer:
         in_context = self._topic_fact_in_context(q)
         if in_context is not None:
             return self.topic(in_context, q)
+        # "does it also do the Golden Book?" after a unit: whether that unit does it.
+        unit_asked = (self.context.subject or {}).get("kind") == "unit" and q.yes_no
+        if unit_asked and q.route_id and q.back_reference and not (q.cities or q.others):
+            follow = self._follow_up_on_subject(replace(q, op="verify"))
+            if follow is not None:
+                return follow
         # "since when does it exist?" after the Emigrant Programme: the topic in context.
         if not self._names_a_subject(q):
             follow = self._follow_up_on_subject(q)
@@ -297,6 +325,8 @@ class Answerer:
         """
         if q.topic and q.route_id == q.topic and not q.yes_no:
             return True  # "Mexico City's mayor wants to sign the Golden Book"
+        if q.route and q.route_id and q.attribute not in CITY_FACT_ATTRIBUTES:
+            return True  # "A delegation from Windhoek ... Can someone at the Senate help?"
         if q.op == "verify" or q.yes_no or q.attribute in CITY_FACT_ATTRIBUTES:
             return False
         if q.route and q.route_id:
@@ -380,6 +410,16 @@ class Answerer:
         if q.pick and len(self.context.cities) >= 2:
             return True
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
+            return False
+        if (
+            q.route_id
+            and self._strong_route(q.route_id)
+            and not (q.cities or q.others or q.unknown or q.partner_words or q.listing)
+            and q.intent not in PARTNER_INTENTS
+            and q.op not in ("list", "count", "superlative", "compare")
+        ):
+            # "A former forced labourer from Ukraine would like to visit again. Is there a
+            # programme?": a need; the country says where the visitor comes from.
             return False
         if q.cities or q.others or q.unknown:
             if self._need_with_a_city(q):
@@ -1603,6 +1643,10 @@ class Answerer:
         if intent == "ask_unit_info" or intent == "ask_department":
             return self.department(q, intent)
         named = self.k.topics.get(q.topic or "")
+        if named is not None and named.unit is None and _WEDDING.search(q.text):
+            # "Can we have our wedding ceremony in the Red City Hall?": a registry office's
+            # service, not one of the Land's ceremonies.
+            return self.topic(named.id, q)
         statement = not (q.asks or q.yes_no or q.text.rstrip().endswith("?")) and q.op is None
         if (
             statement
@@ -1625,6 +1669,17 @@ class Answerer:
             q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
         ):
             return self.route(q.route_id, q)
+        if (
+            named is not None
+            and named.unit is None
+            and not q.route_id
+            and q.asks
+            and len(q.text.split()) <= 8
+        ):
+            # "Who's in charge of Berlin?", "who handles visas?": a short question about a
+            # topic no unit of the department owns answers for itself (a longer message with
+            # a mayor in it is more often a need, for a unit).
+            return self.topic(named.id, q)
         if intent in ROUTE_INTENTS:
             return self.route(q.route_id or ROUTE_INTENTS[intent], q)
         # A topic the visitor names ("Visum") wins over the one the classifier guessed.
@@ -1666,6 +1721,10 @@ class Answerer:
                 lead: str | None = "yes" if claimed <= _numbers(shown) else "no"
             else:
                 lead = topic.verify_answer(q.text)
+            if lead is None and topic.person and _names_someone(q.text):
+                # "Is Franziska Giffey still the mayor?": someone else named.
+                surname = topic.person.split()[-1].casefold()
+                lead = "yes" if surname in q.text.casefold() else "no"
             if lead:
                 reply.add("a_yes" if lead == "yes" else "a_no")
         reply.add("a_text", text=shown)
@@ -1710,11 +1769,23 @@ class Answerer:
         for unit_id in self.k.units:
             if unit_id.lower().replace(" ", "") in squeezed:
                 return unit_id
+        # "the International Affairs unit", "das Referat Protokoll": a unit by its field.
+        fields = {
+            unit_id: {unit.name(lang).split("–")[-1].strip().casefold() for lang in ("de", "en")}
+            for unit_id, unit in self.k.units.items()
+        }
+        text = q.text.casefold()
+        by_field = [u for u, names in fields.items() if any(n in text for n in names)]
+        if len(by_field) == 1:
+            return by_field[0]
         route = next((r for r in self.k.routes if r.id == q.route_id), None)
         return route.unit if route is not None and not route.only_when_asked else None
 
     def department(self, q: Query, intent: str) -> Reply:
-        unit_id = self._unit_named(q)
+        # "Who's the head of protocol?", "Wer ist der Protokollchef?": the department's head,
+        # not the unit whose field the word names.
+        head = intent == "ask_department" and _HEAD.search(q.text) and not q.yes_no
+        unit_id = None if head else self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
         unit_id = self._other_unit(q) or unit_id
@@ -1766,9 +1837,16 @@ class Answerer:
         c = self.k.contact
         reply = Reply(kind="contact", source=c.source)
         # "What's the phone number?": the number first, then the whole card.
-        asked = _CONTACT_ITEM.search(q.text) if q is not None else None
-        if asked is not None:
-            item = next(k for k, v in asked.groupdict().items() if v)
+        # "die Telefonnummer und die Adresse": each item asked for, in the order asked.
+        found = [
+            next((k, v) for k, v in m.groupdict().items() if v)
+            for m in (_CONTACT_ITEM.finditer(q.text) if q is not None else ())
+        ]
+        fax = any(k == "fax" for k, _ in found)
+        # "fax number": the number is the fax's, not the telephone's
+        items = [k for k, v in found if not (fax and v.lower() in ("nummer", "number"))]
+        asked = bool(items)
+        for item in dict.fromkeys(items):
             reply.add(
                 f"a_contact_{item}",
                 organisation=c.organisation(self.lang),
@@ -1776,6 +1854,10 @@ class Answerer:
                 phone=c.phone,
                 fax=c.fax,
             )
+        if asked:
+            if self._card_given:
+                return reply  # "... and is there a fax number?": the card was given above
+        self._card_given = True
         reply.add(
             "a_contact",
             organisation=c.organisation(self.lang),
@@ -1798,8 +1880,29 @@ class Answerer:
         # After a topic, a question that names nothing else is about the topic
         # ("how many people have come so far?" after the Emigrant Programme).
         about_topic = kind in ("topic", "network") and q.intent not in ROUTE_INTENTS
+        other = self.k.topic_for_intent(q.intent or "")
+        if q.confidence >= 0.6 and (
+            q.intent in ("ask_department", "ask_unit_info")
+            or (other is not None and other.id != subject_id)
+        ):
+            # "Who is the Governing Mayor and who leads Department II?": the second question
+            # has its own answer, whatever the first one was about.
+            about_topic = False
         if not asks_back and not q.route and not about_topic:
             return None
+        if q.intent == "request_contact" and (
+            (kind in ("route", "network", "unit") and _CONTACT_ITEM.search(q.text))
+            or (kind == "topic" and subject_id == "department")
+        ):
+            # "and what's their phone number?" after a unit was named: the contact card.
+            return self.contact(q)
+        if (
+            kind == "unit"
+            and _DEPARTMENT.search(q.text)
+            and not (q.route or self._unit_named(q) or self._other_unit(q))
+        ):
+            # "and who heads the whole department?" after a unit: the department, not the unit.
+            return self.department(q, "ask_department")
         if kind == "topic" and subject_id in self.k.topics:
             return self.topic(subject_id, q)
         if kind == "route":
@@ -1905,8 +2008,13 @@ def answer_templates() -> list[str]:
     return names
 
 
-def _fold_statements(queries: list[Query]) -> list[Query]:
-    """Statements that lead up to a question become its context; a last statement stays."""
+def _fold_statements(queries: list[Query], first_routes: set[str] | None = None) -> list[Query]:
+    """Statements that lead up to a question become its context; a last statement stays.
+
+    Of several statements the last one is the context, but a route that wins whenever its
+    words occur (`first_routes`: "I represent the Embassy of Japan. We would like to organise a
+    commemoration.") is kept from an earlier one.
+    """
     kept: list[Query] = []
     context: Query | None = None
     for i, q in enumerate(queries):
@@ -1921,6 +2029,8 @@ def _fold_statements(queries: list[Query]) -> list[Query]:
                     claim.claim_year, claim.year = claim.year["year"], None
                 kept.append(claim)
                 q = replace(q, year=None) if claim.claim_year else q
+            if context is not None and context.route_id in (first_routes or set()):
+                q.route_id = context.route_id
             context = q
             continue
         if context is not None and _asks_only_whether(q):
@@ -2042,6 +2152,12 @@ def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
     return replace(reply, parts=kept)
 
 
+def _small_talk(reply: Reply) -> bool:
+    """A greeting, goodbye or thanks (not the capabilities or "are you a bot?")."""
+    small = {CHITCHAT[i] for i in ("greet", "goodbye", "thank")}
+    return reply.kind == "chitchat" and all(p.template in small for p in reply.parts)
+
+
 def _undecided(a: PartnerCity, b: PartnerCity) -> bool:
     """Two partnerships of one year whose order the dates do not show (one has no day)."""
     return a.since.year == b.since.year and (a.since.day is None or b.since.day is None)
@@ -2064,7 +2180,14 @@ def _is_statement(q: Query) -> bool:
         or q.listing
         or q.route
         or q.op == "count"
-    ) and q.intent not in ("greet", "goodbye", "thank", "switch_language")
+    ) and not (
+        q.intent == "switch_language"
+        # "Guten Tag, ich bin von der Botschaft Japans.": a greeting that says something
+        or (
+            q.intent in ("greet", "goodbye", "thank")
+            and not (q.route_id or q.topic or q.cities or q.regions or q.network)
+        )
+    )
 
 
 _EVERY_CONTINENT = re.compile(
@@ -2127,6 +2250,16 @@ _BOTH = re.compile(
     r"(?<!of the )(?<!of )(?<!der )(?<!den )(?<!von )\b(both|two|three|beide\w*|zwei|drei)\b",
     re.IGNORECASE,
 )
+_WEDDING = re.compile(
+    r"\b(heirat\w*|hochzeit\w*|trauung\w*|standesamt\w*|eheschließung\w*|marry|married|"
+    r"wedding\w*|registry office)\b",
+    re.IGNORECASE,
+)
+_HEAD = re.compile(
+    r"\b(head|chief|leads?|leader|leitet|leiter\w*|leitung|protokollchef\w*|chef\w*)\b",
+    re.IGNORECASE,
+)
+_DEPARTMENT = re.compile(r"\b(abteilung\w*|department)\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(all|alle|sämtliche|every|jede)\b", re.IGNORECASE)
 _NUMBER_WORDS = {
     w: n

@@ -85,10 +85,13 @@ _QUESTION_END = re.compile(r"[?!;]+\s+|(?<!\d)\.\s+(?=[A-ZÄÖÜ])")  # not afte
 _CONJUNCTION = re.compile(
     r",?\s+(?:-\s+)?(?:and also|and then|and tell me|as well as|plus|and|und außerdem|"
     r"und sagen sie mir|und sag mir|und|also|außerdem|sowie)[\s,]+"
-    r"(?=(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
+    r"(?=(?:(?:roughly|approximately|ungefähr|etwa|eigentlich|denn)\s+)?"
+    r"(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
-    r"welcher|welches|wo|wie|ist|sind|gibt|hat|kann|an wen|sag|nenn|zeig|whether|ob|"
+    r"welcher|welches|wo|wie|wieviele|wieviel|ist|sind|gibt|hat|kann|an wen|bei wem|mit wem|"
+    r"wen|wem|whom|ruht|ruhen|besteht|darf|"
+    r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
     re.IGNORECASE,
 )
@@ -105,6 +108,14 @@ _PREMISE_CLAIM = re.compile(
     r"partner|ended|cancelled|no longer|beendet|gekündigt|nicht mehr|kein\w* mehr",
     re.IGNORECASE,
 )
+_HEAD_QUESTIONS = frozenset(
+    "what's who's what who when where which how was wer wann wo welche welcher welches wie".split()
+)
+_VERBS = frozenset(
+    "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
+    "gehört ruht ruhen besteht darf".split()
+)
+
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
 
 
@@ -299,8 +310,16 @@ def split_questions(text: str) -> list[tuple[int, int]]:
             tail = _WORD.findall(piece[match.end() :])
             # ", und seit wann?" is a question of its own although it is short
             short_question = len(tail) >= 2 and " ".join(tail[:2]).lower() in _SHORT_QUESTIONS
-            if len(_WORD.findall(text[cut : s + match.start()])) >= 3 and (
-                len(tail) >= 3 or short_question
+            # "Sie lebt in Haifa und hat als Kind in Schöneberg gewohnt.": a verb after "und"
+            # starts a question only in a sentence that asks one.
+            statement = bool(tail) and tail[0].lower() in _VERBS and piece.rstrip().endswith(".")
+            head = _WORD.findall(text[cut : s + match.start()])
+            # "What's Eurocities and is Berlin also in C40?": a short question before "and"
+            asked_first = len(head) == 2 and head[0].lower() in _HEAD_QUESTIONS
+            if (
+                (len(head) >= 3 or asked_first)
+                and (len(tail) >= 3 or short_question)
+                and not statement
             ):
                 result.append((cut, s + match.start()))
                 cut = s + match.end()
@@ -579,7 +598,15 @@ def _route(words: _Words, knowledge: Knowledge) -> str | None:
         for lang in LANGUAGES:
             for word in route.words.get(lang, ()):
                 rank = (route.first, len(word))
-                if words.position(word + "*") >= 0 and (best is None or rank > best[:2]):
+                # a German compound ends in it: "Lehrerdelegation", "Wirtschaftsdelegation"
+                compound = (
+                    lang == "de"
+                    and len(word) >= 7
+                    and " " not in word
+                    and any(word in w[1:] for w in words.words)
+                )
+                found = words.position(word + "*") >= 0 or compound
+                if found and (best is None or rank > best[:2]):
                     best = (route.first, len(word), route.id)
     return best[2] if best else None
 
@@ -672,7 +699,11 @@ def _comparative_than(words: list[str]) -> str | None:
 
 
 def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | None:
-    if words.has(_both(lexicon.COUNT)):
+    # "Zählen die Bezirkspartnerschaften zu den 19?" asks whether, not how many.
+    counted_whether = words.starts_with(("zählen", "zählt")) and not words.has(
+        tuple(c for c in _both(lexicon.COUNT) if not c.startswith("zähl"))
+    )
+    if words.has(_both(lexicon.COUNT)) and not counted_whether:
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
     last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]

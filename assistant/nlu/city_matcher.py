@@ -206,6 +206,8 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
             doc = nlp.make_doc(text)
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
+                if normalise_name(span.text) in self._stop_words and not span.text.isupper():
+                    continue  # "who could help us?" names no country; "the US" does
                 exact[(span.start_char, span.end_char)] = self._labels[nlp.vocab.strings[match_id]]
             if not words:
                 words = [(t.idx, t.idx + len(t)) for t in doc if t.is_alpha]
