@@ -57,8 +57,8 @@ def knowledge_with_long_note(target: Path) -> Path:
     cities = target / "partner_cities.yml"
     text = cities.read_text(encoding="utf-8")
     for lang, old in (
-        ("de", "Die einzige Partnerstadt Berlins in Afrika."),
-        ("en", "Berlin's only partner city in Africa."),
+        ("de", "Windhuk ist Berlins einzige Partnerstadt in Afrika."),
+        ("en", "Windhoek is Berlin's only partner city in Africa."),
     ):
         assert text.count(f"{lang}: {old}") == 1, "the Windhoek note in partner_cities.yml changed"
         text = text.replace(
