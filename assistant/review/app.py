@@ -7,7 +7,6 @@ import asyncio
 import base64
 import datetime as dt
 import functools
-import hmac
 import logging
 import secrets
 import time
@@ -23,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 
 from assistant.lang import Lang, normalise
-from assistant.review import accounts, charts, edits, exports, indexer, queries
+from assistant.review import accounts, charts, csrf, edits, exports, indexer, queries
 from assistant.review.filters import STATUSES, TIMEZONE, FilterError, Filters
 from assistant.review.indexer import CHANNELS
 from assistant.review.overview import overview
@@ -45,6 +44,7 @@ T = TypeVar("T")
 ENGINE = web.AppKey("engine", Engine)
 SETTINGS = web.AppKey("settings", Settings)
 LIMITER = web.AppKey("limiter", accounts.SignInLimiter)
+CSRF = web.AppKey("csrf", csrf.Tokens)
 TEMPLATES = web.AppKey("templates", Environment)
 INTENTS: web.AppKey[frozenset[str]] = web.AppKey("intents")
 INDEX_LOCK = web.AppKey("index_lock", asyncio.Lock)
@@ -88,10 +88,12 @@ def create_app(settings: Settings, engine: Engine) -> web.Application:
         engine: the tracker store's database (Rasa's `events` plus our `review_*` tables).
     """
     create_schema(engine)
+    key = session_key(settings.review_secret)
+    lifetime = dt.timedelta(hours=settings.review_session_hours)
     storage = EncryptedCookieStorage(
-        session_key(settings.review_secret),
+        key,
         cookie_name=COOKIE,
-        max_age=settings.review_session_hours * 3600,
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="Strict",
         secure=settings.review_secure_cookies,
@@ -102,6 +104,7 @@ def create_app(settings: Settings, engine: Engine) -> web.Application:
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[LIMITER] = accounts.SignInLimiter()
+    app[CSRF] = csrf.Tokens(key, lifetime)
     app[INTENTS] = domain_intents(settings.domain_file)
     app[INDEX_LOCK] = asyncio.Lock()
     app[NEXT_SWEEP] = 0.0
@@ -160,8 +163,6 @@ def _public(path: str) -> bool:
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Sign-in for everything but PUBLIC; a CSRF token on every state-changing request."""
     session = await get_session(request)
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
     asked = normalise(request.query.get("lang", ""))
     if asked:
         session["lang"] = asked
@@ -182,8 +183,7 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             form = await request.post()
         except ValueError:
             raise web.HTTPBadRequest(text="Malformed form.\n") from None
-        token = form.get("csrf_token")
-        if not isinstance(token, str) or not hmac.compare_digest(token, session["csrf"]):
+        if not request.app[CSRF].valid(session, form.get(csrf.FIELD)):
             raise web.HTTPForbidden(text="Missing or wrong CSRF token.\n")
     return await handler(request)
 
@@ -228,7 +228,7 @@ async def _render(
             lang=lang,
             t=functools.partial(text, lang=lang),
             user=request.get("user"),
-            csrf=session["csrf"],
+            csrf=request.app[CSRF].issue(session),
             path=request.path,
             path_qs=request.path_qs,
             local_time=exports.shown_time,
@@ -315,7 +315,6 @@ async def login(request: web.Request) -> web.StreamResponse:
     session = await new_session(request)  # a new session id on sign-in (no fixation)
     session["user"] = user.name
     session["lang"] = lang
-    session["csrf"] = secrets.token_urlsafe(32)
     logger.info("Console sign-in: %s", user.name)
     raise web.HTTPFound(target)
 
