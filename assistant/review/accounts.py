@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import deque
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from assistant.review.schema import users
+from assistant.review.schema import sign_in_failures, users
 
 ROLES = ("reviewer", "admin")
 MIN_PASSWORD_CHARS = 12
@@ -106,7 +105,8 @@ def authenticate(conn: Connection, name: str, password: str) -> User | None:
 
 
 class SignInLimiter:
-    """Counts failed sign-ins per account and per client address over a sliding window.
+    """Counts failed sign-ins per account and per client address over a sliding window, in the
+    database (`console_sign_in_failures`), so that the limit holds across restarts and processes.
 
     Args:
         per_account (int): failures of one account name allowed per window.
@@ -118,34 +118,49 @@ class SignInLimiter:
         self.per_account = per_account
         self.per_address = per_address
         self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
 
-    def retry_after(self, name: str, address: str, now: float | None = None) -> int:
+    def retry_after(
+        self, conn: Connection, name: str, address: str, now: float | None = None
+    ) -> int:
         """Seconds until a sign-in may be tried again; 0 when it may now."""
-        now = time.monotonic() if now is None else now
-        waits = [
-            self._wait(("account", name.lower()), self.per_account, now),
-            self._wait(("address", address), self.per_address, now),
-        ]
-        return max(waits)
+        now = time.time() if now is None else now
+        conn.execute(sign_in_failures.delete().where(sign_in_failures.c.at <= now - self.window))
+        return max(
+            self._wait(conn, "account", name.lower(), self.per_account, now),
+            self._wait(conn, "address", address, self.per_address, now),
+        )
 
-    def failed(self, name: str, address: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        for key in (("account", name.lower()), ("address", address)):
-            self._failures.setdefault(key, deque()).append(now)
+    def failed(self, conn: Connection, name: str, address: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        conn.execute(
+            sign_in_failures.insert(),
+            [
+                {"kind": "account", "key": name.lower()[:255], "at": now},
+                {"kind": "address", "key": address[:255], "at": now},
+            ],
+        )
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(("account", name.lower()), None)
+    def succeeded(self, conn: Connection, name: str) -> None:
+        conn.execute(
+            sign_in_failures.delete().where(
+                sign_in_failures.c.kind == "account", sign_in_failures.c.key == name.lower()[:255]
+            )
+        )
 
-    def _wait(self, key: tuple[str, str], limit: int, now: float) -> int:
-        stamps = self._failures.get(key)
-        if not stamps:
-            return 0
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        if not stamps:
-            del self._failures[key]
-            return 0
+    def _wait(self, conn: Connection, kind: str, key: str, limit: int, now: float) -> int:
+        stamps = (
+            conn.execute(
+                sa.select(sign_in_failures.c.at)
+                .where(
+                    sign_in_failures.c.kind == kind,
+                    sign_in_failures.c.key == key[:255],
+                    sign_in_failures.c.at > now - self.window,
+                )
+                .order_by(sign_in_failures.c.at)
+            )
+            .scalars()
+            .all()
+        )
         if len(stamps) < limit:
             return 0
         return max(1, int(stamps[0] + self.window - now) + 1)

@@ -286,7 +286,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     target = _safe_next(str(form.get("next") or ""))
     address = request.remote or "unknown"
     limiter = request.app[LIMITER]
-    wait = limiter.retry_after(name, address)
+    wait = await _db(request, limiter.retry_after, name, address)
     if wait:
         response = await _render(
             request,
@@ -300,7 +300,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return response
     user = await _db(request, accounts.authenticate, name, password)
     if user is None:
-        limiter.failed(name, address)
+        await _db(request, limiter.failed, name, address)
         logger.warning("Failed console sign-in from %s", address)
         return await _render(
             request,
@@ -310,7 +310,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             next=target,
             error=text("sign_in_failed", request["lang"]),
         )
-    limiter.succeeded(name)
+    await _db(request, limiter.succeeded, name)
     lang = request["lang"]
     session = await new_session(request)  # a new session id on sign-in (no fixation)
     session["user"] = user.name

@@ -148,6 +148,18 @@ users = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# Failed console sign-ins of the last window (accounts.SignInLimiter): kept in the database so that
+# a restart or a second console process does not reset the limit; rows older than the window go.
+sign_in_failures = sa.Table(
+    "console_sign_in_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Index("ix_console_sign_in_failures_key", "kind", "key", "at"),
+)
+
 # Full-text search over the visitors' messages. Its name has no `review_` prefix because SQLite
 # adds shadow tables (`<name>_data`, ...) without a sender_id; triggers keep it in step with
 # review_messages, so rows deleted there (purge, erasure) leave the index too.

@@ -19,7 +19,7 @@ from assistant.review.accounts import (
     remove_user,
     reset_password,
 )
-from assistant.review.schema import create_schema, users
+from assistant.review.schema import create_schema, sign_in_failures, users
 
 
 @pytest.fixture
@@ -60,17 +60,28 @@ def test_reset_and_remove(conn) -> None:  # type: ignore[no-untyped-def]
         remove_user(conn, "anna")
 
 
-def test_limiter_counts_per_account_and_address_and_forgets_after_the_window() -> None:
+def test_limiter_counts_per_account_and_address_and_forgets_after_the_window(conn) -> None:  # type: ignore[no-untyped-def]
     limiter = SignInLimiter(per_account=2, per_address=3, window=60)
-    limiter.failed("anna", "10.0.0.1", now=0)
-    assert limiter.retry_after("anna", "10.0.0.1", now=1) == 0
-    limiter.failed("anna", "10.0.0.2", now=1)
-    assert limiter.retry_after("anna", "10.0.0.3", now=2) > 0  # the account, any address
-    limiter.failed("bert", "10.0.0.1", now=2)
-    limiter.failed("carl", "10.0.0.1", now=3)
-    assert limiter.retry_after("dora", "10.0.0.1", now=4) > 0  # the address, any account
-    assert limiter.retry_after("dora", "10.0.0.9", now=4) == 0
-    assert limiter.retry_after("anna", "10.0.0.9", now=62) == 0
+    limiter.failed(conn, "anna", "10.0.0.1", now=0)
+    assert limiter.retry_after(conn, "anna", "10.0.0.1", now=1) == 0
+    limiter.failed(conn, "Anna", "10.0.0.2", now=1)
+    assert limiter.retry_after(conn, "anna", "10.0.0.3", now=2) == 59  # the account, any address
+    limiter.failed(conn, "bert", "10.0.0.1", now=2)
+    limiter.failed(conn, "carl", "10.0.0.1", now=3)
+    assert limiter.retry_after(conn, "dora", "10.0.0.1", now=4) > 0  # the address, any account
+    assert limiter.retry_after(conn, "dora", "10.0.0.9", now=4) == 0
+    assert limiter.retry_after(conn, "anna", "10.0.0.9", now=64) == 0
+    # Failures older than the window are deleted, not only ignored.
+    assert conn.scalar(sa.select(sa.func.count()).select_from(sign_in_failures)) == 0
+
+
+def test_limiter_holds_across_restarts_and_forgets_an_account_after_success(conn) -> None:  # type: ignore[no-untyped-def]
+    SignInLimiter(per_account=2).failed(conn, "anna", "10.0.0.1", now=0)
+    SignInLimiter(per_account=2).failed(conn, "anna", "10.0.0.1", now=1)
+    restarted = SignInLimiter(per_account=2)
+    assert restarted.retry_after(conn, "anna", "10.0.0.2", now=2) > 0
+    restarted.succeeded(conn, "anna")
+    assert restarted.retry_after(conn, "anna", "10.0.0.2", now=3) == 0
 
 
 def test_users_command_adds_lists_resets_and_removes(
