@@ -237,8 +237,12 @@ class _Words:
 
     def __init__(self, text: str) -> None:
         self.words = [_norm(w) for w in _WORD.findall(text)]
-        self._set = frozenset(self.words)
         self.joined = " " + " ".join(self.words) + " "
+        # Where each word occurs, in order: a cue of several words is tried only where its
+        # first word stands (the parser asks for hundreds of cues per message).
+        self._at: dict[str, list[int]] = {}
+        for i, word in enumerate(self.words):
+            self._at.setdefault(word, []).append(i)
 
     def has(self, cues: Iterable[str]) -> bool:
         return any(self.position(c) >= 0 for c in cues)
@@ -248,12 +252,19 @@ class _Words:
         parts, prefix = _cue(cue)
         if not parts:
             return -1
-        if len(parts) == 1 and not prefix:
-            return self.words.index(parts[0]) if parts[0] in self._set else -1
-        for i in range(len(self.words) - len(parts) + 1):
-            window = tuple(self.words[i : i + len(parts)])
-            if window[:-1] == parts[:-1] and (
-                window[-1].startswith(parts[-1]) if prefix else window[-1] == parts[-1]
+        if len(parts) == 1:
+            if not prefix:
+                at = self._at.get(parts[0])
+                return at[0] if at else -1
+            return next((i for i, w in enumerate(self.words) if w.startswith(parts[0])), -1)
+        last = len(parts) - 1
+        for i in self._at.get(parts[0], ()):
+            if i + last >= len(self.words):
+                break
+            if all(self.words[i + k] == parts[k] for k in range(1, last)) and (
+                self.words[i + last].startswith(parts[last])
+                if prefix
+                else self.words[i + last] == parts[last]
             ):
                 return i
         return -1
