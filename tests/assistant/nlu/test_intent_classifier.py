@@ -14,7 +14,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.nlu.intent_classifier import TfidfIntentClassifier, _fast
+from assistant.nlu.intent_classifier import TfidfIntentClassifier, _fast, _predict_proba
 
 EXAMPLES = {
     "ask_partner_cities": [
@@ -78,3 +78,12 @@ def test_the_fast_layout_scores_exactly_as_scikit_learn(trained) -> None:  # typ
     assert np.array_equal(pipeline.predict_proba(texts), fast)
     assert _fast(pipeline) is pipeline
     assert model.coef_.T.flags["C_CONTIGUOUS"]
+
+
+def test_scoring_without_the_pipeline_machinery_gives_the_same_probabilities(trained) -> None:  # type: ignore[no-untyped-def]
+    classifier, _, _ = trained
+    pipeline = classifier._pipeline
+    texts = ["Hallo!", "phone number please", "twin towns of Berlin", "???", ""]
+    direct = _predict_proba(pipeline, texts)
+    assert direct.shape == (len(texts), len(EXAMPLES))
+    assert np.array_equal(direct, pipeline.predict_proba(texts))
