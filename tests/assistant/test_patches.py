@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -170,3 +171,48 @@ def test_sub_graphs_and_domain_emptiness_are_remembered_with_rasas_answers() -> 
     domain = Domain.from_dict({"intents": ["greet"]})
     assert domain.is_empty() is False
     assert domain.is_empty() is False
+
+
+async def test_action_calls_share_one_connection_with_rasas_headers_and_auth() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+    from rasa.utils.endpoints import EndpointConfig
+
+    seen: list[tuple[object, str | None, str | None, str | None]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append(
+            (
+                request.transport,
+                request.headers.get("Authorization"),
+                request.headers.get("X-Test"),
+                request.query.get("token"),
+            )
+        )
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    async with TestServer(app, host="127.0.0.1") as server:
+        endpoint = EndpointConfig(
+            url=str(server.make_url("/webhook")),
+            headers={"X-Test": "yes"},
+            basic_auth={"username": "u", "password": "p"},
+            token="secret",
+        )
+        original = EndpointConfig.session
+        endpoint_session = patches._keeping_connections(original)
+        with mock.patch.object(EndpointConfig, "session", endpoint_session):
+            for _ in range(3):
+                assert await endpoint.request(json={"next_action": "x"}) == {
+                    "events": [],
+                    "responses": [],
+                }
+            assert len({transport for transport, *_ in seen}) == 1  # one TCP connection
+            assert {tuple(rest) for _, *rest in seen} == {("Basic dTpw", "yes", "secret")}
+            await endpoint.__dict__["_assistant_sessions"][asyncio.get_running_loop()].close()
+            # A closed session (or a new event loop) gets a new one.
+            assert await endpoint.request(json={}) is not None
+            assert len({transport for transport, *_ in seen}) == 2
+            await endpoint.__dict__["_assistant_sessions"][asyncio.get_running_loop()].close()
+        assert patches._keeping_connections(endpoint_session) is endpoint_session
