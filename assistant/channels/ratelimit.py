@@ -8,6 +8,7 @@ per-process buckets would let a visitor through once per process, so the buckets
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -99,7 +100,7 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
 return tostring(wait)
 """
-# A rate-limit call waits at most this long for Redis (it runs on the server's event loop).
+# A rate-limit call waits at most this long for Redis (in a worker thread, see `take`).
 REDIS_TIMEOUT_SECONDS = 0.5
 
 
@@ -145,6 +146,16 @@ class RedisTokenBucket:
             logger.warning("Rate limit not checked, Redis failed: %s", type(exc).__name__)
             return 0.0
         return float(wait)
+
+
+async def take(bucket: Bucket, key: str) -> float:
+    """`bucket.take(key)` for a request handler: a Redis bucket's round trip (up to
+    REDIS_TIMEOUT_SECONDS when Redis is slow or down) runs in a worker thread, so that the
+    server's event loop goes on answering other visitors meanwhile; a bucket in memory is
+    asked directly (microseconds)."""
+    if isinstance(bucket, RedisTokenBucket):
+        return await asyncio.to_thread(bucket.take, key)
+    return bucket.take(key)
 
 
 def redis_client(settings: Settings) -> Any:
@@ -201,7 +212,7 @@ class RateLimits:
             bucket(settings, "address", settings.rate_limit_per_address, client),
         )
 
-    def check(self, request: Request, sender: str) -> HTTPResponse | None:
+    async def check(self, request: Request, sender: str) -> HTTPResponse | None:
         """A 429 answer when the address or the sender is over its limit, else None.
 
         The address is counted first, so that fresh random sender ids do not help a script.
@@ -209,8 +220,8 @@ class RateLimits:
         address = request.remote_addr or request.ip or "unknown"
         wait = 0.0
         if address not in self.unlimited_addresses:
-            wait = self.per_address.take(address)
-        wait = wait or self.per_sender.take(sender)
+            wait = await take(self.per_address, address)
+        wait = wait or await take(self.per_sender, sender)
         return too_many_requests(wait) if wait else None
 
 

@@ -92,7 +92,7 @@ class RestInput(InputChannel):
                 sender, text, metadata = self.parse(await read_json_object(request))
             except RequestError as error:
                 return error.response()
-            refused = self.limits.check(request, sender) if self.limits else None
+            refused = await self.limits.check(request, sender) if self.limits else None
             if refused:
                 return refused
             collector = CollectingOutputChannel()

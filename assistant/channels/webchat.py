@@ -162,7 +162,7 @@ class WebchatInput(InputChannel):
             sender, text, metadata = self.parse_message(await read_body(request, MAX_BODY_BYTES))
         except RequestError as error:
             return error.response()
-        refused = self.limits.check(request, sender) if self.limits else None
+        refused = await self.limits.check(request, sender) if self.limits else None
         if refused:
             return refused
         collector = WebchatOutput()
@@ -200,7 +200,7 @@ class WebchatInput(InputChannel):
             sender, rating, message = parse_feedback(body)
         except RequestError as error:
             return error.response()
-        refused = self.limits.check(request, sender) if self.limits else None
+        refused = await self.limits.check(request, sender) if self.limits else None
         if refused:
             return refused
         agent = _agent(request)

@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from assistant.channels.apology import Apology
 from assistant.channels.payload import MAX_MESSAGE_CHARS
-from assistant.channels.ratelimit import Bucket
+from assistant.channels.ratelimit import Bucket, take
 from assistant.channels.telegram.buttons import CallbackPayloads
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
@@ -205,7 +205,7 @@ class TelegramBridge:
             logger.debug("Telegram notice %s", reading.kind)
             await output.send_notice(reading.kind)
             return
-        if self.chat_limit and self.chat_limit.take(str(reading.chat_id)):
+        if self.chat_limit and await take(self.chat_limit, str(reading.chat_id)):
             if reading.chat_id not in self._told_to_wait:  # one notice, not one per message
                 if len(self._told_to_wait) > _REMEMBERED_UPDATES:
                     self._told_to_wait.clear()

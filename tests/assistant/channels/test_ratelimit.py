@@ -3,6 +3,9 @@ routes of an in-process server."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,7 @@ import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from assistant.channels.ratelimit import RateLimits, RedisTokenBucket, TokenBucket
+from assistant.channels.ratelimit import RateLimits, RedisTokenBucket, TokenBucket, take
 from assistant.channels.rest import RestInput
 from assistant.channels.webchat import WebchatInput
 from assistant.settings import Settings
@@ -188,3 +191,28 @@ def test_production_profile_keeps_limits_in_redis_embedded_in_memory(tmp_path: P
     assert isinstance(embedded.per_sender, TokenBucket)
     assert isinstance(production.per_sender, RedisTokenBucket)
     assert isinstance(production.per_address, RedisTokenBucket)
+
+
+async def test_a_hanging_redis_does_not_stall_the_event_loop(private_redis: PrivateRedis) -> None:
+    bucket = RedisTokenBucket(private_redis.client(socket_timeout=0.5), "sender", 60, "x", Clock())
+    assert await take(bucket, "a") == 0.0
+    assert private_redis.process is not None
+    private_redis.process.send_signal(signal.SIGSTOP)  # accepts nothing, answers nothing
+    try:
+        ticks = 0
+
+        async def other_visitors() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(other_visitors())
+        started = time.monotonic()
+        assert await take(bucket, "a") == 0.0  # timed out: let through, logged
+        waited = time.monotonic() - started
+        ticker.cancel()
+        assert waited >= 0.4
+        assert ticks >= 10  # the loop kept running while Redis did not answer
+    finally:
+        private_redis.process.send_signal(signal.SIGCONT)
