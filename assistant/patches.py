@@ -106,6 +106,10 @@ def _quoting_nothing(handle_message: Any) -> Any:
     return handle_quietly
 
 
+# How long a write to the embedded SQLite store waits for another writer (the purge's VACUUM).
+SQLITE_BUSY_SECONDS = 30.0
+
+
 def _engine_options(engine_kwargs: Any) -> Any:
     """Wraps Rasa's `create_engine_kwargs`: the embedded SQLite store keeps its connections open.
 
@@ -114,7 +118,11 @@ def _engine_options(engine_kwargs: Any) -> Any:
     write-ahead-log mode checkpoints the log to disk: 18 % of a Rasa server's time under load.
     A queue pool (SQLAlchemy 2.0's default for SQLite files) keeps the connections open; the
     log is then checkpointed as it grows. The connections may be used from other threads, as in
-    SQLAlchemy 2.0; each is used by one session at a time. PostgreSQL keeps Rasa's pool options;
+    SQLAlchemy 2.0; each is used by one session at a time. A write waits up to
+    SQLITE_BUSY_SECONDS for another writer's lock (pysqlite's default is 5 s) instead of failing:
+    the retention purge rebuilds the file with `VACUUM`, which took 4 s for 100,000
+    conversations (docs/benchmarks.md); the wait happens in a worker thread
+    (`assistant.trackerstore`), not on the event loop. PostgreSQL keeps Rasa's pool options;
     dead connections after a restart are replaced by `assistant.trackerstore`.
     """
     if getattr(engine_kwargs, "tuned", False):
@@ -134,7 +142,10 @@ def _engine_options(engine_kwargs: Any) -> Any:
                 ":memory:",
             ):
                 kwargs["poolclass"] = QueuePool
-                kwargs["connect_args"] = {"check_same_thread": False}
+                kwargs["connect_args"] = {
+                    "check_same_thread": False,
+                    "timeout": SQLITE_BUSY_SECONDS,
+                }
         return kwargs
 
     tuned.tuned = True  # type: ignore[attr-defined]

@@ -99,7 +99,10 @@ def test_sqlite_files_keep_their_connections_and_postgresql_keeps_rasas_options(
     from sqlalchemy.pool import QueuePool
 
     sqlite = tracker_store.create_engine_kwargs("sqlite:///var/tracker.db")
-    assert sqlite == {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+    assert sqlite == {
+        "poolclass": QueuePool,
+        "connect_args": {"check_same_thread": False, "timeout": patches.SQLITE_BUSY_SECONDS},
+    }
     assert tracker_store.create_engine_kwargs("sqlite://") == {}  # in memory: SQLAlchemy's own
     wrapped = tracker_store.create_engine_kwargs
     patches.apply()  # applying again wraps nothing twice
