@@ -219,3 +219,60 @@ async def test_action_calls_share_one_connection_with_rasas_headers_and_auth() -
             assert len({transport for transport, *_ in seen}) == 2
             await endpoint.__dict__["_assistant_sessions"][asyncio.get_running_loop()].close()
         assert patches._keeping_connections(endpoint_session) is endpoint_session
+
+
+def _property_paths(schema: dict, depth: int = 3) -> list[tuple[str, ...]]:  # type: ignore[type-arg]
+    """Paths to the properties a schema names, nested objects included (to `depth`)."""
+    paths: list[tuple[str, ...]] = []
+    for name, sub in schema.get("properties", {}).items():
+        paths.append((name,))
+        if depth > 1 and isinstance(sub, dict):
+            paths.extend((name, *rest) for rest in _property_paths(sub, depth - 1))
+    return paths
+
+
+def _with(path: tuple[str, ...], value: object) -> dict:  # type: ignore[type-arg]
+    return {path[0]: value} if len(path) == 1 else {path[0]: _with(path[1:], value)}
+
+
+def _event_cases() -> list[object]:
+    """Events of every type: bare, with each property (nested ones too) set to values of every
+    JSON type, with a wrong name, and things that are not events at all."""
+    schema = RemoteAction.action_response_format_spec()
+    items = schema["properties"]["events"]["items"]
+    values: list[object] = [None, True, 3, 2.5, "text", [], [{"a": 1}], {}, {"entity": "e"}]
+    cases: list[object] = [{}, "slot", None, [], {"event": 7}, {"event": "no_such_event"}]
+    for branch in items["oneOf"]:
+        name = branch["properties"]["event"]["const"]
+        cases.append({"event": name})
+        paths = _property_paths(items) + _property_paths(branch)
+        for path in paths:
+            if path != ("event",):
+                cases.extend({**_with(path, value), "event": name, "name": "a"} for value in values)
+    return cases
+
+
+def test_the_event_dispatching_validator_accepts_and_rejects_what_the_whole_schema_does() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    whole = validator_for(schema)(schema)
+    dispatching = patches._EventDispatchingValidator(schema)
+    assert dispatching._branches is not None  # Rasa 3.6's schema has the expected shape
+    cases = _event_cases()
+    assert len(cases) > 500
+    verdicts = set()
+    for event in cases:
+        for response in ({"events": [event], "responses": []}, {"events": [event, event]}):
+            expected = whole.is_valid(response)
+            assert (not list(dispatching.iter_errors(response))) == expected, response
+            verdicts.add(expected)
+    assert verdicts == {True, False}
+    for response in ({"events": "x"}, {"responses": [1]}, [], {"events": [], "responses": []}):
+        assert (not list(dispatching.iter_errors(response))) == whole.is_valid(response)
+
+
+def test_a_schema_of_another_shape_is_used_whole() -> None:
+    schema = {"type": "object", "properties": {"events": {"type": "array"}}}
+    validator = patches._EventDispatchingValidator(schema)
+    assert validator._branches is None
+    assert list(validator.iter_errors({"events": 3}))
+    assert not list(validator.iter_errors({"events": [{"event": "anything"}]}))
