@@ -274,6 +274,79 @@ def _remembering_subgraphs(minimal_graph_schema: Any) -> Any:
     return remembered
 
 
+def _running_in_order(dask_run: Any) -> Any:
+    """Replaces `DaskGraphRunner.run` with `_run_in_order` (Rasa's kept as `dask_run`)."""
+    if getattr(dask_run, "in_order", False):
+        return dask_run
+
+    def run(self: Any, inputs: Any = None, targets: Any = None) -> dict[str, Any]:
+        return _run_in_order(self, inputs, targets)
+
+    run.in_order = True  # type: ignore[attr-defined]
+    run.dask_run = dask_run  # type: ignore[attr-defined]
+    return run
+
+
+def _run_in_order(self: Any, inputs: Any = None, targets: Any = None) -> dict[str, Any]:
+    """`DaskGraphRunner.run` without dask: the nodes the targets need, called one after the
+    other in an order in which each node's inputs come first.
+
+    Rasa hands the graph to `dask.get`, which runs it on one thread anyway but plans the order,
+    keeps a task state machine and a queue for every run: 5 % of a Rasa server's busy time
+    under load, for graphs of a dozen nodes run twice per message. The results are the same
+    mapping Rasa returns (each target's node name to its output); an input name that clashes
+    with a node is refused as before, and a RuntimeError of a node becomes a GraphRunError.
+    """
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = list(targets) if targets else self._graph_schema.target_names
+    schema = self._graph_schema.minimal_graph_schema(run_targets)
+    values: dict[str, Any] = {}
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and value in schema.nodes:
+            raise GraphRunError(
+                f"Input value '{value}' clashes with a node name. Make sure that none of the "
+                "input names passed to the `run` method are the same as node names in the "
+                "graph schema."
+            )
+        values[name] = (name, value)
+    try:
+        for node_name in _topological_order(schema):
+            needs = schema.nodes[node_name].needs.values()
+            # A need that is neither a node nor an input is passed as it is, as dask does.
+            values[node_name] = self._instantiated_nodes[node_name](
+                *(values.get(need, need) for need in needs)
+            )
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+    return dict(values[target] for target in run_targets)
+
+
+def _topological_order(schema: Any) -> list[str]:
+    """The schema's nodes, each after the nodes it needs (remembered per schema object)."""
+    order: list[str] | None = schema.__dict__.get("_assistant_order")
+    if order is not None and len(order) == len(schema.nodes):
+        return order
+    order, visiting, done = [], set(), set()
+
+    def visit(name: str) -> None:
+        if name in done or name not in schema.nodes:
+            return
+        if name in visiting:
+            raise ValueError(f"the graph has a cycle through {name}")
+        visiting.add(name)
+        for need in schema.nodes[name].needs.values():
+            visit(need)
+        visiting.discard(name)
+        done.add(name)
+        order.append(name)
+
+    for name in schema.nodes:
+        visit(name)
+    schema.__dict__["_assistant_order"] = order
+    return order
+
+
 def _answering_emptiness_once(is_empty: Any) -> Any:
     """Wraps `Domain.is_empty`: Rasa compares the whole domain, as a dictionary, with an empty
     one for every message (1.4 % of a Rasa server's time); a domain object remembers the
@@ -353,6 +426,7 @@ def apply() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
     from rasa.engine.graph import GraphSchema
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
     from rasa.utils import log_utils
@@ -363,6 +437,7 @@ def apply() -> None:
     from assistant import logs, trackerstore
 
     GraphSchema.minimal_graph_schema = _remembering_subgraphs(GraphSchema.minimal_graph_schema)  # type: ignore[method-assign]
+    DaskGraphRunner.run = _running_in_order(DaskGraphRunner.run)  # type: ignore[method-assign]
     Domain.is_empty = _answering_emptiness_once(Domain.is_empty)  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolving_from_a_table(Event.resolve_by_type))  # type: ignore[method-assign]
     tracker_store.SQLTrackerStore.retrieve = trackerstore.retrieve  # type: ignore[method-assign]

@@ -7,12 +7,18 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 from unittest import mock
 
 import pytest
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 
 from assistant import patches
 
@@ -276,3 +282,79 @@ def test_a_schema_of_another_shape_is_used_whole() -> None:
     assert validator._branches is None
     assert list(validator.iter_errors({"events": 3}))
     assert not list(validator.iter_errors({"events": [{"event": "anything"}]}))
+
+
+class _Adder(GraphComponent):
+    """A graph node that adds its inputs and counts its calls."""
+
+    calls: ClassVar[list[str]] = []
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.name = config["name"]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> _Adder:
+        return cls(config)
+
+    def add(self, **numbers: Any) -> Any:
+        _Adder.calls.append(self.name)
+        if "boom" in numbers.values():
+            raise RuntimeError("boom")
+        return sum(n for n in numbers.values() if isinstance(n, int))
+
+
+def _rasas_run(runner: DaskGraphRunner, inputs: Any, targets: Any = None) -> Any:
+    """Rasa's own `run`, through dask, whether or not the patches were applied."""
+    return getattr(DaskGraphRunner.run, "dask_run", DaskGraphRunner.run)(runner, inputs, targets)
+
+
+def _adders(tmp_path: Path) -> DaskGraphRunner:
+    def node(name: str, needs: dict[str, str], target: bool = False) -> SchemaNode:
+        return SchemaNode(needs, _Adder, "create", "add", {"name": name}, is_target=target)
+
+    schema = GraphSchema(
+        {
+            "first": node("first", {"a": "__input__", "b": "__other__"}),
+            "second": node("second", {"a": "first", "b": "__input__"}),
+            "unused": node("unused", {"a": "__input__"}),
+            "last": node("last", {"a": "second", "b": "first"}, target=True),
+        }
+    )
+    return DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "t"))
+
+
+@pytest.mark.parametrize("targets", [None, ["last"], ["second", "first"], ["unused"]])
+def test_the_graph_runs_in_order_with_daskss_results(tmp_path: Path, targets: Any) -> None:
+    runner = _adders(tmp_path)
+    inputs = {"__input__": 2, "__other__": 5}
+    _Adder.calls.clear()
+    expected = _rasas_run(runner, inputs, targets)
+    dask_calls = sorted(_Adder.calls)
+    _Adder.calls.clear()
+    assert patches._run_in_order(runner, inputs, targets) == expected
+    assert sorted(_Adder.calls) == dask_calls  # the same nodes, each once
+    if targets == ["last"]:
+        assert expected == {"last": 16}
+        assert _Adder.calls == ["first", "second", "last"]
+
+
+def test_the_graph_runner_refuses_a_clashing_input_and_raises_what_a_node_raises(
+    tmp_path: Path,
+) -> None:
+    from rasa.engine.exceptions import GraphComponentException, GraphRunError
+
+    runner = _adders(tmp_path)
+    for run in (_rasas_run, patches._run_in_order):
+        with pytest.raises(GraphRunError, match="clashes"):
+            run(runner, {"__input__": "first"})
+        with pytest.raises(GraphComponentException, match="node first"):
+            run(runner, {"__input__": "boom", "__other__": 1})
+    wrapped = patches._running_in_order(_rasas_run)
+    assert patches._running_in_order(wrapped) is wrapped  # applied twice, wrapped once
+    assert wrapped.dask_run is _rasas_run
