@@ -223,11 +223,11 @@ def _service_defaults(settings: Settings) -> None:
         os.environ.setdefault(key, value)
 
 
-def purge_command(settings: Settings, endpoints: Path) -> int:
+def purge_command(settings: Settings, endpoints: Path, full: bool = False) -> int:
     """Purge once (for cron); print one line of counts, never a conversation's content."""
     _service_defaults(settings)
     try:
-        report = purge(tracker_store_url(endpoints), settings.retention_days)
+        report = purge(tracker_store_url(endpoints), settings.retention_days, full=full)
     except StorageError as exc:
         print(f"Retention purge failed: {exc}", file=sys.stderr)
         return 1
@@ -269,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         "purge", help="delete conversations older than ASSISTANT_RETENTION_DAYS (for cron)"
     )
     cron.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
+    cron.add_argument(
+        "--full",
+        action="store_true",
+        help="PostgreSQL: VACUUM FULL, rewriting the files without deleted rows (tables locked "
+        "meanwhile: for a maintenance window)",
+    )
     users = sub.add_parser("users", help="accounts of the review console")
     users.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     review_users.add_arguments(users)
@@ -284,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_polling(settings)
     if args.command == "purge":
-        return purge_command(settings, args.endpoints)
+        return purge_command(settings, args.endpoints, args.full)
     if args.profile:
         settings = dataclasses.replace(settings, profile=args.profile)
     endpoints = args.endpoints or (

@@ -12,8 +12,10 @@ purge works on the database of the endpoints file the Rasa server runs with
 SQLite keeps deleted rows in free pages and in the free space of pages, so the purge deletes
 with `PRAGMA secure_delete` (overwrites with zeros) and then rebuilds the file (`VACUUM`, every
 time: rows that others deleted without `secure_delete` are wiped too).
-PostgreSQL gets a plain `VACUUM` of the tables (the rows are gone for every reader at once;
-`VACUUM FULL` in a maintenance window also rewrites the files).
+PostgreSQL gets a plain `VACUUM` of the tables (the rows are gone for every reader at once,
+and their space is reused, but the bytes stay in the data files until overwritten); with
+`full=True` (`purge --full`, for a nightly maintenance window) `VACUUM FULL` rewrites the tables'
+files without the deleted rows, holding an exclusive lock on each table meanwhile.
 """
 
 from __future__ import annotations
@@ -59,13 +61,18 @@ class PurgeReport:
         )
 
 
-def purge(url: URL | str, retention_days: int, now: float | None = None) -> PurgeReport:
+def purge(
+    url: URL | str, retention_days: int, now: float | None = None, full: bool = False
+) -> PurgeReport:
     """Delete everything of conversations older than `retention_days` from the tracker store.
 
     Args:
         url: the tracker store's database (`assistant.storage.tracker_store_url`).
         retention_days: how long conversations are kept, at least 1.
         now: the current time as a Unix timestamp (tests pass a fixed value).
+        full: PostgreSQL: `VACUUM FULL` (rewrite the tables' files, always) instead of `VACUUM`
+            (after deleting); the Rasa servers wait for each table meanwhile. SQLite: no
+            difference (its file is rebuilt on every purge).
 
     Returns:
         What was deleted (nothing when the database has no events table yet).
@@ -97,8 +104,8 @@ def purge(url: URL | str, retention_days: int, now: float | None = None) -> Purg
                 _merge_search_indexes(connection)
         # SQLite: always, since rows deleted by others (an erasure request in the review
         # console) may have left their text in free space; PostgreSQL: after deleting.
-        if sqlite or deleted or own_rows:
-            _vacuum(engine, [EVENTS_TABLE, *(t.name for t in own_tables)])
+        if sqlite or full or deleted or own_rows:
+            _vacuum(engine, [EVENTS_TABLE, *(t.name for t in own_tables)], full)
     finally:
         engine.dispose()
     return PurgeReport(deleted, own_rows, retention_days)
@@ -165,7 +172,7 @@ def _cutoff_for(column: sa.Column[Any], cutoff: float) -> float | datetime:
     return cutoff
 
 
-def _vacuum(engine: Engine, tables: list[str]) -> None:
+def _vacuum(engine: Engine, tables: list[str], full: bool = False) -> None:
     """Remove deleted rows from the files (VACUUM runs outside a transaction)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "sqlite":
@@ -175,7 +182,8 @@ def _vacuum(engine: Engine, tables: list[str]) -> None:
         elif engine.dialect.name == "postgresql":
             preparer = engine.dialect.identifier_preparer
             for name in tables:
-                connection.exec_driver_sql(f"VACUUM {preparer.quote(name)}")
+                command = "VACUUM FULL" if full else "VACUUM"
+                connection.exec_driver_sql(f"{command} {preparer.quote(name)}")
 
 
 def _first_line(error: BaseException) -> str:

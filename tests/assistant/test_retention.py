@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -155,6 +156,39 @@ def test_sqlite_file_keeps_no_deleted_text(sqlite_url: str, tmp_path: Path) -> N
     assert files == [db]  # no journal or WAL file holds old pages
     assert OLD_MARKER.encode() not in db.read_bytes()
     assert NEW_MARKER.encode() in db.read_bytes()
+
+
+def _data_file(url: str) -> Path:
+    [(directory,)] = rows(url, "SHOW data_directory")
+    [(relative,)] = rows(url, "SELECT pg_relation_filepath('events')")
+    return Path(str(directory)) / str(relative)
+
+
+def test_postgresql_full_purge_rewrites_the_files_without_the_deleted_text(
+    postgresql_url: str,
+) -> None:
+    store(
+        postgresql_url,
+        {
+            **{f"old-{i}": conversation(f"{OLD_MARKER}{i:03}", 100) for i in range(40)},
+            "new": conversation(NEW_MARKER, 1),
+        },
+    )
+    execute(postgresql_url, "CHECKPOINT")  # the rows on disk, not only in shared buffers
+    before = _data_file(postgresql_url)
+    readable = os.access(before, os.R_OK)  # the data directory is the postgres user's
+    if readable:
+        assert OLD_MARKER.encode() in before.read_bytes()  # the search below can fail
+    assert purge(postgresql_url, 30, now=NOW).events == 40 * 7
+    assert _data_file(postgresql_url) == before  # plain VACUUM: the same file
+    assert purge(postgresql_url, 30, now=NOW, full=True).events == 0
+    after = _data_file(postgresql_url)
+    assert after != before  # VACUUM FULL wrote a new file
+    assert rows(postgresql_url, "SELECT DISTINCT sender_id FROM events") == [("new",)]
+    if readable:
+        execute(postgresql_url, "CHECKPOINT")
+        assert OLD_MARKER.encode() not in after.read_bytes()
+        assert NEW_MARKER.encode() in after.read_bytes()
 
 
 def test_sqlite_rows_deleted_by_others_are_wiped_by_the_next_purge(
