@@ -9,6 +9,8 @@ answer always comes first, the supporting facts after it, the source last.
 
 from __future__ import annotations
 
+import datetime
+
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -805,6 +807,15 @@ class Answerer:
             city = self.k.partner(city_id)
             assert city is not None
             self._facts_of(reply, city, q.attribute)
+            if q.duration and q.attribute in (None, "since"):
+                # "How long has Tokyo been a partner?": the years, too
+                since = city.since
+                today = datetime.date.today()
+                years = today.year - since.year
+                exact = bool(since.month and since.day)
+                if exact and (today.month, today.day) < (since.month, since.day):
+                    years -= 1
+                reply.add("a_city_years" if exact else "a_city_years_about", years=years, **self._values(city))
         last = self.k.partner(cities[-1])
         reply.source = last.source if last else None
         self._remember(q, {"kind": "city", "id": cities[-1]}, cities)
@@ -1490,6 +1501,15 @@ class Answerer:
                 merged.parts.extend(each.parts)
             return merged
         refers_back = (q.among or q.back_reference) and not q.has_filters
+        previous = Query.from_dict(self.context.query or {})
+        if (
+            q.continuation
+            and not (q.has_filters or q.cities)
+            and previous.op == "superlative"
+            and (previous.among or previous.back_reference)
+            and not previous.has_filters
+        ):
+            refers_back = True  # "which of them came last?" - "and the first one?"
         pool = self.context.results or (
             self.context.cities[-2:] if len(self.context.cities) >= 2 else None
         )
@@ -1527,6 +1547,11 @@ class Answerer:
         city = ordered[rank - 1]
         v = self._values(city)
         reply = Reply(kind="superlative", source=city.source)
+        if q.ordinal and not criteria and not among_results and q.superlative != "newest":
+            # "Was war die vierte Partnerstadt?": the place in the order of partnerships
+            reply.add("a_city_rank", position=rank, **v)
+            self._remember(q, {"kind": "city", "id": city.id}, [city.id])
+            return reply
         if rank > 1:  # "the second oldest"
             reply.add(f"a_{q.superlative or 'oldest'}_rank", rank=rank, **v)
             self._remember(q, {"kind": "city", "id": city.id}, [city.id])
@@ -2005,6 +2030,7 @@ def answer_templates() -> list[str]:
     names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
+    names += ["a_city_years", "a_city_years_about"]
     return names
 
 

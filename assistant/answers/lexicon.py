@@ -57,7 +57,7 @@ OLDEST: Cues = {
 }
 # "the second oldest", "die zweitälteste": the rank in the order of partnerships.
 RANKS: dict[int, Cues] = {
-    2: {"de": ("zweit*",), "en": ("second",)},
+    2: {"de": ("zweit*", "vorletzt*"), "en": ("second", "penultimate", "last but one")},
     3: {"de": ("dritt*",), "en": ("third",)},
 }
 NEWEST: Cues = {
@@ -65,6 +65,9 @@ NEWEST: Cues = {
         "zweitjüngste*",
         "drittjüngste*",
         "zweitneueste*",
+        "vorletzte*",
+        "zweitletzte*",
+        "drittletzte*",
         "jüngste*",
         "neueste*",
         "neuste*",
@@ -72,8 +75,20 @@ NEWEST: Cues = {
         "letzten",
         "zuletzt",
         "aktuellste*",
+        "am kürzesten",
+        "kürzeste*",
     ),
-    "en": ("newest", "latest", "most recent", "youngest", "last", "recent", "most recently"),
+    "en": (
+        "newest",
+        "latest",
+        "most recent",
+        "youngest",
+        "last",
+        "recent",
+        "most recently",
+        "penultimate",
+        "shortest time",
+    ),
 }
 OLDER: Cues = {
     "de": ("älter", "früher", "zuerst", "eher"),
@@ -112,6 +127,7 @@ NUMBER_WORDS: dict[str, int] = {
 # the year they stand for. Only events whose year leaves no partnership's side in doubt.
 EVENT_YEARS: dict[str, int] = {
     "wiedervereinigung": 1990,
+    "der wende": 1990,
     "reunification": 1990,
     "german unity": 1990,
     "deutschen einheit": 1990,
@@ -188,6 +204,12 @@ VERIFY_END: Cues = {
         "gell",
         "oder nicht",
         "stimmt's",
+        "oder etwa nicht",
+        "ne",
+        "nä",
+        "wa",
+        "gelle",
+        "stimmt doch",
     ),
     "en": (
         "right",
@@ -205,6 +227,15 @@ VERIFY_END: Cues = {
         "isn't he",
         "isn't she",
         "no",
+        "yeah",
+        "am i right",
+        "aren't there",
+        "aren't they",
+        "don't they",
+        "didn't they",
+        "weren't they",
+        "isn't that right",
+        "eh",
     ),
 }
 # Yes/no openings that are something else in the other language ("Was ..." asks "what" in
@@ -560,10 +591,24 @@ STATUS_FILTER: dict[str, Cues] = {
             "noch laufen",
             "laufen davon",
             "bestehen noch",
+            "läuft noch",
+            "noch läuft",
+            "läuft doch noch",
+            "läuft weiter",
+            "ganz normal",
             "übrig",
             "verbleib*",
         ),
-        "en": ("active", "still running", "still going", "still exist", "left", "remaining"),
+        "en": (
+            "active",
+            "still running",
+            "still going",
+            "still exist",
+            "left",
+            "remaining",
+            "running normally",
+            "business as usual",
+        ),
     },
 }
 

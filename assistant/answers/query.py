@@ -24,6 +24,14 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\d+")
 _CENTURY = re.compile(
     r"\b(1[5-9]|2[01])(?:\.|st|nd|rd|th)?[\s-]*(?:jahrhundert|century)", re.IGNORECASE
 )
+# "this century", "in diesem Jahrhundert", "last century", "im vorigen Jahrhundert", "this decade"
+_NAMED_SPAN = re.compile(
+    r"\b(this|the current|current|these|dies\w*|aktuell\w*|laufend\w*|jetzig\w*|"
+    r"last|the last|previous|the previous|past|letzt\w*|vorig\w*|vergangen\w*)\s+"
+    r"(century|jahrhundert\w*|decade|jahrzehnt\w*)\b",
+    re.IGNORECASE,
+)
+_CURRENT = ("this", "the current", "current", "these", "dies", "aktuell", "laufend", "jetzig")
 _SHORT_YEAR = re.compile(
     r"(?:(?<=\s')|(?<=\bim\s)|(?<=\bin\s)|(?<=\bseit\s)|(?<=\bsince\s))([5-9]\d)\b"
 )
@@ -37,6 +45,7 @@ _DECADE_WORDS = {
     "achtziger*": 1980,
     "neunziger*": 1990,
 }
+_NON_REGION = re.compile(r"\bnon[\s-]+(?=[^\W\d_])", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _PART_OF_AMERICA = re.compile(
     r"\b(süd|sued|sud|south|nord|north|latein|latin)[\s-]+amerika\b", re.IGNORECASE
@@ -167,6 +176,10 @@ class Query:
         both_ends (bool): asks for the oldest and the newest at once.
         claim_rank (int | None): a place in the order of partnerships the visitor asserts
             ("die 20. Partnerstadt", "Berlin's 20th partner city").
+        ordinal (bool): `rank` comes from an ordinal of its own ("die vierte Partnerstadt",
+            "Berlin's 17th partner"), not from "the second oldest".
+        duration (bool): asks how long a partnership has lasted ("how long", "seit wie vielen
+            Jahren"), not how many partner cities there are.
     """
 
     text: str
@@ -207,6 +220,8 @@ class Query:
     asks: bool = False
     both_ends: bool = False
     claim_rank: int | None = None
+    ordinal: bool = False
+    duration: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -349,7 +364,7 @@ def parse(
     words = _Words(text)
     query = Query(text=text.strip(), intent=intent)
     _places(query, knowledge, entities)
-    _regions_by_adjective(query, words, knowledge)
+    non_region = _regions_by_adjective(query, words, knowledge)
     part = _PART_OF_AMERICA.search(text)
     if part and "americas" in query.regions:
         # "in Süd Amerika", "Nord amerika": the part, not both Americas
@@ -370,9 +385,11 @@ def parse(
             if words.has(_both(cues)):
                 query.status = status
                 break
-    if query.regions and words.has(_both(lexicon.EXCLUDE_REGION)):
+    if query.regions and (non_region or words.has(_both(lexicon.EXCLUDE_REGION))):
         query.exclude_regions = True
-    query.negated = words.has(_both(lexicon.NEGATION))
+    # "non-European capitals": the "non" belongs to the region, not to "capitals"
+    negations = _Words(_NON_REGION.sub(" ", text)) if non_region else words
+    query.negated = negations.has(_both(lexicon.NEGATION))
     query.only = words.has(_both(lexicon.ONLY))
     query.listing = words.has(_both(lexicon.LIST))
     if words.has(_both(lexicon.ATTRIBUTES["capital"])):
@@ -401,6 +418,14 @@ def parse(
         query.both_ends = ranked.has(_both(lexicon.NEWEST))
     elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
+    ordinal = _ordinal(text)
+    if ordinal and not query.cities and query.rank == 1:
+        # "Was war die vierte Partnerstadt?", "Which city became Berlin's 17th partner?"
+        query.rank, query.ordinal = ordinal, True
+        query.superlative = query.superlative or "oldest"
+    elif ordinal and query.cities:
+        query.claim_rank = ordinal  # "Ist Istanbul die vierte Partnerstadt?"
+    query.duration = bool(_DURATION.search(text)) and len(query.cities) < 2
     if words.has(_both(lexicon.OLDER)):
         query.compare = "older"
     elif words.has(_both(lexicon.NEWER)):
@@ -455,8 +480,11 @@ def _add(items: list[str], value: str) -> None:
         items.append(value)
 
 
-def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> None:
+def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> bool:
+    """Adds the regions an adjective names; True when one is negated ("non-European",
+    "nichteuropäisch", "außereuropäisch"): the region is then excluded."""
     found: list[tuple[int, str]] = []
+    negated = False
     for place in knowledge.continents.values():
         for stems in place.adjectives.values():
             for stem in stems:
@@ -464,6 +492,15 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
                 position = words.position(stem + "*")
                 if position >= 0:
                     found.append((len(normalise_name(stem)), place.id))
+                    if position > 0 and words.words[position - 1] in _NON_WORDS:
+                        negated = True  # "non European", "non-European"
+                    continue
+                folded = _norm(stem).replace(" ", "")
+                if any(
+                    w.startswith(prefix + folded) for w in words.words for prefix in _NON_PREFIXES
+                ):
+                    found.append((len(normalise_name(stem)), place.id))
+                    negated = True  # "nichteuropäische", "außereuropäischen", "noneuropean"
     # "südamerikanisch" also starts no other stem, but "amerikanisch" is inside it: keep the
     # longest stem per position by preferring longer matches.
     for _, place_id in sorted(found, reverse=True):
@@ -472,6 +509,12 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
         ):
             continue
         _add(query.regions, place_id)
+    return negated
+
+
+# "non-European", "nichteuropäisch", "außereuropäisch": a region adjective that excludes.
+_NON_WORDS = frozenset(("non",))
+_NON_PREFIXES = ("non", "nicht", "ausser", "auser")
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
@@ -484,6 +527,18 @@ def _period(query: Query, text: str, words: _Words) -> None:
             older = normalise_name(age.group(1)) not in _YOUNGER_THAN
             op = "before" if older else "after"
             query.year = {"op": op, "year": datetime.date.today().year - span}
+            return
+    named = _NAMED_SPAN.search(text)
+    if named and not _YEAR.search(text):
+        # "this century" (2000 counts to the 21st here), "last century", "this decade";
+        # "the last decade" is the last ten years (below)
+        this_year = datetime.date.today().year
+        century = named.group(2).lower().startswith(("century", "jahrhundert"))
+        current = normalise_name(named.group(1)).startswith(_CURRENT)
+        if century or current:
+            size = 100 if century else 10
+            start = this_year - this_year % size - (0 if current else size)
+            query.year = {"op": "between", "year": start, "to": start + size - 1}
             return
     recent = _RECENT.search(text)
     if recent and not _YEAR.search(text):
@@ -669,6 +724,80 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
     return None
 
 
+# "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"
+_DURATION = re.compile(
+    r"\b(how long|for how many years|how many years (?:has|have|had|is|was|did|now)|"
+    r"since how many years|wie lange|seit wie ?vielen jahren|wie viele jahre (?:schon|ist|besteht|"
+    r"bestand|gibt|sind|war|hat)|wieviele jahre (?:schon|ist|besteht|gibt|sind|hat))\b",
+    re.IGNORECASE,
+)
+_ORDINAL_STEMS = {
+    **{
+        stem: n
+        for n, stems in enumerate(
+            [
+                (),
+                (),
+                ("zweit",),
+                ("dritt",),
+                ("viert",),
+                ("funft", "fuenft"),
+                ("sechst",),
+                ("siebt", "siebent"),
+                ("acht",),
+                ("neunt",),
+                ("zehnt",),
+                ("elft",),
+                ("zwolft", "zwoelft"),
+                ("dreizehnt",),
+                ("vierzehnt",),
+                ("funfzehnt", "fuenfzehnt"),
+                ("sechzehnt",),
+                ("siebzehnt",),
+                ("achtzehnt",),
+                ("neunzehnt",),
+            ]
+        )
+        for stem in stems
+    },
+}
+_ORDINAL_WORDS_EN = {
+    w: n
+    for n, w in enumerate(
+        "_ _ second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split()
+    )
+    if n >= 2
+}
+_ORDINAL = re.compile(
+    r"\b(?:(?P<num>\d{1,2})(?:\.|st|nd|rd|th)|(?P<word>[^\W\d_]+?)(?:e|en|er|es)?)"
+    r"(?=\s+(?:(?:neue|new|official|offizielle)\s+)?(?:partner|städtepartner|staedtepartner|"
+    r"twin|sister|stadt\b|city\b|one\b|to join|to become|dazu|hinzu))"
+    r"|\bals\s+(?:(?P<num2>\d{1,2})\.|(?P<word2>[^\W\d_]+?)(?:e|en|er|es)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _ordinal(text: str) -> int | None:
+    """A place in the order of partnerships named by an ordinal ("die vierte Partnerstadt",
+    "als vierte", "Berlin's 17th partner", "the fourth one"), or None."""
+    for match in _ORDINAL.finditer(text):
+        number = match.group("num") or match.group("num2")
+        if number:
+            value = int(number)
+            if 1 <= value <= 30:
+                return value
+            continue
+        word = _norm(match.group("word") or match.group("word2") or "")
+        full = _norm(match.group(0).split()[-1]) if match.group("word2") else None
+        value = _ORDINAL_WORDS_EN.get(word) or _ORDINAL_WORDS_EN.get(full or "")
+        if value is None:
+            value = _ORDINAL_STEMS.get(word)
+        if value is not None:
+            return value
+    return None
+
+
 # "keine Partnerstadt mehr", "nicht länger": German splits "no longer" around the noun.
 _NO_LONGER_SPLIT = re.compile(
     r"\b(?:kein\w*|nicht)\b[^.?!]{0,40}?\bmehr\b(?!\s+als)", re.IGNORECASE
@@ -703,7 +832,7 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     counted_whether = words.starts_with(("zählen", "zählt")) and not words.has(
         tuple(c for c in _both(lexicon.COUNT) if not c.startswith("zähl"))
     )
-    if words.has(_both(lexicon.COUNT)) and not counted_whether:
+    if words.has(_both(lexicon.COUNT)) and not counted_whether and not query.duration:
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
     last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]
@@ -755,6 +884,16 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         # "Did Madrid come before Paris?", "Kam Brüssel vor Prag?"
         query.compare = "older" if query.relative == "before" else "newer"
         query.relative = None
+        return "compare"
+    if (
+        query.relative in ("before", "after")
+        and query.compare
+        and len(query.cities) == 1
+        and verify
+        and not query.listing
+    ):
+        # "die ist doch älter als die mit Paris, oder?" (after Madrid): the city in context
+        # compared with the one named
         return "compare"
     if query.relative in ("before", "after") and len(query.cities) == 1:
         return "relative"
