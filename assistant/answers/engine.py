@@ -815,7 +815,17 @@ class Answerer:
                 exact = bool(since.month and since.day)
                 if exact and (today.month, today.day) < (since.month, since.day):
                     years -= 1
-                reply.add("a_city_years" if exact else "a_city_years_about", years=years, **self._values(city))
+                years_part = Part(
+                    "a_city_years" if exact else "a_city_years_about",
+                    {"years": years, **self._values(city)},
+                )
+                # right after the date, before notes and the status
+                dated = [
+                    i
+                    for i, part in enumerate(reply.parts)
+                    if part.template in _DATED and part.values.get("name") == city.name(self.lang)
+                ]
+                reply.parts.insert(dated[-1] + 1 if dated else len(reply.parts), years_part)
         last = self.k.partner(cities[-1])
         reply.source = last.source if last else None
         self._remember(q, {"kind": "city", "id": cities[-1]}, cities)

@@ -228,6 +228,7 @@ VERIFY_END: Cues = {
         "isn't she",
         "no",
         "yeah",
+        "or not",
         "am i right",
         "aren't there",
         "aren't they",

@@ -419,7 +419,7 @@ def parse(
     elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
     ordinal = _ordinal(text)
-    if ordinal and not query.cities and query.rank == 1:
+    if ordinal and not query.cities and (query.rank == 1 or not query.superlative):
         # "Was war die vierte Partnerstadt?", "Which city became Berlin's 17th partner?"
         query.rank, query.ordinal = ordinal, True
         query.superlative = query.superlative or "oldest"
@@ -727,7 +727,7 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
 # "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"
 _DURATION = re.compile(
     r"\b(how long|for how many years|how many years (?:has|have|had|is|was|did|now)|"
-    r"since how many years|wie lange|seit wie ?vielen jahren|wie viele jahre (?:schon|ist|besteht|"
+    r"since how many years|wie lange|seit wie ?viel(?:en)? jahren|wie viele jahre (?:schon|ist|besteht|"
     r"bestand|gibt|sind|war|hat)|wieviele jahre (?:schon|ist|besteht|gibt|sind|hat))\b",
     re.IGNORECASE,
 )
@@ -773,7 +773,7 @@ _ORDINAL = re.compile(
     r"\b(?:(?P<num>\d{1,2})(?:\.|st|nd|rd|th)|(?P<word>[^\W\d_]+?)(?:e|en|er|es)?)"
     r"(?=\s+(?:(?:neue|new|official|offizielle)\s+)?(?:partner|städtepartner|staedtepartner|"
     r"twin|sister|stadt\b|city\b|one\b|to join|to become|dazu|hinzu))"
-    r"|\bals\s+(?:(?P<num2>\d{1,2})\.|(?P<word2>[^\W\d_]+?)(?:e|en|er|es)?)\b",
+    r"|\b(?:als|joined|came|signed|kam|became|wurde)(?:\s+als)?\s+(?:(?P<num2>\d{1,2})\.|(?P<word2>[^\W\d_]+?)(?:e|en|er|es)?)\b",
     re.IGNORECASE,
 )
 
