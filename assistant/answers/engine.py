@@ -1163,7 +1163,13 @@ class Answerer:
         """ "How many partner cities were added after Kyiv?" """
         ordered = list(self.k.partner_cities)
         index = next(i for i, c in enumerate(ordered) if c.id == city_id)
-        cities = ordered[index + 1 :] if q.relative == "after" else ordered[:index]
+        cities = (
+            ordered[index + 1 :]
+            if q.relative == "after"
+            else ordered[: index + 1]
+            if q.relative == "until"
+            else ordered[:index]
+        )
         if q.year and q.year.get("year") == ordered[index].since.year:
             q.year = None  # "before the Kyiv agreement in 2023": the year only names Kyiv's
         if q.has_filters:  # "... and how many of them in the Americas?"
@@ -1175,6 +1181,7 @@ class Answerer:
             count=len(cities),
             reference=ordered[index].name(self.lang),
             names=self._names(cities),
+            since=ordered[index].since.format(self.lang),
         )
         self.context.results = [c.id for c in cities]
         return reply
@@ -1407,7 +1414,7 @@ class Answerer:
             q.continuation = q.back_reference = q.among = False
         refers_back = q.back_reference or q.continuation or q.among
         reference = q.cities[0] if q.cities else self._subject_city()
-        if q.relative in ("before", "after") and reference:
+        if q.relative in ("before", "after", "until") and reference:
             return self._count_relative(q, reference)
         besides = self.k.partner(self._subject_city() or "") if not q.cities else None
         cities, criteria, filtered = self._filtered(q)
@@ -2037,7 +2044,7 @@ def answer_templates() -> list[str]:
     names += [f"a_count_other_{f}" for f in ("one", "many", "none")]
     names += [f"a_between_{f}" for f in ("one", "many", "none")]
     names += ["a_count_excluding_one", "a_count_excluding_none"]
-    names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
+    names += ["a_count_after", "a_count_before", "a_count_until", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     names += ["a_city_years", "a_city_years_about"]
@@ -2257,7 +2264,11 @@ _SAME_YEAR = re.compile(
 # "how many partner cities does Berlin have in total?" after a list: all of them
 _TOTAL = re.compile(r"\b(in total|overall|insgesamt|total|gesamt|alles in allem)\b", re.IGNORECASE)
 _BERLIN = re.compile(r"\bberlin\b", re.IGNORECASE)
-_CONTINENTS = re.compile(r"\b(continents|kontinente\w*|erdteile\w*)\b", re.IGNORECASE)
+_CONTINENTS = re.compile(
+    r"\b(continents|kontinente\w*|erdteile\w*|"
+    r"(?:pro|je|per|nach|by|each|for each|für jeden)\s+(?:kontinent\w*|continent|erdteil\w*))\b",
+    re.IGNORECASE,
+)
 _COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(
     r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL

@@ -398,7 +398,7 @@ NO_LONGER: Cues = {
 }
 NEGATION: Cues = {
     "de": ("nicht", "kein", "keine", "keinen"),
-    "en": ("not", "no", "non", "isn't", "aren't", "n't"),
+    "en": ("not", "no", "non", "isn't", "aren't", "n't", "isnt", "arent", "wasnt", "werent"),
 }
 
 # -- which fact about a partner city -----------------------------------------------------------

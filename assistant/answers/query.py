@@ -59,7 +59,7 @@ _RECENT = re.compile(
 # "older than 30 years", "seit über 30 Jahren", "weniger als zehn Jahre alt"
 _AGE = re.compile(
     r"\b(older than|more than|over|at least|for over|younger than|less than|under|fewer than|"
-    r"älter als|mehr als|über|mindestens|jünger als|weniger als|unter)\s+"
+    r"(?:ä|ae)lter als|mehr als|(?:ü|ue)ber|mindestens|j(?:ü|ue)nger als|weniger als|unter)\s+"
     r"(\d{1,3}|[^\W\d_]+)\s+(?:years?|jahren?|jahre)\b",
     re.IGNORECASE,
 )
@@ -162,7 +162,8 @@ class Query:
         listing (bool): words that ask for a list ("which", "welche", "list").
         claim_count (int | None): a number of partner cities the visitor asserts.
         claim_ended (bool): the visitor asserts a partnership has ended.
-        relative (str | None): "before" or "after" a named city ("the one right before Kyiv").
+        relative (str | None): "before" or "after" a named city ("the one right before Kyiv"),
+            "until" it (counted with it: "how many when Kyiv joined?").
         confidence (float): the classifier's confidence in `intent`.
         exclude_regions (bool): the regions are excluded ("neither in Europe nor in Asia").
         yes_no (bool): phrased as a yes/no question, whatever the operation ("Is Tokyo older
@@ -524,7 +525,7 @@ def _period(query: Query, text: str, words: _Words) -> None:
         amount = normalise_name(age.group(2))
         span = int(amount) if amount.isdigit() else lexicon.NUMBER_WORDS.get(amount, 0)
         if span:
-            older = normalise_name(age.group(1)) not in _YOUNGER_THAN
+            older = _norm(age.group(1)) not in _YOUNGER_THAN
             op = "before" if older else "after"
             query.year = {"op": op, "year": datetime.date.today().year - span}
             return
@@ -559,10 +560,23 @@ def _period(query: Query, text: str, words: _Words) -> None:
         year = next(y for cue, y in lexicon.EVENT_YEARS.items() if cue in event.group(1).lower())
         text = text[: event.start()] + f" {year}" + text[event.end() :]
         words = _Words(text)
-    for word, start in _DECADE_WORDS.items():
-        if words.has((word,)):
-            query.year = {"op": "between", "year": start, "to": start + 9}
+    named_decades = [start for word, start in _DECADE_WORDS.items() if words.has((word,))]
+    if named_decades:
+        numbered = [
+            int(f"{m.group(1) or ('20' if m.group(2) in '012' else '19')}{m.group(2)}0")
+            for m in _DECADE.finditer(text)
+        ]
+        decades = sorted(set(named_decades + numbered))
+        if len(decades) >= 2:  # "in the nineties and the 2000s"
+            query.year = {
+                "op": "any",
+                "year": decades[0],
+                "years": sorted(d + i for d in decades for i in range(10)),
+                "decades": decades,
+            }
             return
+        query.year = {"op": "between", "year": decades[0], "to": decades[0] + 9}
+        return
     short = _SHORT_YEAR.search(text)
     if short and not _YEAR.search(text):  # "'94", "im Jahr 94", "in 94"
         text = text[: short.start()] + "19" + short.group(1) + text[short.end() :]
@@ -715,6 +729,8 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
             return "after"
         if before[-1:] in (["since"], ["seit"]) and words.has(_both(lexicon.COUNT)):
             return "after"  # "how many were added since London joined"
+        if before[-1:] in (["when"], ["als"], ["once"]) and words.has(_both(lexicon.COUNT)):
+            return "until"  # "how many did Berlin have when Kyiv joined?" (Kyiv counted)
         if last[0] == "after" and len(stripped) < len(before):
             return "after"
     if words.has(_both(lexicon.AFTER_THAT)):
