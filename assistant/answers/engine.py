@@ -1334,6 +1334,9 @@ class Answerer:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
                 reply.add("a_yes" if len(cities) == total else "a_no")
                 exceptions = [c for c in self.k.partner_cities if c not in cities]
+            elif q.denies and q.capital is None and q.status is None and not q.exclude_regions:
+                # "Berlin hat keine Partnerstadt in Südamerika, oder?": the claim is "none"
+                reply.add("a_no" if cities else "a_yes")
             else:
                 reply.add("a_yes" if cities else "a_no")
         if not filtered:

@@ -181,6 +181,9 @@ class Query:
             "Berlin's 17th partner"), not from "the second oldest".
         duration (bool): asks how long a partnership has lasted ("how long", "seit wie vielen
             Jahren"), not how many partner cities there are.
+        denies (bool): a statement to confirm that is itself negated ("Berlin hat keine
+            Partnerstadt in Südamerika, oder?"); not a negated question ("Isn't there ...?")
+            and not a negation in the closing tag ("..., didn't it?").
     """
 
     text: str
@@ -223,6 +226,7 @@ class Query:
     claim_rank: int | None = None
     ordinal: bool = False
     duration: bool = False
+    denies: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -435,6 +439,9 @@ def parse(
         query.compare = "older"  # "a partner longer than Mexico City", "besteht schon länger"
     query.relative = _relative(words, text, entities)
     query.op = _operation(query, words, lang)
+    if query.yes_no and not non_region and not words.starts_with(_both(lexicon.VERIFY_START)):
+        body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
+        query.denies = body.has(_both(lexicon.NEGATION))
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
     # "Is that true?" asks about.
     query.claim_ended = (
