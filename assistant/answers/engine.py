@@ -501,7 +501,7 @@ class Answerer:
             q.year = {"op": "in", "year": same_year.since.year}
             q.cities = []
             return self.count_excluding(q, [same_year.id])
-        if excluded and (op in ("count", "list") or q.listing or q.has_filters):
+        if excluded and op != "superlative" and (op in ("count", "list") or q.listing or q.has_filters):
             # "How many partner cities are there, not counting Moscow?"
             return self.count_excluding(q, excluded)
         if len(cities) == 2 and _YEARS_APART.search(q.text):
@@ -711,7 +711,6 @@ class Answerer:
     def count_excluding(self, q: Query, excluded: list[str]) -> Reply:
         """A count or list with named cities left out ("wie viele gibt es ohne Moskau?")."""
         scope = replace(q, cities=[c for c in q.cities if c not in excluded])
-        scope.exclude_regions = False  # "except" named the city, not the region
         cities, criteria, filtered = self._filtered(scope)
         cities = [c for c in cities if c.id not in excluded]
         names = self._names([self.k.partner(i) for i in excluded])
@@ -1540,6 +1539,9 @@ class Answerer:
         else:
             q = self._apply_previous_list(q)
             cities, criteria, _ = self._filtered(q)
+        excluded = self._excluded(q)
+        if excluded:  # "the oldest in Asia apart from Istanbul"
+            cities = [c for c in cities if c.id not in excluded]
         if not cities:
             _, criteria, _ = self._filtered(q)
             return Reply(kind="list", source=self.k.overview.source).add(
@@ -1570,6 +1572,15 @@ class Answerer:
         if q.ordinal and not criteria and not among_results and q.superlative != "newest":
             # "Was war die vierte Partnerstadt?": the place in the order of partnerships
             reply.add("a_city_rank", position=rank, **v)
+            self._remember(q, {"kind": "city", "id": city.id}, [city.id])
+            return reply
+        if rank > 1 and criteria:  # "die zweitälteste Partnerstadt in Europa"
+            reply.add(
+                f"a_{q.superlative or 'oldest'}_rank_among",
+                rank=rank,
+                criteria=self._crit(criteria, "rel"),
+                **v,
+            )
             self._remember(q, {"kind": "city", "id": city.id}, [city.id])
             return reply
         if rank > 1:  # "the second oldest"
@@ -2042,6 +2053,8 @@ def answer_templates() -> list[str]:
         "a_just_after",
         "a_oldest_rank",
         "a_newest_rank",
+        "a_oldest_rank_among",
+        "a_newest_rank_among",
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += [f"a_count_other_{f}" for f in ("one", "many", "none")]

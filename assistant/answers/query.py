@@ -390,7 +390,9 @@ def parse(
             if words.has(_both(cues)):
                 query.status = status
                 break
-    if query.regions and (non_region or words.has(_both(lexicon.EXCLUDE_REGION))):
+    if query.regions and (
+        non_region or _without_excluded_cities(text, entities).has(_both(lexicon.EXCLUDE_REGION))
+    ):
         query.exclude_regions = True
     # "non-European capitals": the "non" belongs to the region, not to "capitals"
     negations = _Words(_NON_REGION.sub(" ", text)) if non_region else words
@@ -518,6 +520,27 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
             continue
         _add(query.regions, place_id)
     return negated
+
+
+# "apart from Istanbul", "ohne Moskau": a city left out, not a region
+_EXCLUDING_BEFORE = re.compile(
+    r"\b(?:apart from|except(?: for)?|excluding|not counting|leaving out|other than|ohne|"
+    r"außer|ausser|abgesehen von|ausgenommen)\s+(?:the\s+|die\s+|den\s+|dem\s+|der\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _without_excluded_cities(text: str, entities: Iterable[dict[str, Any]]) -> _Words:
+    """The words without "apart from <city>" (the cue excludes the city, not a region)."""
+    cut = text
+    for entity in sorted(
+        (e for e in entities if e.get("entity") == "city" and "start" in e),
+        key=lambda e: -int(e["start"]),
+    ):
+        match = _EXCLUDING_BEFORE.search(text[: int(entity["start"])])
+        if match:
+            cut = cut[: match.start()] + " " + cut[int(entity["end"]) :]
+    return _Words(cut)
 
 
 # "non-European", "nichteuropäisch", "außereuropäisch": a region adjective that excludes.
