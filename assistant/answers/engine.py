@@ -10,7 +10,6 @@ answer always comes first, the supporting facts after it, the source last.
 from __future__ import annotations
 
 import datetime
-
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -501,7 +500,11 @@ class Answerer:
             q.year = {"op": "in", "year": same_year.since.year}
             q.cities = []
             return self.count_excluding(q, [same_year.id])
-        if excluded and op != "superlative" and (op in ("count", "list") or q.listing or q.has_filters):
+        if (
+            excluded
+            and op != "superlative"
+            and (op in ("count", "list") or q.listing or q.has_filters)
+        ):
             # "How many partner cities are there, not counting Moscow?"
             return self.count_excluding(q, excluded)
         if len(cities) == 2 and _YEARS_APART.search(q.text):

@@ -773,8 +773,8 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
 # "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"
 _DURATION = re.compile(
     r"\b(how long|for how many years|how many years (?:has|have|had|is|was|did|now)|"
-    r"since how many years|wie lange|seit wie ?viel(?:en)? jahren|wie viele jahre (?:schon|ist|besteht|"
-    r"bestand|gibt|sind|war|hat)|wieviele jahre (?:schon|ist|besteht|gibt|sind|hat))\b",
+    r"since how many years|wie lange|seit wie ?viel(?:en)? jahren|"
+    r"wie ?viele jahre (?:schon|ist|besteht|bestand|gibt|sind|war|hat))\b",
     re.IGNORECASE,
 )
 _ORDINAL_STEMS = {
@@ -830,17 +830,16 @@ def _ordinal(text: str) -> int | None:
     for match in _ORDINAL.finditer(text):
         number = match.group("num") or match.group("num2")
         if number:
-            value = int(number)
-            if 1 <= value <= 30:
-                return value
+            if 1 <= int(number) <= 30:
+                return int(number)
             continue
         word = _norm(match.group("word") or match.group("word2") or "")
-        full = _norm(match.group(0).split()[-1]) if match.group("word2") else None
-        value = _ORDINAL_WORDS_EN.get(word) or _ORDINAL_WORDS_EN.get(full or "")
-        if value is None:
-            value = _ORDINAL_STEMS.get(word)
-        if value is not None:
-            return value
+        full = _norm(match.group(0).split()[-1]) if match.group("word2") else ""
+        found = (
+            _ORDINAL_WORDS_EN.get(word) or _ORDINAL_WORDS_EN.get(full) or _ORDINAL_STEMS.get(word)
+        )
+        if found is not None:
+            return found
     return None
 
 
