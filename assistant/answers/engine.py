@@ -324,6 +324,8 @@ class Answerer:
         ("we want to start a climate partnership with Buenos Aires"), unless a fact of the city
         is asked for (who signed, the country, ...) or a yes/no question.
         """
+        if q.op == "compare" and len(q.cities) >= 2 and not q.topic:
+            return False  # "Windhuk, Prag oder Tel Aviv: mit wem zuerst?" - which came first
         if q.topic and q.route_id == q.topic and not q.yes_no:
             return True  # "Mexico City's mayor wants to sign the Golden Book"
         if q.route and q.route_id and q.attribute not in CITY_FACT_ATTRIBUTES:
