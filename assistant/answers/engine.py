@@ -9,6 +9,7 @@ answer always comes first, the supporting facts after it, the source last.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -323,6 +324,8 @@ class Answerer:
         ("we want to start a climate partnership with Buenos Aires"), unless a fact of the city
         is asked for (who signed, the country, ...) or a yes/no question.
         """
+        if q.op == "compare" and len(q.cities) >= 2 and not q.topic:
+            return False  # "Windhuk, Prag oder Tel Aviv: mit wem zuerst?" - which came first
         if q.topic and q.route_id == q.topic and not q.yes_no:
             return True  # "Mexico City's mayor wants to sign the Golden Book"
         if q.route and q.route_id and q.attribute not in CITY_FACT_ATTRIBUTES:
@@ -499,7 +502,11 @@ class Answerer:
             q.year = {"op": "in", "year": same_year.since.year}
             q.cities = []
             return self.count_excluding(q, [same_year.id])
-        if excluded and (op in ("count", "list") or q.listing or q.has_filters):
+        if (
+            excluded
+            and op != "superlative"
+            and (op in ("count", "list") or q.listing or q.has_filters)
+        ):
             # "How many partner cities are there, not counting Moscow?"
             return self.count_excluding(q, excluded)
         if len(cities) == 2 and _YEARS_APART.search(q.text):
@@ -709,7 +716,6 @@ class Answerer:
     def count_excluding(self, q: Query, excluded: list[str]) -> Reply:
         """A count or list with named cities left out ("wie viele gibt es ohne Moskau?")."""
         scope = replace(q, cities=[c for c in q.cities if c not in excluded])
-        scope.exclude_regions = False  # "except" named the city, not the region
         cities, criteria, filtered = self._filtered(scope)
         cities = [c for c in cities if c.id not in excluded]
         names = self._names([self.k.partner(i) for i in excluded])
@@ -805,6 +811,25 @@ class Answerer:
             city = self.k.partner(city_id)
             assert city is not None
             self._facts_of(reply, city, q.attribute)
+            if q.duration and q.attribute in (None, "since"):
+                # "How long has Tokyo been a partner?": the years, too
+                since = city.since
+                today = datetime.date.today()
+                years = today.year - since.year
+                exact = bool(since.month and since.day)
+                if exact and (today.month, today.day) < (since.month, since.day):
+                    years -= 1
+                years_part = Part(
+                    "a_city_years" if exact else "a_city_years_about",
+                    {"years": years, **self._values(city)},
+                )
+                # right after the date, before notes and the status
+                dated = [
+                    i
+                    for i, part in enumerate(reply.parts)
+                    if part.template in _DATED and part.values.get("name") == city.name(self.lang)
+                ]
+                reply.parts.insert(dated[-1] + 1 if dated else len(reply.parts), years_part)
         last = self.k.partner(cities[-1])
         reply.source = last.source if last else None
         self._remember(q, {"kind": "city", "id": cities[-1]}, cities)
@@ -1142,7 +1167,13 @@ class Answerer:
         """ "How many partner cities were added after Kyiv?" """
         ordered = list(self.k.partner_cities)
         index = next(i for i, c in enumerate(ordered) if c.id == city_id)
-        cities = ordered[index + 1 :] if q.relative == "after" else ordered[:index]
+        cities = (
+            ordered[index + 1 :]
+            if q.relative == "after"
+            else ordered[: index + 1]
+            if q.relative == "until"
+            else ordered[:index]
+        )
         if q.year and q.year.get("year") == ordered[index].since.year:
             q.year = None  # "before the Kyiv agreement in 2023": the year only names Kyiv's
         if q.has_filters:  # "... and how many of them in the Americas?"
@@ -1154,6 +1185,7 @@ class Answerer:
             count=len(cities),
             reference=ordered[index].name(self.lang),
             names=self._names(cities),
+            since=ordered[index].since.format(self.lang),
         )
         self.context.results = [c.id for c in cities]
         return reply
@@ -1306,6 +1338,9 @@ class Answerer:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
                 reply.add("a_yes" if len(cities) == total else "a_no")
                 exceptions = [c for c in self.k.partner_cities if c not in cities]
+            elif q.denies and q.capital is None and q.status is None and not q.exclude_regions:
+                # "Berlin hat keine Partnerstadt in Südamerika, oder?": the claim is "none"
+                reply.add("a_no" if cities else "a_yes")
             else:
                 reply.add("a_yes" if cities else "a_no")
         if not filtered:
@@ -1386,7 +1421,7 @@ class Answerer:
             q.continuation = q.back_reference = q.among = False
         refers_back = q.back_reference or q.continuation or q.among
         reference = q.cities[0] if q.cities else self._subject_city()
-        if q.relative in ("before", "after") and reference:
+        if q.relative in ("before", "after", "until") and reference:
             return self._count_relative(q, reference)
         besides = self.k.partner(self._subject_city() or "") if not q.cities else None
         cities, criteria, filtered = self._filtered(q)
@@ -1490,6 +1525,15 @@ class Answerer:
                 merged.parts.extend(each.parts)
             return merged
         refers_back = (q.among or q.back_reference) and not q.has_filters
+        previous = Query.from_dict(self.context.query or {})
+        if (
+            q.continuation
+            and not (q.has_filters or q.cities)
+            and previous.op == "superlative"
+            and (previous.among or previous.back_reference)
+            and not previous.has_filters
+        ):
+            refers_back = True  # "which of them came last?" - "and the first one?"
         pool = self.context.results or (
             self.context.cities[-2:] if len(self.context.cities) >= 2 else None
         )
@@ -1500,6 +1544,9 @@ class Answerer:
         else:
             q = self._apply_previous_list(q)
             cities, criteria, _ = self._filtered(q)
+        excluded = self._excluded(q)
+        if excluded:  # "the oldest in Asia apart from Istanbul"
+            cities = [c for c in cities if c.id not in excluded]
         if not cities:
             _, criteria, _ = self._filtered(q)
             return Reply(kind="list", source=self.k.overview.source).add(
@@ -1527,6 +1574,20 @@ class Answerer:
         city = ordered[rank - 1]
         v = self._values(city)
         reply = Reply(kind="superlative", source=city.source)
+        if q.ordinal and not criteria and not among_results and q.superlative != "newest":
+            # "Was war die vierte Partnerstadt?": the place in the order of partnerships
+            reply.add("a_city_rank", position=rank, **v)
+            self._remember(q, {"kind": "city", "id": city.id}, [city.id])
+            return reply
+        if rank > 1 and criteria:  # "die zweitälteste Partnerstadt in Europa"
+            reply.add(
+                f"a_{q.superlative or 'oldest'}_rank_among",
+                rank=rank,
+                criteria=self._crit(criteria, "rel"),
+                **v,
+            )
+            self._remember(q, {"kind": "city", "id": city.id}, [city.id])
+            return reply
         if rank > 1:  # "the second oldest"
             reply.add(f"a_{q.superlative or 'oldest'}_rank", rank=rank, **v)
             self._remember(q, {"kind": "city", "id": city.id}, [city.id])
@@ -1997,14 +2058,17 @@ def answer_templates() -> list[str]:
         "a_just_after",
         "a_oldest_rank",
         "a_newest_rank",
+        "a_oldest_rank_among",
+        "a_newest_rank_among",
     ]
     names += [f"a_count_among_{f}" for f in ("one", "many", "none")]
     names += [f"a_count_other_{f}" for f in ("one", "many", "none")]
     names += [f"a_between_{f}" for f in ("one", "many", "none")]
     names += ["a_count_excluding_one", "a_count_excluding_none"]
-    names += ["a_count_after", "a_count_before", "w_either", "w_neither", "w_not"]
+    names += ["a_count_after", "a_count_before", "a_count_until", "w_either", "w_neither", "w_not"]
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
+    names += ["a_city_years", "a_city_years_about"]
     return names
 
 
@@ -2221,7 +2285,11 @@ _SAME_YEAR = re.compile(
 # "how many partner cities does Berlin have in total?" after a list: all of them
 _TOTAL = re.compile(r"\b(in total|overall|insgesamt|total|gesamt|alles in allem)\b", re.IGNORECASE)
 _BERLIN = re.compile(r"\bberlin\b", re.IGNORECASE)
-_CONTINENTS = re.compile(r"\b(continents|kontinente\w*|erdteile\w*)\b", re.IGNORECASE)
+_CONTINENTS = re.compile(
+    r"\b(continents|kontinente\w*|erdteile\w*|"
+    r"(?:pro|je|per|nach|by|each|for each|für jeden)\s+(?:kontinent\w*|continent|erdteil\w*))\b",
+    re.IGNORECASE,
+)
 _COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(
     r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL

@@ -24,6 +24,14 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\d+")
 _CENTURY = re.compile(
     r"\b(1[5-9]|2[01])(?:\.|st|nd|rd|th)?[\s-]*(?:jahrhundert|century)", re.IGNORECASE
 )
+# "this century", "in diesem Jahrhundert", "last century", "im vorigen Jahrhundert", "this decade"
+_NAMED_SPAN = re.compile(
+    r"\b(this|the current|current|these|dies\w*|aktuell\w*|laufend\w*|jetzig\w*|"
+    r"last|the last|previous|the previous|past|letzt\w*|vorig\w*|vergangen\w*)\s+"
+    r"(century|jahrhundert\w*|decade|jahrzehnt\w*)\b",
+    re.IGNORECASE,
+)
+_CURRENT = ("this", "the current", "current", "these", "dies", "aktuell", "laufend", "jetzig")
 _SHORT_YEAR = re.compile(
     r"(?:(?<=\s')|(?<=\bim\s)|(?<=\bin\s)|(?<=\bseit\s)|(?<=\bsince\s))([5-9]\d)\b"
 )
@@ -37,6 +45,7 @@ _DECADE_WORDS = {
     "achtziger*": 1980,
     "neunziger*": 1990,
 }
+_NON_REGION = re.compile(r"\bnon[\s-]+(?=[^\W\d_])", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _PART_OF_AMERICA = re.compile(
     r"\b(süd|sued|sud|south|nord|north|latein|latin)[\s-]+amerika\b", re.IGNORECASE
@@ -50,7 +59,7 @@ _RECENT = re.compile(
 # "older than 30 years", "seit über 30 Jahren", "weniger als zehn Jahre alt"
 _AGE = re.compile(
     r"\b(older than|more than|over|at least|for over|younger than|less than|under|fewer than|"
-    r"älter als|mehr als|über|mindestens|jünger als|weniger als|unter)\s+"
+    r"(?:ä|ae)lter als|mehr als|(?:ü|ue)ber|mindestens|j(?:ü|ue)nger als|weniger als|unter)\s+"
     r"(\d{1,3}|[^\W\d_]+)\s+(?:years?|jahren?|jahre)\b",
     re.IGNORECASE,
 )
@@ -153,7 +162,8 @@ class Query:
         listing (bool): words that ask for a list ("which", "welche", "list").
         claim_count (int | None): a number of partner cities the visitor asserts.
         claim_ended (bool): the visitor asserts a partnership has ended.
-        relative (str | None): "before" or "after" a named city ("the one right before Kyiv").
+        relative (str | None): "before" or "after" a named city ("the one right before Kyiv"),
+            "until" it (counted with it: "how many when Kyiv joined?").
         confidence (float): the classifier's confidence in `intent`.
         exclude_regions (bool): the regions are excluded ("neither in Europe nor in Asia").
         yes_no (bool): phrased as a yes/no question, whatever the operation ("Is Tokyo older
@@ -167,6 +177,13 @@ class Query:
         both_ends (bool): asks for the oldest and the newest at once.
         claim_rank (int | None): a place in the order of partnerships the visitor asserts
             ("die 20. Partnerstadt", "Berlin's 20th partner city").
+        ordinal (bool): `rank` comes from an ordinal of its own ("die vierte Partnerstadt",
+            "Berlin's 17th partner"), not from "the second oldest".
+        duration (bool): asks how long a partnership has lasted ("how long", "seit wie vielen
+            Jahren"), not how many partner cities there are.
+        denies (bool): a statement to confirm that is itself negated ("Berlin hat keine
+            Partnerstadt in Südamerika, oder?"); not a negated question ("Isn't there ...?")
+            and not a negation in the closing tag ("..., didn't it?").
     """
 
     text: str
@@ -207,6 +224,9 @@ class Query:
     asks: bool = False
     both_ends: bool = False
     claim_rank: int | None = None
+    ordinal: bool = False
+    duration: bool = False
+    denies: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -360,7 +380,7 @@ def parse(
     words = _Words(text)
     query = Query(text=text.strip(), intent=intent)
     _places(query, knowledge, entities)
-    _regions_by_adjective(query, words, knowledge)
+    non_region = _regions_by_adjective(query, words, knowledge)
     part = _PART_OF_AMERICA.search(text)
     if part and "americas" in query.regions:
         # "in Süd Amerika", "Nord amerika": the part, not both Americas
@@ -381,9 +401,13 @@ def parse(
             if words.has(_both(cues)):
                 query.status = status
                 break
-    if query.regions and words.has(_both(lexicon.EXCLUDE_REGION)):
+    if query.regions and (
+        non_region or _without_excluded_cities(text, entities).has(_both(lexicon.EXCLUDE_REGION))
+    ):
         query.exclude_regions = True
-    query.negated = words.has(_both(lexicon.NEGATION))
+    # "non-European capitals": the "non" belongs to the region, not to "capitals"
+    negations = _Words(_NON_REGION.sub(" ", text)) if non_region else words
+    query.negated = negations.has(_both(lexicon.NEGATION))
     query.only = words.has(_both(lexicon.ONLY))
     query.listing = words.has(_both(lexicon.LIST))
     if words.has(_both(lexicon.ATTRIBUTES["capital"])):
@@ -412,6 +436,14 @@ def parse(
         query.both_ends = ranked.has(_both(lexicon.NEWEST))
     elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
+    ordinal = _ordinal(text)
+    if ordinal and not query.cities and (query.rank == 1 or not query.superlative):
+        # "Was war die vierte Partnerstadt?", "Which city became Berlin's 17th partner?"
+        query.rank, query.ordinal = ordinal, True
+        query.superlative = query.superlative or "oldest"
+    elif ordinal and query.cities:
+        query.claim_rank = ordinal  # "Ist Istanbul die vierte Partnerstadt?"
+    query.duration = bool(_DURATION.search(text)) and len(query.cities) < 2
     if words.has(_both(lexicon.OLDER)):
         query.compare = "older"
     elif words.has(_both(lexicon.NEWER)):
@@ -420,6 +452,9 @@ def parse(
         query.compare = "older"  # "a partner longer than Mexico City", "besteht schon länger"
     query.relative = _relative(words, text, entities)
     query.op = _operation(query, words, lang)
+    if query.yes_no and not non_region and not words.starts_with(_both(lexicon.VERIFY_START)):
+        body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
+        query.denies = body.has(_both(lexicon.NEGATION))
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
     # "Is that true?" asks about.
     query.claim_ended = (
@@ -466,8 +501,11 @@ def _add(items: list[str], value: str) -> None:
         items.append(value)
 
 
-def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> None:
+def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> bool:
+    """Adds the regions an adjective names; True when one is negated ("non-European",
+    "nichteuropäisch", "außereuropäisch"): the region is then excluded."""
     found: list[tuple[int, str]] = []
+    negated = False
     for place in knowledge.continents.values():
         for stems in place.adjectives.values():
             for stem in stems:
@@ -475,6 +513,15 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
                 position = words.position(stem + "*")
                 if position >= 0:
                     found.append((len(normalise_name(stem)), place.id))
+                    if position > 0 and words.words[position - 1] in _NON_WORDS:
+                        negated = True  # "non European", "non-European"
+                    continue
+                folded = _norm(stem).replace(" ", "")
+                if any(
+                    w.startswith(prefix + folded) for w in words.words for prefix in _NON_PREFIXES
+                ):
+                    found.append((len(normalise_name(stem)), place.id))
+                    negated = True  # "nichteuropäische", "außereuropäischen", "noneuropean"
     # "südamerikanisch" also starts no other stem, but "amerikanisch" is inside it: keep the
     # longest stem per position by preferring longer matches.
     for _, place_id in sorted(found, reverse=True):
@@ -483,6 +530,33 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
         ):
             continue
         _add(query.regions, place_id)
+    return negated
+
+
+# "apart from Istanbul", "ohne Moskau": a city left out, not a region
+_EXCLUDING_BEFORE = re.compile(
+    r"\b(?:apart from|except(?: for)?|excluding|not counting|leaving out|other than|ohne|"
+    r"außer|ausser|abgesehen von|ausgenommen)\s+(?:the\s+|die\s+|den\s+|dem\s+|der\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _without_excluded_cities(text: str, entities: Iterable[dict[str, Any]]) -> _Words:
+    """The words without "apart from <city>" (the cue excludes the city, not a region)."""
+    cut = text
+    for entity in sorted(
+        (e for e in entities if e.get("entity") == "city" and "start" in e),
+        key=lambda e: -int(e["start"]),
+    ):
+        match = _EXCLUDING_BEFORE.search(text[: int(entity["start"])])
+        if match:
+            cut = cut[: match.start()] + " " + cut[int(entity["end"]) :]
+    return _Words(cut)
+
+
+# "non-European", "nichteuropäisch", "außereuropäisch": a region adjective that excludes.
+_NON_WORDS = frozenset(("non",))
+_NON_PREFIXES = ("non", "nicht", "ausser", "auser")
 
 
 def _period(query: Query, text: str, words: _Words) -> None:
@@ -492,9 +566,21 @@ def _period(query: Query, text: str, words: _Words) -> None:
         amount = normalise_name(age.group(2))
         span = int(amount) if amount.isdigit() else lexicon.NUMBER_WORDS.get(amount, 0)
         if span:
-            older = normalise_name(age.group(1)) not in _YOUNGER_THAN
+            older = _norm(age.group(1)) not in _YOUNGER_THAN
             op = "before" if older else "after"
             query.year = {"op": op, "year": datetime.date.today().year - span}
+            return
+    named = _NAMED_SPAN.search(text)
+    if named and not _YEAR.search(text):
+        # "this century" (2000 counts to the 21st here), "last century", "this decade";
+        # "the last decade" is the last ten years (below)
+        this_year = datetime.date.today().year
+        century = named.group(2).lower().startswith(("century", "jahrhundert"))
+        current = normalise_name(named.group(1)).startswith(_CURRENT)
+        if century or current:
+            size = 100 if century else 10
+            start = this_year - this_year % size - (0 if current else size)
+            query.year = {"op": "between", "year": start, "to": start + size - 1}
             return
     recent = _RECENT.search(text)
     if recent and not _YEAR.search(text):
@@ -515,10 +601,23 @@ def _period(query: Query, text: str, words: _Words) -> None:
         year = next(y for cue, y in lexicon.EVENT_YEARS.items() if cue in event.group(1).lower())
         text = text[: event.start()] + f" {year}" + text[event.end() :]
         words = _Words(text)
-    for word, start in _DECADE_WORDS.items():
-        if words.has((word,)):
-            query.year = {"op": "between", "year": start, "to": start + 9}
+    named_decades = [start for word, start in _DECADE_WORDS.items() if words.has((word,))]
+    if named_decades:
+        numbered = [
+            int(f"{m.group(1) or ('20' if m.group(2) in '012' else '19')}{m.group(2)}0")
+            for m in _DECADE.finditer(text)
+        ]
+        decades = sorted(set(named_decades + numbered))
+        if len(decades) >= 2:  # "in the nineties and the 2000s"
+            query.year = {
+                "op": "any",
+                "year": decades[0],
+                "years": sorted(d + i for d in decades for i in range(10)),
+                "decades": decades,
+            }
             return
+        query.year = {"op": "between", "year": decades[0], "to": decades[0] + 9}
+        return
     short = _SHORT_YEAR.search(text)
     if short and not _YEAR.search(text):  # "'94", "im Jahr 94", "in 94"
         text = text[: short.start()] + "19" + short.group(1) + text[short.end() :]
@@ -671,12 +770,87 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
             return "after"
         if before[-1:] in (["since"], ["seit"]) and words.has(_both(lexicon.COUNT)):
             return "after"  # "how many were added since London joined"
+        if before[-1:] in (["when"], ["als"], ["once"]) and words.has(_both(lexicon.COUNT)):
+            return "until"  # "how many did Berlin have when Kyiv joined?" (Kyiv counted)
         if last[0] == "after" and len(stripped) < len(before):
             return "after"
     if words.has(_both(lexicon.AFTER_THAT)):
         return "after"
     if words.has(_both(lexicon.BEFORE_THAT)):
         return "before"
+    return None
+
+
+# "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"
+_DURATION = re.compile(
+    r"\b(how long|for how many years|how many years (?:has|have|had|is|was|did|now)|"
+    r"since how many years|wie lange|seit wie ?viel(?:en)? jahren|"
+    r"wie ?viele jahre (?:schon|ist|besteht|bestand|gibt|sind|war|hat))\b",
+    re.IGNORECASE,
+)
+_ORDINAL_STEMS = {
+    **{
+        stem: n
+        for n, stems in enumerate(
+            [
+                (),
+                (),
+                ("zweit",),
+                ("dritt",),
+                ("viert",),
+                ("funft", "fuenft"),
+                ("sechst",),
+                ("siebt", "siebent"),
+                ("acht",),
+                ("neunt",),
+                ("zehnt",),
+                ("elft",),
+                ("zwolft", "zwoelft"),
+                ("dreizehnt",),
+                ("vierzehnt",),
+                ("funfzehnt", "fuenfzehnt"),
+                ("sechzehnt",),
+                ("siebzehnt",),
+                ("achtzehnt",),
+                ("neunzehnt",),
+            ]
+        )
+        for stem in stems
+    },
+}
+_ORDINAL_WORDS_EN = {
+    w: n
+    for n, w in enumerate(
+        "_ _ second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split()
+    )
+    if n >= 2
+}
+_ORDINAL = re.compile(
+    r"\b(?:(?P<num>\d{1,2})(?:\.|st|nd|rd|th)|(?P<word>[^\W\d_]+?)(?:e|en|er|es)?)"
+    r"(?=\s+(?:(?:neue|new|official|offizielle)\s+)?(?:partner|städtepartner|staedtepartner|"
+    r"twin|sister|stadt\b|city\b|one\b|to join|to become|dazu|hinzu))"
+    r"|\b(?:als|joined|came|signed|kam|became|wurde)(?:\s+als)?\s+(?:(?P<num2>\d{1,2})\.|(?P<word2>[^\W\d_]+?)(?:e|en|er|es)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _ordinal(text: str) -> int | None:
+    """A place in the order of partnerships named by an ordinal ("die vierte Partnerstadt",
+    "als vierte", "Berlin's 17th partner", "the fourth one"), or None."""
+    for match in _ORDINAL.finditer(text):
+        number = match.group("num") or match.group("num2")
+        if number:
+            if 1 <= int(number) <= 30:
+                return int(number)
+            continue
+        word = _norm(match.group("word") or match.group("word2") or "")
+        full = _norm(match.group(0).split()[-1]) if match.group("word2") else ""
+        found = (
+            _ORDINAL_WORDS_EN.get(word) or _ORDINAL_WORDS_EN.get(full) or _ORDINAL_STEMS.get(word)
+        )
+        if found is not None:
+            return found
     return None
 
 
@@ -714,7 +888,7 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     counted_whether = words.starts_with(("zählen", "zählt")) and not words.has(
         tuple(c for c in _both(lexicon.COUNT) if not c.startswith("zähl"))
     )
-    if words.has(_both(lexicon.COUNT)) and not counted_whether:
+    if words.has(_both(lexicon.COUNT)) and not counted_whether and not query.duration:
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
     last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]
@@ -766,6 +940,16 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         # "Did Madrid come before Paris?", "Kam Brüssel vor Prag?"
         query.compare = "older" if query.relative == "before" else "newer"
         query.relative = None
+        return "compare"
+    if (
+        query.relative in ("before", "after")
+        and query.compare
+        and len(query.cities) == 1
+        and verify
+        and not query.listing
+    ):
+        # "die ist doch älter als die mit Paris, oder?" (after Madrid): the city in context
+        # compared with the one named
         return "compare"
     if query.relative in ("before", "after") and len(query.cities) == 1:
         return "relative"
