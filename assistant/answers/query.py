@@ -91,9 +91,15 @@ _SHORT_QUESTIONS = frozenset(
 )
 # Separators between two questions in one message.
 _QUESTION_END = re.compile(r"[?!;]+\s+|(?<!\d)\.\s+(?=[A-ZÄÖÜ])")  # not after "20."
+# A message typed all in lower case: a full stop before a lower-case word ends a sentence too,
+# but not after a number or an abbreviation ("z. b.", "ca.", "bzw.").
+_LOWER_CASE_END = re.compile(
+    r"[?!;]+\s+|(?<!\d)(?<!\b[a-z])(?<!\bca)(?<!\bbzw)(?<!\busw)(?<!\betc)(?<!\bnr)(?<!\bdr)"
+    r"(?<!\bst)(?<!\bvs)(?<!\bggf)(?<!\bevtl)\.\s+(?=[a-zäöüß])"
+)
 _CONJUNCTION = re.compile(
     r",?\s+(?:-\s+)?(?:and also|and then|and tell me|as well as|plus|and|und außerdem|"
-    r"und sagen sie mir|und sag mir|und|also|außerdem|sowie)[\s,]+"
+    r"und sagen sie mir|und sag mir|und ausserdem|und|also|außerdem|ausserdem|sowie)[\s,]+"
     r"(?=(?:(?:roughly|approximately|ungefähr|etwa|eigentlich|denn)\s+)?"
     r"(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
@@ -310,12 +316,75 @@ def _both(cues: lexicon.Cues) -> tuple[str, ...]:
     return tuple(c for lang in LANGUAGES for c in cues[lang])
 
 
+# Courtesy around a question: "Hallo, kurze Frage: ...", "Hi there! Quick question - ...",
+# "... Danke!", "... Thanks in advance, Anna". Not a question of its own when a question follows
+# or precedes it (a message of courtesy only stays as it is).
+_GREETING = (
+    r"(?:hallo|hello|hallöchen|hi|hey|moin|servus|grüß gott|grüezi|"
+    r"guten (?:tag|morgen|abend)|good (?:morning|afternoon|evening|day)|"
+    r"(?:liebes?|lieber|sehr geehrte[rs]?) (?:team|damen und herren|assistent\w*|bot)|"
+    r"dear (?:team|assistant|bot|sir or madam|sir|madam)|entschuldigung|entschuldigen sie|"
+    r"excuse me|sorry)(?: (?:there|zusammen|again|nochmal))?"
+)
+_ASKING = (
+    r"(?:(?:(?:please|bitte|pls|plz)\s+)?(?:(?:can|could) you\s+)?(?:tell me|sagen sie mir|"
+    r"sag mir|sag mal|erklären sie mir|explain)(?:\s+(?:please|bitte))?|"
+    r"(?:(?:ich hätte|ich habe|hab|habe|i have|i've got|i've|i got)\s+)?(?:mal\s+)?"
+    r"(?:eine?|noch eine?|one|a|another)?\s*(?:kurze|kleine|schnelle|quick|short|small|simple)?\s*"
+    r"(?:frage|question)(?:\s+(?:an sie|an dich|for you|bitte|please))?)"
+)
+_THANKS = (
+    r"(?:(?:vielen|herzlichen|besten|tausend)\s+)?(?:dank(?:e)?(?:\s+(?:schön|sehr|dir|ihnen))?|"
+    r"thanks?(?:\s+(?:you|a lot|so much|very much))*|thx|cheers)"
+)
+# "ok, ...", "Interesting! And ...": an acknowledgement before the next question
+_ACKNOWLEDGED = (
+    r"(?:ok(?:ay)?|alles klar|alright|all right|great|super|prima|perfekt|perfect|cool|"
+    r"interessant|interesting|ah|aha|oh|ach so|verstehe|i see|got it|gut|good)"
+)
+_COURTESY_HEAD = re.compile(
+    rf"^\s*(?:(?:(?:{_GREETING}|{_THANKS}|{_ACKNOWLEDGED})\s*[,!.:;–—-]+\s*)+"
+    rf"(?:{_ASKING}\s*[:,–—-]+\s*)?|{_GREETING}\s+(?={_ASKING})(?:{_ASKING}\s*[:,–—-]+\s*)|"
+    rf"{_ASKING}\s*[:–—-]+\s*)",
+    re.IGNORECASE,
+)
+_SIGN_OFF = (
+    rf"(?:{_THANKS}(?:\s+(?:im voraus|vorab|in advance))?|"
+    r"(?:(?:viele|liebe|beste|freundliche|schöne)\s+)?grüße|lg|mfg|gruß|"
+    r"(?:best|kind|warm)?\s*regards|best wishes|tschüss|bye|ciao)"
+)
+_COURTESY_TAIL = re.compile(
+    rf"(?:(?<=[?!.])|[,;]|\s[–—-]|(?=\s))\s*{_SIGN_OFF}(?:\s*(?:,|und|and|&)?\s*{_SIGN_OFF})*"
+    r"(?:[\s,!.]+[A-ZÄÖÜ][\w-]*)?[\s!.]*$",
+    re.IGNORECASE,
+)
+
+
+def courtesy_trimmed(text: str) -> tuple[int, int]:
+    """The span of `text` without a greeting or "quick question:" before it and a thank-you
+    or greeting after it; the whole text when nothing else would be left."""
+    start, end = 0, len(text)
+    head = _COURTESY_HEAD.match(text)
+    if head and _WORD.search(text[head.end() :]):
+        start = head.end()
+    tail = _COURTESY_TAIL.search(text, start)
+    # "Gut zu wissen, danke!" is courtesy throughout: only a question keeps its words.
+    if tail and (
+        "?" in text[start : tail.start()] or len(_WORD.findall(text[start : tail.start()])) >= 4
+    ):
+        end = tail.start()
+    return start, end
+
+
 def split_questions(text: str) -> list[tuple[int, int]]:
     """Character spans of the separate questions in a message (one span when there is one).
 
     Splits at question marks and full stops between sentences, and at "and"/"und" when a new
     question word follows ("Is Vienna a partner and who do I contact?").
     """
+    first, last = courtesy_trimmed(text)
+    if (first, last) != (0, len(text)):
+        return [(s + first, e + first) for s, e in split_questions(text[first:last])]
     premise = _PREMISE.match(text)
     if premise and text.rstrip().endswith("?") and _PREMISE_CLAIM.search(premise.group(1)):
         # "Since Warsaw joined in 1995, which city came right before it?": the premise is a
@@ -328,7 +397,8 @@ def split_questions(text: str) -> list[tuple[int, int]]:
         return [(0, cut), *rest]
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _QUESTION_END.finditer(text):
+    ends = _QUESTION_END if text != text.lower() else _LOWER_CASE_END
+    for match in ends.finditer(text):
         spans.append((start, match.start() + 1))
         start = match.end()
     spans.append((start, len(text)))
@@ -883,6 +953,13 @@ def _comparative_than(words: list[str]) -> str | None:
     return None
 
 
+_ASKED_AT_END = re.compile(
+    r"\b(?:seit|since|wann|when|wo|where|wer|who|woher|wohin|welche[rsmn]?|which|what year|"
+    r"wie viele|how many|how long|wie lange)\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | None:
     # "Zählen die Bezirkspartnerschaften zu den 19?" asks whether, not how many.
     counted_whether = words.starts_with(("zählen", "zählt")) and not words.has(
@@ -897,6 +974,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     )
     if not asks and not words.starts_with(_both(lexicon.VERIFY_START)):
         asks = words.has(_both(lexicon.IN_SITU))
+    # "london partnerstadt seit?", "Tokyo since when?": a question word at the end asks.
+    asks = asks or bool(_ASKED_AT_END.search(query.text))
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
     # "Partnerschaften aus den 60er und 80er Jahren?" asks for a list, not whether.
     statement_question = (

@@ -11,9 +11,12 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 
 def normalise_name(text: str) -> str:
-    """Case-fold, drop diacritics and unify hyphens and spaces: "Brüssel" -> "brussel"."""
+    """Case-fold, drop diacritics, read umlauts typed as ae/oe/ue as the vowel, and unify
+    hyphens and spaces: "Brüssel", "Bruessel" -> "brussel"; "Südamerika", "Suedamerika" ->
+    "sudamerika". A key for matching, never shown."""
     text = text.casefold().replace("ß", "ss").replace("’", "'")
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
     text = text.replace("-", " ")
     return " ".join(text.split())
 

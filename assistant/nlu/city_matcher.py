@@ -111,6 +111,8 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
                     and n.label == entry.label
                     and self._index.exact(n.surface) == entry
                 }
+                # "Suedamerika", "Bruessel": umlauts as typed without a German keyboard.
+                spellings |= {_transliterated(surface) for surface in spellings}
                 matcher.add(key, [nlp.make_doc(surface) for surface in sorted(spellings)])
             self._pipelines.append((nlp, matcher))
 
@@ -238,6 +240,15 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
                     found[span] = entry
                     coverage.add(span)
         return found
+
+
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def _transliterated(name: str) -> str:
+    return name.translate(_UMLAUTS)
 
 
 def _overlaps(a: Span, b: Span) -> bool:

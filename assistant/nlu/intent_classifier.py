@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_union
 
-from assistant.answers.query import split_questions
+from assistant.answers.query import courtesy_trimmed, split_questions
 from assistant.nlu.fingerprint import source_of
 
 logger = logging.getLogger(__name__)
@@ -95,11 +95,13 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         features = make_union(
             TfidfVectorizer(
                 analyzer="char_wb",
+                preprocessor=fold_umlauts,
                 ngram_range=tuple(self._config["char_ngrams"]),
                 sublinear_tf=True,
             ),
             TfidfVectorizer(
                 analyzer="word",
+                preprocessor=fold_umlauts,
                 ngram_range=tuple(self._config["word_ngrams"]),
                 sublinear_tf=True,
                 token_pattern=r"(?u)\b\w+\b",
@@ -140,7 +142,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self._pipeline is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
+        # "Hallo, kurze Frage: ...?", "...? Danke!": the question decides the intent.
+        texts = [_question_of(m.get(TEXT) or "") for m in messages]
         probabilities = _predict_proba(self._pipeline, texts)
         labels = self._pipeline.classes_
         for message, row in zip(messages, probabilities, strict=True):
@@ -173,6 +176,20 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 }
             )
         message.set("questions", questions, add_to_output=True)
+
+
+def fold_umlauts(text: str) -> str:
+    """Lower case with umlauts as visitors type them without a German keyboard: "Städte" and
+    "Staedte" give the same n-grams. (Module level: the trained pipeline refers to it.)"""
+    return text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+
+
+def _question_of(text: str) -> str:
+    """The message without the courtesy around its question (a command stays as it is)."""
+    if text.startswith("/"):
+        return text
+    start, end = courtesy_trimmed(text)
+    return text[start:end]
 
 
 def _predict_proba(pipeline: Pipeline, texts: list[str]) -> np.ndarray:

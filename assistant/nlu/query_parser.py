@@ -14,7 +14,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.answers.query import parse
+from assistant.answers.query import courtesy_trimmed, parse
 from assistant.knowledge import Knowledge, load_knowledge
 from assistant.lang import normalise
 from assistant.settings import Settings
@@ -82,7 +82,8 @@ class QueryParser(GraphComponent):
         intent = (message.get(INTENT) or {}).get("name")
         questions = message.get(QUESTIONS) or []
         if len(questions) < 2:
-            questions = [{"start": 0, "end": len(text), "intent": {"name": intent}}]
+            start, end = courtesy_trimmed(text)  # "Hallo, kurze Frage: ..."
+            questions = [{"start": start, "end": end, "intent": {"name": intent}}]
         entities = message.get(ENTITIES) or []
         # The LanguageDecider's finding for the visitor's words (not the reply language).
         decision = message.get("language") or {}

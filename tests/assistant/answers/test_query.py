@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answers.query import Query, parse, split_questions
+from assistant.answers.query import Query, courtesy_trimmed, parse, split_questions
 from assistant.knowledge import Knowledge
 from tests.assistant.answers.conftest import places
 
@@ -24,10 +24,39 @@ def read(text: str, knowledge: Knowledge, intent: str | None = None) -> Query:
         ("Welche Partnerstädte liegen in Europa und sind aktiv?", 1),
         ("Tell me about Paris. Who signed the Kyiv agreement?", 2),
         ("Paris and London?", 1),
+        # typed all in lower case: sentences still end at a full stop, abbreviations do not
+        ("meine oma lebt in warschau. seit wann sind die städte partner?", 2),
+        ("bei wem liegen protokollfragen, z. b. flaggen und rangfolge?", 1),
+        ("es kamen ca. 35000 gäste", 1),
     ],
 )
 def test_split_questions(text: str, parts: int) -> None:
     assert len(split_questions(text)) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Hallo, kurze Frage: was ist U20?", "was ist U20?"),
+        ("Hi there! Quick question - how many partner cities are in Asia?", "how many partner"),
+        ("Good morning, can you tell me: who signed it?", "who signed it?"),
+        ("Gut, danke. Und wann kam Prag dazu?", "Und wann kam Prag dazu?"),
+        ("Welche Partnerschaft ruht derzeit? Danke!", "Welche Partnerschaft ruht derzeit?"),
+        ("who signed it? thanks in advance, Anna", "who signed it?"),
+        ("Ist Wien Partnerstadt? Vielen Dank und liebe Grüße", "Ist Wien Partnerstadt?"),
+        ("wohin schicke ich den antrag für das programm Danke!", "wohin schicke ich den antrag"),
+        # courtesy only, or too little besides it: the message stays as it is
+        ("Hallo!", "Hallo!"),
+        ("Danke!", "Danke!"),
+        ("Gut zu wissen, danke!", "Gut zu wissen, danke!"),
+        ("wie sage ich danke", "wie sage ich danke"),
+        ("Best partner city?", "Best partner city?"),
+    ],
+)
+def test_courtesy_around_a_question_is_left_out(text: str, question: str) -> None:
+    start, end = courtesy_trimmed(text)
+    assert text[start:end].startswith(question)
+    assert [text[s:e] for s, e in split_questions(text)][0].startswith(question)
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,9 @@ def index() -> NameIndex:
         ("  Mexiko-Stadt ", "mexiko stadt"),
         ("STRASSE", "strasse"),
         ("Straße", "strasse"),
+        ("Suedamerika", "sudamerika"),
+        ("Südamerika", "sudamerika"),
+        ("Nord- und Suedamerika", "nord und sudamerika"),
     ],
 )
 def test_normalise_name(text: str, key: str) -> None:

@@ -59,6 +59,10 @@ def _entities(
         ("Is New York a twin city of Berlin?", ("city", "new_york", "New York")),
         ("Partnerstädte in Asien", ("region", "asia", "Asien")),
         ("partner cities in South America", ("region", "south_america", "South America")),
+        # umlauts typed without a German keyboard
+        ("Partnerstaedte in Suedamerika", ("region", "south_america", "Suedamerika")),
+        ("in nord- und suedamerika", ("region", "americas", "nord- und suedamerika")),
+        ("Seit wann ist Bruessel dabei?", ("city", "brussels", "Bruessel")),
     ],
 )
 def test_city_matcher_finds_places(

@@ -87,3 +87,17 @@ def test_scoring_without_the_pipeline_machinery_gives_the_same_probabilities(tra
     direct = _predict_proba(pipeline, texts)
     assert direct.shape == (len(texts), len(EXAMPLES))
     assert np.array_equal(direct, pipeline.predict_proba(texts))
+
+
+def test_umlauts_typed_as_ae_oe_ue_and_courtesy_give_the_same_intent(trained) -> None:  # type: ignore[no-untyped-def]
+    classifier, _, _ = trained
+    texts = [
+        "Welche Partnerstädte hat Berlin?",
+        "Welche Partnerstaedte hat Berlin?",
+        "Hallo, kurze Frage: welche Partnerstädte hat Berlin?",
+        "Welche Partnerstädte hat Berlin? Danke!",
+    ]
+    messages = classifier.process([Message({TEXT: t}) for t in texts])
+    first = messages[0].get(INTENT_RANKING_KEY)
+    for message in messages[1:]:
+        assert message.get(INTENT_RANKING_KEY) == first
