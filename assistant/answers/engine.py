@@ -133,7 +133,9 @@ class Answerer:
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
         replies: list[Reply] = []
-        if len(queries) > 1 and any(q.text.rstrip().endswith("?") for q in queries):
+        # ("... for an official visit. who organises the programme": typed without "?", the
+        # last part still asks.)
+        if len(queries) > 1 and any(q.text.rstrip().endswith("?") or q.asks for q in queries):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
             queries = _fold_statements(queries, {r.id for r in self.k.routes if r.first})

@@ -511,6 +511,14 @@ def test_a_statement_gives_its_context_to_the_question(conversation) -> None:  #
         )
     )
     assert reply.startswith("Please contact Unit II A – Protocol")
+    # Typed in lower case without "?", the last part still asks.
+    typed_plainly = conversation("en")(
+        "i work in the mayor's office of warsaw. we'd like to set up a joint youth project "
+        "with berlin next year. who should we talk to",
+        intent="route_international",
+    )
+    assert len(typed_plainly) == 1
+    assert typed_plainly[0].startswith("Please contact Unit II B – International Affairs")
 
 
 @pytest.mark.parametrize(
