@@ -16,7 +16,7 @@ from typing import Any
 from assistant.answers.query import Query
 from assistant.knowledge import Knowledge, PartnerCity, Place
 from assistant.knowledge.names import normalise_name
-from assistant.lang import Lang, declined_language, named_language
+from assistant.lang import Lang, named_language
 
 # Intents whose answer is a fixed response of domain.yml, not a query over the knowledge.
 CHITCHAT = {
@@ -208,12 +208,9 @@ class Answerer:
             # German?" is a yes/no question only in form.)
             if not (self._names_a_subject(q) or q.attribute or q.op not in (None, "verify")):
                 # "und auf Deutsch?", "sorry, my German is bad": the last answer again, too.
-                again_asked = (
-                    _REPEAT.search(q.text)
-                    or declined_language(q.text)
-                    or re.match(r"\s*(?:und|and)\b", q.text, re.IGNORECASE)
-                )
-                if again_asked and self.context.query:
+                # A request alone ("Auf Englisch bitte.") after an answer asks for it again in
+                # the new language, as a person at the front desk would understand it.
+                if self.context.query and not self._several:
                     # "now the same answer in German please": the last question again.
                     previous = Query.from_dict(self.context.query)
                     again = self.answer_one(previous) if previous.intent != intent else None
@@ -2301,12 +2298,6 @@ _CONTACT_ITEM = re.compile(
     r"(?P<hours>öffnungszeit|opening hours|geöffnet|\bopen\b)"
     r"|(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"
     r"|(?P<address>anschrift|adresse|address|postal|post\b|postanschrift|wo sitzt|where is)",
-    re.IGNORECASE,
-)
-# "the same answer in German", "kannst du das nochmal auf Englisch sagen?"
-_REPEAT = re.compile(
-    r"\b(same|again|repeat|translate|nochmal|noch einmal|wiederhol\w*|gleiche\w*|dasselbe|"
-    r"selbe\w*|übersetz\w*)\b",
     re.IGNORECASE,
 )
 # "signed in Jerusalem", "im Roten Rathaus unterzeichnet": the place a signing claim names.

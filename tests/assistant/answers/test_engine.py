@@ -936,3 +936,19 @@ def test_opening_hours_are_not_invented_and_an_embassy_is_found_through_the_list
         conversation("en")("Where can I find the embassy of Brazil?", intent="ask_embassies")
     )
     assert "Federal Foreign Office" in embassy.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "switch"),
+    [
+        ("en", "Seit wann ist Paris Partnerstadt?", "Auf Englisch bitte."),
+        ("de", "When did Paris become a partner city?", "in German please"),
+    ],
+)
+def test_a_bare_language_request_answers_the_last_question_again(  # type: ignore[no-untyped-def]
+    conversation, lang, question, switch
+) -> None:
+    ask = conversation(lang)
+    ask(question)
+    again = "\n".join(ask(switch, intent="switch_language"))
+    assert "1987" in again
