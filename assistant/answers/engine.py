@@ -165,6 +165,8 @@ class Answerer:
                 # "How many Asian partner cities are there, and which is the oldest?"
                 query.regions, query.year = earlier.regions, earlier.year
                 query.status, query.capital = earlier.status, earlier.capital
+            if query.condition and replies and (query.condition == "yes") == _corrects(replies[-1]):
+                continue  # "Ist Amsterdam Partnerstadt, und falls ja, seit wann?" - it is not
             reply = self.answer_one(query)
             if query.intent == PREMISE and not _corrects(reply):
                 continue  # a premise that holds needs no answer of its own
@@ -801,13 +803,17 @@ class Answerer:
         for city_id in cities:
             city = self.k.partner(city_id)
             assert city is not None
-            self._facts_of(reply, city, q.attribute)
+            # "Why is Los Angeles not a capital?" asks for the fact, not for Yes or No.
+            yes_no = q.yes_no or q.op == "verify" or not q.asks
+            self._facts_of(reply, city, q.attribute, yes_no=yes_no)
         last = self.k.partner(cities[-1])
         reply.source = last.source if last else None
         self._remember(q, {"kind": "city", "id": cities[-1]}, cities)
         return reply
 
-    def _facts_of(self, reply: Reply, city: PartnerCity, attribute: str | None) -> None:
+    def _facts_of(
+        self, reply: Reply, city: PartnerCity, attribute: str | None, yes_no: bool = True
+    ) -> None:
         v = self._values(city)
         if attribute == "signers":
             if city.signed_by:
@@ -829,7 +835,7 @@ class Answerer:
             reply.add("a_city_continent", **v)
             return
         if attribute == "capital":
-            self._capital(reply, city, v)
+            self._capital(reply, city, v, yes_no)
             return
         if attribute == "status":
             reply.add(f"a_city_status_{city.status}", **v)
@@ -849,16 +855,22 @@ class Answerer:
         elif city.status != "active" and not city.note:
             reply.add(f"a_city_status_{city.status}", **v)
 
-    def _capital(self, reply: Reply, city: PartnerCity, v: dict[str, Any]) -> None:
-        """ "Is it a capital?" - Yes or No first; the note says which city is (once)."""
-        if city.capital and city.capital_note:  # "Jakarta is still Indonesia's capital. ..."
-            reply.add("a_yes")
+    def _capital(
+        self, reply: Reply, city: PartnerCity, v: dict[str, Any], yes_no: bool = True
+    ) -> None:
+        """ "Is it a capital?" - Yes or No first; the note says which city is (once).
+
+        A question that is no yes/no question ("Why is Los Angeles not a capital?") gets the
+        fact without a Yes or No before it.
+        """
+        if city.capital_note:  # "Jakarta is still Indonesia's capital. ...", "Istanbul is not ..."
+            if yes_no:
+                reply.add("a_yes" if city.capital else "a_no")
             reply.add("a_text", text=city.capital_note(self.lang))
+        elif not yes_no:
+            reply.add("a_city_capital_yes" if city.capital else "a_city_capital_no", **v)
         elif city.capital:
             reply.add("a_yes_capital", **v)
-        elif city.capital_note:  # "Istanbul is not Türkiye's capital; that is Ankara."
-            reply.add("a_no")
-            reply.add("a_text", text=city.capital_note(self.lang))
         else:
             reply.add("a_no_capital", **v)
 
@@ -2135,6 +2147,10 @@ def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
     same part, or the same city's date in another sentence); None when nothing is left."""
     said = [part for r in earlier for part in r.parts]
     dates = {(p.values.get("name"), p.values.get("since")) for p in said if p.template in _DATED}
+    # "Who is the mayor and since when?": the first answer already gave the date.
+    told = set().union(
+        *(_numbers(str(p.values.get("text", ""))) for p in said if p.template == "a_text")
+    )
     kept = [
         part
         for part in reply.parts
@@ -2143,10 +2159,17 @@ def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
             part.template == "a_city_since"
             and (part.values.get("name"), part.values.get("since")) in dates
         )
+        and not (part.template == "a_text" and _dates_told(str(part.values.get("text")), told))
     ]
     if not kept:
         return None
     return replace(reply, parts=kept)
+
+
+def _dates_told(text: str, told: set[int]) -> bool:
+    """Whether a topic's sentence only states a date an earlier answer of the message gave."""
+    numbers = _numbers(text)
+    return any(n >= 1800 for n in numbers) and numbers <= told
 
 
 def _small_talk(reply: Reply) -> bool:

@@ -147,6 +147,8 @@ VERIFY_START: Cues = {
         "wurde",
         "wurden",
         "liegt",
+        "ruht",
+        "ruhen",
         "stimmt es",
         "richtig dass",
         "trifft",

@@ -952,3 +952,39 @@ def test_a_bare_language_request_answers_the_last_question_again(  # type: ignor
     ask(question)
     again = "\n".join(ask(switch, intent="switch_language"))
     assert "1987" in again
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Who is the mayor and since when?"),
+        ("de", "Wer ist der Regierende Bürgermeister und seit wann?"),
+    ],
+)
+def test_a_date_is_said_once_in_a_compound_answer(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = "\n".join(conversation(lang)(text, intent="ask_governing_mayor"))
+    assert reply.count("2023") == 1 and "Wegner" in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("de", "Ist Wien eine Partnerstadt, und falls ja, seit wann?", "Nein"),
+        ("en", "Is Vienna a partner city, and if so, since when?", "No"),
+    ],
+)
+def test_a_question_asked_only_if_yes_is_left_out_after_no(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text)
+    assert len(replies) == 1 and replies[0].startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Warum ist Los Angeles keine Hauptstadt?"),
+        ("en", "Why isn't Los Angeles a capital?"),
+    ],
+)
+def test_a_why_question_gets_no_yes_or_no(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith("Los Angeles") and ("Hauptstadt" in reply or "capital" in reply)
