@@ -167,6 +167,10 @@ class Answerer:
                 query.status, query.capital = earlier.status, earlier.capital
             if query.condition and replies and (query.condition == "yes") == _corrects(replies[-1]):
                 continue  # "Ist Amsterdam Partnerstadt, und falls ja, seit wann?" - it is not
+            if query.condition and earlier is not None and not _names_a_place(query):
+                # "Is Moscow still active? If not, since when is it dormant?": the same city
+                query.cities, query.others = list(earlier.cities), list(earlier.others)
+                query.status = None if query.cities else query.status
             reply = self.answer_one(query)
             if query.intent == PREMISE and not _corrects(reply):
                 continue  # a premise that holds needs no answer of its own
@@ -2164,6 +2168,10 @@ def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
     if not kept:
         return None
     return replace(reply, parts=kept)
+
+
+def _names_a_place(q: Query) -> bool:
+    return bool(q.cities or q.others or q.unknown or q.regions)
 
 
 def _dates_told(text: str, told: set[int]) -> bool:

@@ -435,6 +435,10 @@ def parse(
     query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
     # "a contact person at the Land Berlin": the Land, not a question for a country
     query.attribute = _attribute(_Words(_LAND_BERLIN.sub(" ", text)))
+    if query.topic is None and not (
+        query.cities or query.partner_words or query.attribute == "signers"
+    ):
+        query.topic = next((t for t, ws in lexicon.PERSON_TOPICS.items() if words.has(ws)), None)
     for rank, cues in lexicon.RANKS.items():
         if words.has(_both(cues)):
             query.rank = rank

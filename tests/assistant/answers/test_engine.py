@@ -988,3 +988,15 @@ def test_a_question_asked_only_if_yes_is_left_out_after_no(conversation, lang, t
 def test_a_why_question_gets_no_yes_or_no(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation(lang)(text))
     assert reply.startswith("Los Angeles") and ("Hauptstadt" in reply or "capital" in reply)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Ist Moskau noch aktiv? Wenn nicht, seit wann ruht die Partnerschaft?"),
+        ("en", "Is Moscow still an active partner? If not, since when is it dormant?"),
+    ],
+)
+def test_a_conditional_question_keeps_the_city_of_the_one_before(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text)
+    assert len(replies) == 2 and all("Moskau" in r or "Moscow" in r for r in replies)

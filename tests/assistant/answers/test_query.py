@@ -219,3 +219,18 @@ def test_a_visit_in_other_words_and_a_tour_that_is_none(
 def test_count_among_asks_whether(knowledge: Knowledge) -> None:
     query = read("Do the districts' partnerships count among the Land's partner cities?", knowledge)
     assert query.op == "verify"
+
+
+@pytest.mark.parametrize(
+    ("text", "route_id"),
+    [
+        ("Wer organisiert den Staatsakt für einen verstorbenen Ehrenbürger?", "ceremony"),
+        ("Which office is responsible for an official funeral service?", "ceremony"),
+    ],
+)
+def test_a_state_ceremony_is_a_ceremony(text: str, route_id: str, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).route_id == route_id
+
+
+def test_the_governing_mayor_by_name(knowledge: Knowledge) -> None:
+    assert read("wann wurde kai wegner gewählt", knowledge).topic == "governing_mayor"
