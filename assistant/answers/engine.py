@@ -810,6 +810,12 @@ class Answerer:
             # "Why is Los Angeles not a capital?" asks for the fact, not for Yes or No.
             yes_no = q.yes_no or q.op == "verify" or not q.asks
             self._facts_of(reply, city, q.attribute, yes_no=yes_no)
+            for attribute in q.more_attributes:
+                more = Reply()
+                self._facts_of(more, city, attribute, yes_no=yes_no)
+                reply.parts += [p for p in more.parts if p not in reply.parts]
+            if q.more_attributes:  # the contact card closes the answer
+                reply.parts.sort(key=lambda p: p.template == "a_contact_short")
         last = self.k.partner(cities[-1])
         reply.source = last.source if last else None
         self._remember(q, {"kind": "city", "id": cities[-1]}, cities)

@@ -193,6 +193,8 @@ class Query:
             ("die 20. Partnerstadt", "Berlin's 20th partner city").
         condition (str | None): "yes" when the question is asked only if the one before it is
             answered Yes ("und falls ja, seit wann?"), "no" for "and if not, ...".
+        more_attributes (list[str]): further facts of the city asked for in a list
+            ("Prag: Land, Kontinent, Datum?").
     """
 
     text: str
@@ -234,6 +236,7 @@ class Query:
     both_ends: bool = False
     claim_rank: int | None = None
     condition: str | None = None
+    more_attributes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -434,7 +437,23 @@ def parse(
     query.network = _network(words, knowledge)
     query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
     # "a contact person at the Land Berlin": the Land, not a question for a country
-    query.attribute = _attribute(_Words(_LAND_BERLIN.sub(" ", text)))
+    facts = _Words(_LAND_BERLIN.sub(" ", text)) if _LAND_BERLIN.search(text) else words
+    query.attribute = _attribute(facts)
+    # "Prag: Land, Kontinent, Datum?": every fact asked for, in the order of the knowledge
+    query.more_attributes = [
+        name
+        for name in _LISTED_ATTRIBUTES
+        if name != query.attribute and facts.has(_both(lexicon.ATTRIBUTES[name]))
+    ]
+    if query.attribute is None or len(query.more_attributes) > 2 or not query.cities:
+        query.more_attributes = []
+    if "country" in (query.attribute, *query.more_attributes):
+        # "Tashkent is in Uzbekistan (Asia)" names the continent too
+        if query.attribute == "continent":
+            query.attribute = "country"
+        query.more_attributes = [
+            a for a in query.more_attributes if a not in ("continent", query.attribute)
+        ]
     if query.topic is None and not (
         query.cities or query.partner_words or query.attribute == "signers"
     ):
@@ -866,6 +885,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
 
 
 _IF_NOT = ("nicht", "nein", "not")
+# Facts of a city a question may list side by side ("Land, Kontinent, Datum?").
+_LISTED_ATTRIBUTES = ("country", "continent", "since", "signers")
 _LAND_BERLIN = re.compile(r"\b(?:land(?:es)?|state)\s+berlin\b", re.IGNORECASE)
 # Attributes whose value a telegraphic question asks for ("Windhuk Land?"), not whether.
 _VALUE_ATTRIBUTES = ("continent", "country", "signers", "since", "rank", "history")

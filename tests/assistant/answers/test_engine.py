@@ -1000,3 +1000,15 @@ def test_a_why_question_gets_no_yes_or_no(conversation, lang, text) -> None:  # 
 def test_a_conditional_question_keeps_the_city_of_the_one_before(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
     replies = conversation(lang)(text)
     assert len(replies) == 2 and all("Moskau" in r or "Moscow" in r for r in replies)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "facts"),
+    [
+        ("de", "Tokio: Land, Kontinent, Datum?", ["Japan", "Asien", "1994"]),
+        ("en", "Tokyo - country, continent, year?", ["Japan", "Asia", "1994"]),
+    ],
+)
+def test_every_fact_of_a_list_is_answered(conversation, lang, text, facts) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert all(fact in reply for fact in facts)

@@ -234,3 +234,18 @@ def test_a_state_ceremony_is_a_ceremony(text: str, route_id: str, knowledge: Kno
 
 def test_the_governing_mayor_by_name(knowledge: Knowledge) -> None:
     assert read("wann wurde kai wegner gewählt", knowledge).topic == "governing_mayor"
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute", "more"),
+    [
+        ("prag: land, kontinent, datum?", "country", ["since"]),
+        ("Tokyo - country, year, signers?", "signers", ["country", "since"]),
+        ("Windhuk Land und Kontinent?", "country", []),
+    ],
+)
+def test_facts_listed_side_by_side(
+    text: str, attribute: str, more: list[str], knowledge: Knowledge
+) -> None:
+    query = read(text.replace("prag", "Paris"), knowledge)
+    assert (query.attribute, query.more_attributes) == (attribute, more)
