@@ -164,7 +164,9 @@ _LANGUAGE_WORD = r"(englisch|english|engl|deutsch|german)"
 _REQUEST = re.compile(
     rf"\b(?:auf|in|into|to)\s+{_LANGUAGE_WORD}\b|\b{_LANGUAGE_WORD}\s+(?:bitte|please|pls)\b"
     rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b"
-    rf"|\bin\s+{_LANGUAGE_WORD}er\s+sprache\b",
+    rf"|\bin\s+{_LANGUAGE_WORD}er\s+sprache\b"
+    # "I'd prefer German", "I would rather have it in English", "lieber Englisch"
+    rf"|\b(?:prefer|rather|lieber)\s+(?:\w+\s+){{0,3}}?{_LANGUAGE_WORD}\b",
     re.IGNORECASE,
 )
 # Words that may stand inside such a statement ("Mein Englisch ist leider schlecht").

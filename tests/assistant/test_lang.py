@@ -149,3 +149,15 @@ def test_requested_language_reads_a_declined_language_with_fillers(
     text: str, lang: str | None
 ) -> None:
     assert requested_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hello, I'd prefer German if possible.", "de"),
+        ("I would rather have the answers in English", "en"),
+        ("Ich hätte es lieber auf Englisch", "en"),
+    ],
+)
+def test_requested_language_reads_a_preference(text: str, lang: str) -> None:
+    assert requested_language(text) == lang
