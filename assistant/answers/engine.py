@@ -250,6 +250,12 @@ class Answerer:
             return self.continents_overview(q)  # "partner cities on every continent, right?"
         if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
             return self.continents_overview(q)  # "on how many continents?"
+        if (
+            (q.listing or q.asks)
+            and not (q.regions or q.cities or q.others)
+            and _CONTINENTS.search(q.text)
+        ):
+            return self.continents_overview(q)  # "which continents are represented?"
         if q.op == "count" and not (q.regions or q.cities) and _COUNTRIES.search(q.text):
             return self.country_count(q)  # "in how many countries?"
         if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:

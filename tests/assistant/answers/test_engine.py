@@ -1012,3 +1012,15 @@ def test_a_conditional_question_keeps_the_city_of_the_one_before(conversation, l
 def test_every_fact_of_a_list_is_answered(conversation, lang, text, facts) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation(lang)(text))
     assert all(fact in reply for fact in facts)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Auf welchen Kontinenten liegen die Partnerstädte?"),
+        ("en", "Which continents are Berlin's partner cities on?"),
+    ],
+)
+def test_which_continents_gives_the_overview(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert ("Afrika" in reply or "Africa" in reply) and ("Asien" in reply or "Asia" in reply)
