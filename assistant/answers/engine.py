@@ -161,6 +161,9 @@ class Answerer:
                 and query.op == "superlative"
                 and not (query.has_filters or query.cities)
                 and earlier.has_filters
+                # "Welche Partnerschaft ruht, und welche ist die jüngste?": of one city there
+                # is no newest; the question is about all of them.
+                and len(self._filtered(earlier)[0]) >= 2
             ):
                 # "How many Asian partner cities are there, and which is the oldest?"
                 query.regions, query.year = earlier.regions, earlier.year
@@ -215,8 +218,10 @@ class Answerer:
             if not (self._names_a_subject(q) or q.attribute or q.op not in (None, "verify")):
                 # "und auf Deutsch?", "sorry, my German is bad": the last answer again, too.
                 # A request alone ("Auf Englisch bitte.") after an answer asks for it again in
-                # the new language, as a person at the front desk would understand it.
-                if self.context.query and not self._several:
+                # the new language, as a person at the front desk would understand it; a menu
+                # command ("/language en") only changes the setting.
+                typed = not q.text.startswith("/")
+                if self.context.query and typed and not self._several:
                     # "now the same answer in German please": the last question again.
                     previous = Query.from_dict(self.context.query)
                     again = self.answer_one(previous) if previous.intent != intent else None

@@ -1024,3 +1024,27 @@ def test_every_fact_of_a_list_is_answered(conversation, lang, text, facts) -> No
 def test_which_continents_gives_the_overview(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation(lang)(text))
     assert ("Afrika" in reply or "Africa" in reply) and ("Asien" in reply or "Asia" in reply)
+
+
+def test_a_language_command_only_confirms(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Seit wann ist Paris Partnerstadt?")
+    assert "1987" not in "\n".join(ask("/switch_language", intent="switch_language"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "newest"),
+    [
+        (
+            "de",
+            "Welche Partnerschaft ruht derzeit, und welche Partnerstadt ist die jüngste?",
+            "Kyjiw",
+        ),
+        ("en", "Which partnership is dormant, and which partner city is the newest?", "Kyiv"),
+    ],
+)
+def test_a_superlative_after_a_one_city_list_asks_about_all(
+    conversation, lang, text, newest
+) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text)
+    assert newest in replies[-1]
