@@ -164,16 +164,24 @@ _LANGUAGE_WORD = r"(englisch|english|engl|deutsch|german)"
 _REQUEST = re.compile(
     rf"\b(?:auf|in|into|to)\s+{_LANGUAGE_WORD}\b|\b{_LANGUAGE_WORD}\s+(?:bitte|please|pls)\b"
     rf"|\b(?:bitte|please)\s+(?:auf\s+|in\s+)?{_LANGUAGE_WORD}\b"
-    rf"|\bin\s+{_LANGUAGE_WORD}er\s+sprache\b",
+    rf"|\bin\s+{_LANGUAGE_WORD}er\s+sprache\b"
+    # "I'd prefer German", "I would rather have it in English", "lieber Englisch"
+    rf"|\b(?:prefer|rather|lieber)\s+(?:\w+\s+){{0,3}}?{_LANGUAGE_WORD}\b",
     re.IGNORECASE,
+)
+# Words that may stand inside such a statement ("Mein Englisch ist leider schlecht").
+_FILLER = (
+    r"(?:(?:leider|wirklich|sehr|ziemlich|echt|halt|eben|unfortunately|really|very|quite|"
+    r"pretty|too)\s+)*"
 )
 # "my German is bad", "I don't speak German", "ich spreche kein Englisch": the other language.
 _DECLINED = re.compile(
-    rf"\b(?:my|mein)\s+{_LANGUAGE_WORD}\s+(?:is|isn't|ist)\s+(?:not\s+|nicht\s+)?"
+    rf"\b(?:my|mein)\s+{_LANGUAGE_WORD}\s+(?:is|isn't|ist)\s+{_FILLER}(?:not\s+|nicht\s+)?{_FILLER}"
     r"(?:bad|poor|weak|terrible|limited|rusty|good|great|so\s+good|gut|so\s+gut|schlecht|schwach)\b"
     rf"|\b(?:don't|do\s+not|can't|cannot|can\s+not)\s+(?:speak|read|understand|write)\s+"
     rf"(?:much\s+|any\s+)?{_LANGUAGE_WORD}\b"
-    rf"|\b(?:spreche|verstehe|lese|kann)\s+(?:kein|nicht|kaum)\w*\s+(?:gut\s+)?{_LANGUAGE_WORD}\b",
+    rf"|\b(?:spreche|verstehe|lese|kann)\s+{_FILLER}(?:kein|nicht|kaum)\w*\s+{_FILLER}"
+    rf"(?:(?:so\s+)?gut\s+)?{_LANGUAGE_WORD}\b",
     re.IGNORECASE,
 )
 _OTHER_LANG: dict[str, Lang] = {"de": "en", "en": "de"}
@@ -530,6 +538,7 @@ def decide(
     hint: Lang | None = None,
     requested: Lang | None = None,
     default: Lang = "en",
+    asked_for: Lang | None = None,
 ) -> Lang:
     """Choose the reply language for one message (see `decide_with_reason`)."""
     return decide_with_reason(
@@ -539,6 +548,7 @@ def decide(
         hint=hint,
         requested=requested,
         default=default,
+        asked_for=asked_for,
     )[0]
 
 
@@ -550,10 +560,14 @@ def decide_with_reason(
     hint: Lang | None = None,
     requested: Lang | None = None,
     default: Lang = "en",
+    asked_for: Lang | None = None,
 ) -> tuple[Lang, str]:
     """Choose the reply language for one message, and say why.
 
-    Order: an explicit request wins ("requested"); then the visitor's own words ("words"); then
+    Order: an explicit request wins ("requested"); then an earlier explicit request that is
+    still the conversation's language ("requested_earlier": after "Deutsch bitte" an English
+    question is still answered in German, until the visitor asks for another language); then
+    the visitor's own words ("words"); then
     a channel's hint, but only before the conversation has a language ("channel_hint"); then the
     current language, sticky on "ok" or "Paris?" ("kept"); then the default ("default").
 
@@ -565,9 +579,12 @@ def decide_with_reason(
         hint: a channel's guess (Telegram's language_code, the web page's lang).
         requested: a language the visitor asked for explicitly.
         default: used when nothing else says anything.
+        asked_for: the language the visitor explicitly asked for earlier in the conversation.
     """
     if requested:
         return requested, "requested"
+    if asked_for and asked_for == current:
+        return current, "requested_earlier"
     if detection is not None and detection.lang:
         return detection.lang, "words"
     if hint and not established:

@@ -17,7 +17,7 @@ from typing import Any
 from assistant.answers.query import Query
 from assistant.knowledge import Knowledge, PartnerCity, Place
 from assistant.knowledge.names import normalise_name
-from assistant.lang import Lang, declined_language, named_language
+from assistant.lang import Lang, named_language
 
 # Intents whose answer is a fixed response of domain.yml, not a query over the knowledge.
 CHITCHAT = {
@@ -164,10 +164,19 @@ class Answerer:
                 and query.op == "superlative"
                 and not (query.has_filters or query.cities)
                 and earlier.has_filters
+                # "Welche Partnerschaft ruht, und welche ist die jüngste?": of one city there
+                # is no newest; the question is about all of them.
+                and len(self._filtered(earlier)[0]) >= 2
             ):
                 # "How many Asian partner cities are there, and which is the oldest?"
                 query.regions, query.year = earlier.regions, earlier.year
                 query.status, query.capital = earlier.status, earlier.capital
+            if query.condition and replies and (query.condition == "yes") == _corrects(replies[-1]):
+                continue  # "Ist Amsterdam Partnerstadt, und falls ja, seit wann?" - it is not
+            if query.condition and earlier is not None and not _names_a_place(query):
+                # "Is Moscow still active? If not, since when is it dormant?": the same city
+                query.cities, query.others = list(earlier.cities), list(earlier.others)
+                query.status = None if query.cities else query.status
             reply = self.answer_one(query)
             if query.intent == PREMISE and not _corrects(reply):
                 continue  # a premise that holds needs no answer of its own
@@ -211,12 +220,11 @@ class Answerer:
             # German?" is a yes/no question only in form.)
             if not (self._names_a_subject(q) or q.attribute or q.op not in (None, "verify")):
                 # "und auf Deutsch?", "sorry, my German is bad": the last answer again, too.
-                again_asked = (
-                    _REPEAT.search(q.text)
-                    or declined_language(q.text)
-                    or re.match(r"\s*(?:und|and)\b", q.text, re.IGNORECASE)
-                )
-                if again_asked and self.context.query:
+                # A request alone ("Auf Englisch bitte.") after an answer asks for it again in
+                # the new language, as a person at the front desk would understand it; a menu
+                # command ("/language en") only changes the setting.
+                typed = not q.text.startswith("/")
+                if self.context.query and typed and not self._several:
                     # "now the same answer in German please": the last question again.
                     previous = Query.from_dict(self.context.query)
                     again = self.answer_one(previous) if previous.intent != intent else None
@@ -250,6 +258,12 @@ class Answerer:
             return self.continents_overview(q)  # "partner cities on every continent, right?"
         if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
             return self.continents_overview(q)  # "on how many continents?"
+        if (
+            (q.listing or q.asks)
+            and not (q.regions or q.cities or q.others)
+            and _CONTINENTS.search(q.text)
+        ):
+            return self.continents_overview(q)  # "which continents are represented?"
         if q.op == "count" and not (q.regions or q.cities) and _COUNTRIES.search(q.text):
             return self.country_count(q)  # "in how many countries?"
         if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:
@@ -812,7 +826,9 @@ class Answerer:
         for city_id in cities:
             city = self.k.partner(city_id)
             assert city is not None
-            self._facts_of(reply, city, q.attribute)
+            # "Why is Los Angeles not a capital?" asks for the fact, not for Yes or No.
+            yes_no = q.yes_no or q.op == "verify" or not q.asks
+            self._facts_of(reply, city, q.attribute, yes_no=yes_no)
             if q.duration and q.attribute in (None, "since"):
                 # "How long has Tokyo been a partner?": the years, too
                 since = city.since
@@ -832,12 +848,20 @@ class Answerer:
                     if part.template in _DATED and part.values.get("name") == city.name(self.lang)
                 ]
                 reply.parts.insert(dated[-1] + 1 if dated else len(reply.parts), years_part)
+            for attribute in q.more_attributes:
+                more = Reply()
+                self._facts_of(more, city, attribute, yes_no=yes_no)
+                reply.parts += [p for p in more.parts if p not in reply.parts]
+            if q.more_attributes:  # the contact card closes the answer
+                reply.parts.sort(key=lambda p: p.template == "a_contact_short")
         last = self.k.partner(cities[-1])
         reply.source = last.source if last else None
         self._remember(q, {"kind": "city", "id": cities[-1]}, cities)
         return reply
 
-    def _facts_of(self, reply: Reply, city: PartnerCity, attribute: str | None) -> None:
+    def _facts_of(
+        self, reply: Reply, city: PartnerCity, attribute: str | None, yes_no: bool = True
+    ) -> None:
         v = self._values(city)
         if attribute == "signers":
             if city.signed_by:
@@ -859,7 +883,7 @@ class Answerer:
             reply.add("a_city_continent", **v)
             return
         if attribute == "capital":
-            self._capital(reply, city, v)
+            self._capital(reply, city, v, yes_no)
             return
         if attribute == "status":
             reply.add(f"a_city_status_{city.status}", **v)
@@ -879,16 +903,22 @@ class Answerer:
         elif city.status != "active" and not city.note:
             reply.add(f"a_city_status_{city.status}", **v)
 
-    def _capital(self, reply: Reply, city: PartnerCity, v: dict[str, Any]) -> None:
-        """ "Is it a capital?" - Yes or No first; the note says which city is (once)."""
-        if city.capital and city.capital_note:  # "Jakarta is still Indonesia's capital. ..."
-            reply.add("a_yes")
+    def _capital(
+        self, reply: Reply, city: PartnerCity, v: dict[str, Any], yes_no: bool = True
+    ) -> None:
+        """ "Is it a capital?" - Yes or No first; the note says which city is (once).
+
+        A question that is no yes/no question ("Why is Los Angeles not a capital?") gets the
+        fact without a Yes or No before it.
+        """
+        if city.capital_note:  # "Jakarta is still Indonesia's capital. ...", "Istanbul is not ..."
+            if yes_no:
+                reply.add("a_yes" if city.capital else "a_no")
             reply.add("a_text", text=city.capital_note(self.lang))
+        elif not yes_no:
+            reply.add("a_city_capital_yes" if city.capital else "a_city_capital_no", **v)
         elif city.capital:
             reply.add("a_yes_capital", **v)
-        elif city.capital_note:  # "Istanbul is not Türkiye's capital; that is Ankara."
-            reply.add("a_no")
-            reply.add("a_text", text=city.capital_note(self.lang))
         else:
             reply.add("a_no_capital", **v)
 
@@ -2204,6 +2234,10 @@ def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
     same part, or the same city's date in another sentence); None when nothing is left."""
     said = [part for r in earlier for part in r.parts]
     dates = {(p.values.get("name"), p.values.get("since")) for p in said if p.template in _DATED}
+    # "Who is the mayor and since when?": the first answer already gave the date.
+    told = set().union(
+        *(_numbers(str(p.values.get("text", ""))) for p in said if p.template == "a_text")
+    )
     kept = [
         part
         for part in reply.parts
@@ -2212,10 +2246,21 @@ def _without_repeats(reply: Reply, earlier: list[Reply]) -> Reply | None:
             part.template == "a_city_since"
             and (part.values.get("name"), part.values.get("since")) in dates
         )
+        and not (part.template == "a_text" and _dates_told(str(part.values.get("text")), told))
     ]
     if not kept:
         return None
     return replace(reply, parts=kept)
+
+
+def _names_a_place(q: Query) -> bool:
+    return bool(q.cities or q.others or q.unknown or q.regions)
+
+
+def _dates_told(text: str, told: set[int]) -> bool:
+    """Whether a topic's sentence only states a date an earlier answer of the message gave."""
+    numbers = _numbers(text)
+    return any(n >= 1800 for n in numbers) and numbers <= told
 
 
 def _small_talk(reply: Reply) -> bool:
@@ -2371,12 +2416,6 @@ _CONTACT_ITEM = re.compile(
     r"(?P<hours>öffnungszeit|opening hours|geöffnet|\bopen\b)"
     r"|(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"
     r"|(?P<address>anschrift|adresse|address|postal|post\b|postanschrift|wo sitzt|where is)",
-    re.IGNORECASE,
-)
-# "the same answer in German", "kannst du das nochmal auf Englisch sagen?"
-_REPEAT = re.compile(
-    r"\b(same|again|repeat|translate|nochmal|noch einmal|wiederhol\w*|gleiche\w*|dasselbe|"
-    r"selbe\w*|übersetz\w*)\b",
     re.IGNORECASE,
 )
 # "signed in Jerusalem", "im Roten Rathaus unterzeichnet": the place a signing claim names.

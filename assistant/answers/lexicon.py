@@ -163,6 +163,8 @@ VERIFY_START: Cues = {
         "wurde",
         "wurden",
         "liegt",
+        "ruht",
+        "ruhen",
         "stimmt es",
         "richtig dass",
         "trifft",
@@ -895,6 +897,9 @@ ROUTE: Cues = {
 }
 # Topics named in a message (for compound messages and follow-ups); keys are topic ids of
 # services.yml, plus "networks", "unit:II A", "unit:II B".
+# A person a topic is about ("wann wurde Kai Wegner gewählt?"), when no partnership is asked about
+# ("How many partnerships has Kai Wegner signed?" is about the partner cities).
+PERSON_TOPICS: dict[str, tuple[str, ...]] = {"governing_mayor": ("wegner",)}
 TOPICS: dict[str, Cues] = {
     "admin_services": {
         "de": (
@@ -941,7 +946,13 @@ TOPICS: dict[str, Cues] = {
     "embassies": {"de": ("botschaft*",), "en": ("embass*",)},
     "visas": {"de": ("visum*", "visa", "einreise*"), "en": ("visa", "visas", "entry permit")},
     "governing_mayor": {
-        "de": ("bürgermeister*", "regierende*", "regierender*", "regiert", "stadtoberhaupt"),
+        "de": (
+            "bürgermeister*",
+            "regierende*",
+            "regierender*",
+            "regiert",
+            "stadtoberhaupt",
+        ),
         "en": (
             "mayor",
             "runs berlin",

@@ -90,6 +90,12 @@ _SHORT_QUESTIONS = frozenset(
     ("seit wann", "since when", "ab wann", "from when", "in which", "in welchem", "wo genau")
 )
 # Separators between two questions in one message.
+# An abbreviation's full stop ends no sentence.
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(])(?:z|e\.g|i\.e|z\.\s?b|d\.\s?h|u\.\s?a|bzw|ca|etc|usw|vgl|inkl|incl|approx|"
+    r"nr|dr|st|str|bspw|evtl|ggf)\.$",
+    re.IGNORECASE,
+)
 _QUESTION_END = re.compile(r"[?!;]+\s+|(?<!\d)\.\s+(?=[A-ZÄÖÜ])")  # not after "20."
 # A message typed all in lower case: a full stop before a lower-case word ends a sentence too,
 # but not after a number or an abbreviation ("z. b.", "ca.", "bzw.").
@@ -100,7 +106,8 @@ _LOWER_CASE_END = re.compile(
 _CONJUNCTION = re.compile(
     r",?\s+(?:-\s+)?(?:and also|and then|and tell me|as well as|plus|and|und außerdem|"
     r"und sagen sie mir|und sag mir|und ausserdem|und|also|außerdem|ausserdem|sowie)[\s,]+"
-    r"(?=(?:(?:roughly|approximately|ungefähr|etwa|eigentlich|denn)\s+)?"
+    r"(?=(?:(?:falls|wenn|if)\s+(?:ja|so|yes|nicht|nein|not)[\s,]+)?"
+    r"(?:(?:roughly|approximately|ungefähr|etwa|eigentlich|denn)\s+)?"
     r"(?:who|what|when|which|where|how|is|are|does|do|did|can|tell|"
     r"since when|since what|seit wann|seit welchem|in welchem|in welcher|auf welchem|in which|"
     r"wer|was|wann|welche|wohin|woher|"
@@ -108,6 +115,23 @@ _CONJUNCTION = re.compile(
     r"wen|wem|whom|ruht|ruhen|besteht|darf|"
     r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
+    re.IGNORECASE,
+)
+
+# "Erstens:", "Secondly,", "Außerdem:", "First, who ...": how a question is joined to the
+# message, not what it asks ("first" would read as "the oldest").
+_ENUMERATION = re.compile(
+    r"^\s*(?:(?:erstens|zweitens|drittens|viertens|firstly|secondly|thirdly|fourthly|außerdem|"
+    r"ausserdem|zudem|weiterhin|additionally|furthermore|moreover|plus)\b[\s,:.–-]*"
+    r"|(?:first|second|third|next|then|finally|lastly|dann|zuletzt|zum schluss)\s*[,:]\s*"
+    r"|(?:first|second|third|finally|lastly)\s+(?=(?:who|what|when|which|where|how|is|are|does|"
+    r"did|can)\b))+",
+    re.IGNORECASE,
+)
+# "... und falls ja, seit wann?", "and if so, since when?": a question asked only if the one
+# before it is answered Yes (or No, for "if not").
+_CONDITIONAL = re.compile(
+    r"^\s*(?:(?:und|and)\s+)?(?:falls|wenn|if)\s+(ja|so|yes|nicht|nein|not)\b[\s,:]*",
     re.IGNORECASE,
 )
 
@@ -190,6 +214,10 @@ class Query:
         denies (bool): a statement to confirm that is itself negated ("Berlin hat keine
             Partnerstadt in Südamerika, oder?"); not a negated question ("Isn't there ...?")
             and not a negation in the closing tag ("..., didn't it?").
+        condition (str | None): "yes" when the question is asked only if the one before it is
+            answered Yes ("und falls ja, seit wann?"), "no" for "and if not, ...".
+        more_attributes (list[str]): further facts of the city asked for in a list
+            ("Prag: Land, Kontinent, Datum?").
     """
 
     text: str
@@ -233,6 +261,8 @@ class Query:
     ordinal: bool = False
     duration: bool = False
     denies: bool = False
+    condition: str | None = None
+    more_attributes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The query for the parse data: fields left at their default are left out."""
@@ -399,6 +429,8 @@ def split_questions(text: str) -> list[tuple[int, int]]:
     start = 0
     ends = _QUESTION_END if text != text.lower() else _LOWER_CASE_END
     for match in ends.finditer(text):
+        if _ABBREVIATION_END.search(text, 0, match.start() + 1):
+            continue  # "die Bezirke, z. B. Pankow", "districts, e.g. Spandau"
         spans.append((start, match.start() + 1))
         start = match.end()
     spans.append((start, len(text)))
@@ -408,7 +440,7 @@ def split_questions(text: str) -> list[tuple[int, int]]:
         cut = s
         for match in _CONJUNCTION.finditer(piece):
             # "... in Europe and are active?" is one question: a part needs three words.
-            tail = _WORD.findall(piece[match.end() :])
+            tail = _WORD.findall(_CONDITIONAL.sub("", piece[match.end() :]))
             # ", und seit wann?" is a question of its own although it is short
             short_question = len(tail) >= 2 and " ".join(tail[:2]).lower() in _SHORT_QUESTIONS
             # "Sie lebt in Haifa und hat als Kind in Schöneberg gewohnt.": a verb after "und"
@@ -447,8 +479,23 @@ def parse(
         lang: the language the words are in, if the NLU found one ("Was London ...?" is a
             yes/no question in English, "Was ist ...?" a question for a fact in German).
     """
+    conditional = _CONDITIONAL.match(text)
+    cut = conditional.end() if conditional else 0
+    lead = _ENUMERATION.match(text, cut)
+    if lead and lead.end() < len(text.rstrip()):
+        cut = lead.end()
+    if cut:
+        # Entity offsets are relative to the question's text: shift them with it.
+        text = text[cut:]
+        entities = [
+            {**e, "start": int(e["start"]) - cut, "end": int(e["end"]) - cut} if "start" in e else e
+            for e in entities
+            if "start" not in e or int(e["start"]) >= cut
+        ]
     words = _Words(text)
     query = Query(text=text.strip(), intent=intent)
+    if conditional:
+        query.condition = "no" if conditional.group(1).lower() in _IF_NOT else "yes"
     _places(query, knowledge, entities)
     non_region = _regions_by_adjective(query, words, knowledge)
     part = _PART_OF_AMERICA.search(text)
@@ -494,7 +541,28 @@ def parse(
     query.topic = _topic(words)
     query.network = _network(words, knowledge)
     query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
-    query.attribute = _attribute(words)
+    # "a contact person at the Land Berlin": the Land, not a question for a country
+    facts = _Words(_LAND_BERLIN.sub(" ", text)) if _LAND_BERLIN.search(text) else words
+    query.attribute = _attribute(facts)
+    # "Prag: Land, Kontinent, Datum?": every fact asked for, in the order of the knowledge
+    query.more_attributes = [
+        name
+        for name in _LISTED_ATTRIBUTES
+        if name != query.attribute and facts.has(_both(lexicon.ATTRIBUTES[name]))
+    ]
+    if query.attribute is None or len(query.more_attributes) > 2 or not query.cities:
+        query.more_attributes = []
+    if "country" in (query.attribute, *query.more_attributes):
+        # "Tashkent is in Uzbekistan (Asia)" names the continent too
+        if query.attribute == "continent":
+            query.attribute = "country"
+        query.more_attributes = [
+            a for a in query.more_attributes if a not in ("continent", query.attribute)
+        ]
+    if query.topic is None and not (
+        query.cities or query.partner_words or query.attribute == "signers"
+    ):
+        query.topic = next((t for t, ws in lexicon.PERSON_TOPICS.items() if words.has(ws)), None)
     for rank, cues in lexicon.RANKS.items():
         if words.has(_both(cues)):
             query.rank = rank
@@ -775,6 +843,8 @@ def _route(words: _Words, knowledge: Knowledge) -> str | None:
     """The route whose words match: one marked `first` wins, then the longest word."""
     best: tuple[bool, int, str] | None = None
     for route in knowledge.routes:
+        if any(words.position(w + "*") >= 0 for ws in route.unless.values() for w in ws):
+            continue  # "our school class would like to visit the Rotes Rathaus": a tour
         for lang in LANGUAGES:
             for word in route.words.get(lang, ()):
                 rank = (route.first, len(word))
@@ -788,7 +858,32 @@ def _route(words: _Words, knowledge: Knowledge) -> str | None:
                 found = words.position(word + "*") >= 0 or compound
                 if found and (best is None or rank > best[:2]):
                     best = (route.first, len(word), route.id)
+    if best is None and _ARRIVAL.search(words.joined):
+        # "next month the mayor of Warsaw is coming to Berlin": a visit, in other words
+        visit = next((r for r in knowledge.routes if r.id == "visit"), None)
+        if visit is not None and not any(
+            words.position(w + "*") >= 0 for ws in visit.unless.values() for w in ws
+        ):
+            return visit.id
     return best[2] if best else None
+
+
+# "kommt nächsten Monat nach Berlin", "is coming to Berlin in May" (normalised words)
+_ARRIVAL = re.compile(
+    r" (?:kommt|kommen|reist|reisen|coming|comes|come|travels|travelling|traveling|flies|flying)"
+    r" (?:\S+ ){0,8}?(?:nach|to) berlin "
+)
+_COUNTED_AMONG = (
+    "count among",
+    "count as",
+    "counted among",
+    "counted as",
+    "count towards",
+    "zählen zu",
+    "zählt zu",
+    "zählen auch zu",
+    "zählt auch zu",
+)
 
 
 def _topic(words: _Words) -> str | None:
@@ -962,8 +1057,11 @@ _ASKED_AT_END = re.compile(
 
 def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | None:
     # "Zählen die Bezirkspartnerschaften zu den 19?" asks whether, not how many.
-    counted_whether = words.starts_with(("zählen", "zählt")) and not words.has(
-        tuple(c for c in _both(lexicon.COUNT) if not c.startswith("zähl"))
+    # "Do the districts' partnerships count among the 19?" asks whether, too.
+    counted_whether = (
+        words.starts_with(("zählen", "zählt")) or words.has(_COUNTED_AMONG)
+    ) and not words.has(
+        tuple(c for c in _both(lexicon.COUNT) if not c.startswith(("zähl", "count")))
     )
     if words.has(_both(lexicon.COUNT)) and not counted_whether and not query.duration:
         return "count"
@@ -978,9 +1076,16 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     asks = asks or bool(_ASKED_AT_END.search(query.text))
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
     # "Partnerschaften aus den 60er und 80er Jahren?" asks for a list, not whether.
+    # "mexiko stadt kontinent?", "tashkent country?": a city and the fact asked for, no verb.
+    telegraphic = (
+        query.attribute in _VALUE_ATTRIBUTES
+        and len(words.words) <= 4
+        and not words.has(_both(lexicon.VERIFY_START))
+    )
     statement_question = (
         query.text.rstrip().endswith("?")
         and not asks
+        and not telegraphic
         and not query.continuation
         and len(words.words) > 2
         and bool(
@@ -1002,7 +1107,7 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         or words.ends_with(_both(lexicon.VERIFY_END))
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
-    )
+    ) and not words.starts_with(_WHY)  # "Warum ist Los Angeles keine Hauptstadt?" asks why
     # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
     # is a tag that asks whether.
     body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
@@ -1051,6 +1156,15 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     ):
         return "list"
     return None
+
+
+_IF_NOT = ("nicht", "nein", "not")
+# Facts of a city a question may list side by side ("Land, Kontinent, Datum?").
+_LISTED_ATTRIBUTES = ("country", "continent", "since", "signers")
+_LAND_BERLIN = re.compile(r"\b(?:land(?:es)?|state)\s+berlin\b", re.IGNORECASE)
+# Attributes whose value a telegraphic question asks for ("Windhuk Land?"), not whether.
+_VALUE_ATTRIBUTES = ("continent", "country", "signers", "since", "rank", "history")
+_WHY = ("warum", "wieso", "weshalb", "weswegen", "why", "how come")
 
 
 def _tag_length(words: _Words) -> int:

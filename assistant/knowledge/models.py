@@ -250,7 +250,9 @@ def _words_of(question: str) -> str:
 
 
 def _begins_a_word(beginning: str, text: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(beginning.casefold()), text) is not None
+    # The cue is split into words like the text is ("the Land's" -> "the land s").
+    cue = _words_of(beginning) or beginning.casefold()
+    return re.search(r"(?<!\w)" + re.escape(cue), text) is not None
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,9 @@ class Route:
         only_when_asked (bool): the words are common; route only a "who is responsible?".
         first (bool): wins over routes without it when both match: who asks decides ("our
             embassy would like to invite ..." goes to the unit for embassies, not for visits).
+        unless (dict[str, tuple[str, ...]]): word beginnings per language that show the words
+            mean something else ("a school class wants to visit the Rotes Rathaus" is a tour,
+            not an international visit).
     """
 
     id: str
@@ -273,6 +278,7 @@ class Route:
     reason: LocalText
     only_when_asked: bool = False
     first: bool = False
+    unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -289,6 +289,11 @@ def load_knowledge(directory: Path | str) -> Knowledge:
             reason=r.text("reason"),
             only_when_asked=r.boolean("only_when_asked") if r.has("only_when_asked") else False,
             first=r.boolean("first") if r.has("first") else False,
+            unless=(
+                {lang: r.sub("unless").strings(lang) for lang in ("de", "en")}
+                if r.has("unless")
+                else {}
+            ),
         )
         for r in organisation.items("routes")
     )

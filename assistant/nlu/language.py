@@ -33,6 +33,8 @@ from assistant.settings import Settings
 logger = logging.getLogger(__name__)
 
 LANGUAGE = "language"
+# The language the visitor explicitly asked for ("Deutsch bitte"): it holds until they ask again.
+REQUESTED = "language_requested"
 SWITCH_INTENT = "switch_language"
 # Entities whose text looks the same in both languages and says nothing about the language.
 _NEUTRAL_ENTITIES = {"city", "region", "network", "unit"}
@@ -43,13 +45,16 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
     """The one owner of the reply language.
 
     For each message it decides the language in this order: an explicit request ("answer in
-    English", or a channel's `{"language": ..., "explicit": true}` metadata); the language of the
+    English", or a channel's `{"language": ..., "explicit": true}` metadata); an earlier explicit
+    request (kept in the `language_requested` slot: after "Deutsch bitte" an English question is
+    still answered in German until the visitor asks for English); the language of the
     visitor's own words (place names masked); a channel's hint (`{"language": ...}` metadata, the
     web page's or the phone's language) while the conversation has no language yet; the
     conversation's current language (sticky on "ok" or "Paris?"); `ASSISTANT_DEFAULT_LANGUAGE`.
 
     It emits a `language` entity when the decision differs from the conversation's `language`
-    slot (the slot maps from that entity, in-process), and records the decision and its reason
+    slot (the slot maps from that entity, in-process), a `language_requested` entity when the
+    visitor asks for a language explicitly, and records the decision and its reason
     in the parse data under `language` for staff: `{"reply", "reason", "detected", "foreign"}`.
     A message clearly in another language (`foreign`) keeps the conversation language.
 
@@ -87,18 +92,29 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
         self, messages: list[Message], tracker: DialogueStateTracker | None = None
     ) -> list[Message]:
         current = normalise(tracker.get_slot(LANGUAGE)) if tracker is not None else None
+        asked_for = normalise(tracker.get_slot(REQUESTED)) if tracker is not None else None
         for message in messages:
-            self.decide(message, current)
+            self.decide(message, current, asked_for)
         return messages
 
-    def decide(self, message: Message, current: Lang | None) -> dict[str, Any]:
-        """Decide one message's reply language; sets entity and parse data, returns the latter."""
+    def decide(
+        self, message: Message, current: Lang | None, asked_for: Lang | None = None
+    ) -> dict[str, Any]:
+        """Decide one message's reply language; sets entities and parse data, returns the latter.
+
+        Args:
+            message: the visitor's message.
+            current: the conversation's language so far.
+            asked_for: the language the visitor explicitly asked for earlier, if any.
+        """
         text = message.get(TEXT) or ""
         metadata = message.get("metadata") or {}
         if not isinstance(metadata, dict):
             metadata = {}
         hint = normalise(metadata.get("language"))
-        entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != LANGUAGE]
+        entities = [
+            e for e in message.get(ENTITIES, []) if e.get("entity") not in (LANGUAGE, REQUESTED)
+        ]
         spans = [
             (int(e["start"]), int(e["end"]))
             for e in entities
@@ -131,6 +147,7 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             hint=hint,
             requested=requested,
             default=self._default,
+            asked_for=asked_for,
         )
         if by_name and reason == "words":
             reason = "place_name"
@@ -142,11 +159,14 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             "foreign": foreign,
         }
         message.set(LANGUAGE, decision, add_to_output=True)
-        if chosen != current:
+        changed = {LANGUAGE: chosen} if chosen != current else {}
+        if requested and requested != asked_for:
+            changed[REQUESTED] = requested
+        for entity, value in changed.items():
             entities.append(
                 {
-                    "entity": LANGUAGE,
-                    "value": chosen,
+                    "entity": entity,
+                    "value": value,
                     "start": 0,
                     "end": 0,
                     "confidence_entity": 1.0,

@@ -106,7 +106,7 @@ class QueryParser(GraphComponent):
                 if "start" in e
                 and start <= int(e["start"])
                 and int(e["end"]) <= end
-                and e.get("entity") != "language"
+                and e.get("entity") not in ("language", "language_requested")
             ]
             query = parse(
                 text[start:end], knowledge=self.knowledge, intent=name, entities=inside, lang=lang

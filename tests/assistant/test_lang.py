@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.lang import Detection, LanguageDetector, decide, named_language, normalise
+from assistant.lang import (
+    Detection,
+    LanguageDetector,
+    decide,
+    named_language,
+    normalise,
+    requested_language,
+)
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +133,31 @@ def test_short_and_mixed_messages_in_other_languages_are_recognised(text: str, c
 )
 def test_german_and_english_chat_is_not_taken_for_another_language(text: str) -> None:
     assert LanguageDetector().foreign(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # saying one does not read a language well asks for the other, fillers and all
+        ("Ich verstehe leider nicht gut Deutsch. Wer hat unterschrieben?", "en"),
+        ("Mein Englisch ist leider schlecht. Who signed it?", "de"),
+        ("my German is really not so good", "en"),
+        ("Is there a German embassy?", None),
+    ],
+)
+def test_requested_language_reads_a_declined_language_with_fillers(
+    text: str, lang: str | None
+) -> None:
+    assert requested_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hello, I'd prefer German if possible.", "de"),
+        ("I would rather have the answers in English", "en"),
+        ("Ich hätte es lieber auf Englisch", "en"),
+    ],
+)
+def test_requested_language_reads_a_preference(text: str, lang: str) -> None:
+    assert requested_language(text) == lang

@@ -944,3 +944,115 @@ def test_opening_hours_are_not_invented_and_an_embassy_is_found_through_the_list
         conversation("en")("Where can I find the embassy of Brazil?", intent="ask_embassies")
     )
     assert "Federal Foreign Office" in embassy.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "switch"),
+    [
+        ("en", "Seit wann ist Paris Partnerstadt?", "Auf Englisch bitte."),
+        ("de", "When did Paris become a partner city?", "in German please"),
+    ],
+)
+def test_a_bare_language_request_answers_the_last_question_again(  # type: ignore[no-untyped-def]
+    conversation, lang, question, switch
+) -> None:
+    ask = conversation(lang)
+    ask(question)
+    again = "\n".join(ask(switch, intent="switch_language"))
+    assert "1987" in again
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Who is the mayor and since when?"),
+        ("de", "Wer ist der Regierende Bürgermeister und seit wann?"),
+    ],
+)
+def test_a_date_is_said_once_in_a_compound_answer(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = "\n".join(conversation(lang)(text, intent="ask_governing_mayor"))
+    assert reply.count("2023") == 1 and "Wegner" in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("de", "Ist Wien eine Partnerstadt, und falls ja, seit wann?", "Nein"),
+        ("en", "Is Vienna a partner city, and if so, since when?", "No"),
+    ],
+)
+def test_a_question_asked_only_if_yes_is_left_out_after_no(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text)
+    assert len(replies) == 1 and replies[0].startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Warum ist Los Angeles keine Hauptstadt?"),
+        ("en", "Why isn't Los Angeles a capital?"),
+    ],
+)
+def test_a_why_question_gets_no_yes_or_no(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith("Los Angeles") and ("Hauptstadt" in reply or "capital" in reply)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Ist Moskau noch aktiv? Wenn nicht, seit wann ruht die Partnerschaft?"),
+        ("en", "Is Moscow still an active partner? If not, since when is it dormant?"),
+    ],
+)
+def test_a_conditional_question_keeps_the_city_of_the_one_before(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text)
+    assert len(replies) == 2 and all("Moskau" in r or "Moscow" in r for r in replies)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "facts"),
+    [
+        ("de", "Tokio: Land, Kontinent, Datum?", ["Japan", "Asien", "1994"]),
+        ("en", "Tokyo - country, continent, year?", ["Japan", "Asia", "1994"]),
+    ],
+)
+def test_every_fact_of_a_list_is_answered(conversation, lang, text, facts) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert all(fact in reply for fact in facts)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Auf welchen Kontinenten liegen die Partnerstädte?"),
+        ("en", "Which continents are Berlin's partner cities on?"),
+    ],
+)
+def test_which_continents_gives_the_overview(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert ("Afrika" in reply or "Africa" in reply) and ("Asien" in reply or "Asia" in reply)
+
+
+def test_a_language_command_only_confirms(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Seit wann ist Paris Partnerstadt?")
+    assert "1987" not in "\n".join(ask("/switch_language", intent="switch_language"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "newest"),
+    [
+        (
+            "de",
+            "Welche Partnerschaft ruht derzeit, und welche Partnerstadt ist die jüngste?",
+            "Kyjiw",
+        ),
+        ("en", "Which partnership is dormant, and which partner city is the newest?", "Kyiv"),
+    ],
+)
+def test_a_superlative_after_a_one_city_list_asks_about_all(
+    conversation, lang, text, newest
+) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text)
+    assert newest in replies[-1]

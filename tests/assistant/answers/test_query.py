@@ -161,3 +161,120 @@ def test_a_district_is_not_a_place_abroad(knowledge: Knowledge) -> None:
 def test_round_trip_through_the_parse_data(knowledge: Knowledge) -> None:
     query = read("Which partner cities joined before 1990 in Europe?", knowledge)
     assert Query.from_dict(query.as_dict()) == query
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Ist Tokio eine Partnerstadt, und falls ja, seit wann?", 2),
+        ("Is Tokyo a partner city, and if so, since when?", 2),
+        ("Erstens: Wer hat unterschrieben? Zweitens: Welches Referat ist zuständig?", 2),
+        ("Gehören die Bezirke, z. B. Pankow, auch dazu?", 1),
+        ("Do the districts, e.g. Spandau, count among them?", 1),
+    ],
+)
+def test_split_questions_at_every_kind_of_joint(text: str, parts: int) -> None:
+    assert len(split_questions(text)) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("falls ja, seit wann?", "yes"),
+        ("if so, since when?", "yes"),
+        ("und wenn nein, welche dann?", "no"),
+        ("since when?", None),
+    ],
+)
+def test_a_conditional_question_keeps_its_condition(
+    text: str, condition: str | None, knowledge: Knowledge
+) -> None:
+    query = read(text, knowledge)
+    assert query.condition == condition
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "First, who signed the Kyiv partnership?",
+        "Erstens: Wer hat die Partnerschaft mit Kyjiw unterzeichnet?",
+        "Secondly, who signed the Kyiv partnership?",
+    ],
+)
+def test_an_enumeration_word_is_no_superlative(text: str, knowledge: Knowledge) -> None:
+    query = read(text, knowledge)
+    assert (query.superlative, query.attribute, query.cities) == (None, "signers", ["kyiv"])
+
+
+@pytest.mark.parametrize(
+    "text", ["Warum ist Los Angeles keine Hauptstadt?", "Why isn't Los Angeles a capital?"]
+)
+def test_a_why_question_is_no_yes_no_question(text: str, knowledge: Knowledge) -> None:
+    query = read(text, knowledge)
+    assert (query.yes_no, query.op, query.attribute) == (False, "lookup", "capital")
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute"),
+    [("tokio kontinent?", "continent"), ("windhoek country?", "country")],
+)
+def test_a_telegraphic_question_asks_for_the_value(
+    text: str, attribute: str, knowledge: Knowledge
+) -> None:
+    query = read(text, knowledge)
+    assert (query.op, query.attribute, query.yes_no) == ("lookup", attribute, False)
+
+
+def test_the_land_berlin_is_no_question_for_a_country(knowledge: Knowledge) -> None:
+    query = read("We are looking for a contact person at the Land Berlin.", knowledge)
+    assert query.attribute is None
+
+
+@pytest.mark.parametrize(
+    ("text", "route_id"),
+    [
+        ("next month the mayor of Windhoek is coming to Berlin. who prepares it?", "visit"),
+        ("Nächsten Monat kommt der Bürgermeister von Windhuk nach Berlin.", "visit"),
+        ("My school class would like to visit the Red City Hall.", None),
+        ("Unsere Schulklasse möchte das Rote Rathaus besuchen.", None),
+    ],
+)
+def test_a_visit_in_other_words_and_a_tour_that_is_none(
+    text: str, route_id: str | None, knowledge: Knowledge
+) -> None:
+    assert read(text, knowledge).route_id == route_id
+
+
+def test_count_among_asks_whether(knowledge: Knowledge) -> None:
+    query = read("Do the districts' partnerships count among the Land's partner cities?", knowledge)
+    assert query.op == "verify"
+
+
+@pytest.mark.parametrize(
+    ("text", "route_id"),
+    [
+        ("Wer organisiert den Staatsakt für einen verstorbenen Ehrenbürger?", "ceremony"),
+        ("Which office is responsible for an official funeral service?", "ceremony"),
+    ],
+)
+def test_a_state_ceremony_is_a_ceremony(text: str, route_id: str, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).route_id == route_id
+
+
+def test_the_governing_mayor_by_name(knowledge: Knowledge) -> None:
+    assert read("wann wurde kai wegner gewählt", knowledge).topic == "governing_mayor"
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute", "more"),
+    [
+        ("prag: land, kontinent, datum?", "country", ["since"]),
+        ("Tokyo - country, year, signers?", "signers", ["country", "since"]),
+        ("Windhuk Land und Kontinent?", "country", []),
+    ],
+)
+def test_facts_listed_side_by_side(
+    text: str, attribute: str, more: list[str], knowledge: Knowledge
+) -> None:
+    query = read(text.replace("prag", "Paris"), knowledge)
+    assert (query.attribute, query.more_attributes) == (attribute, more)

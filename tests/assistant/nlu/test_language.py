@@ -80,3 +80,41 @@ def test_other_languages_are_recognised(text: str, code: str | None) -> None:
 def test_a_foreign_message_keeps_the_conversation_language() -> None:
     decision, entities = decide("Quelles sont les villes jumelées de Berlin ?", "en")
     assert decision["foreign"] == "fr" and decision["reply"] == "en" and entities == []
+
+
+@pytest.mark.parametrize(
+    ("asked_for", "current", "text", "reply", "reason"),
+    [
+        # "Deutsch bitte", then an English question: German until the visitor asks again
+        ("de", "de", "Which partner city is in Namibia?", "de", "requested_earlier"),
+        ("en", "en", "Welche Partnerstadt liegt in Namibia?", "en", "requested_earlier"),
+        # a new request wins over the earlier one
+        ("de", "de", "English please, who is responsible?", "en", "requested"),
+        # nobody asked: the language the visitor writes in
+        (None, "de", "Which partner city is in Namibia?", "en", "words"),
+    ],
+)
+def test_an_explicit_request_holds_until_the_visitor_asks_again(
+    asked_for: str | None, current: str, text: str, reply: str, reason: str
+) -> None:
+    message = Message(data={"text": text})
+    decision = LanguageDecider({"default_language": "de"}).decide(message, current, asked_for)  # type: ignore[arg-type]
+    assert (decision["reply"], decision["reason"]) == (reply, reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked_for", "emitted"),
+    [
+        ("Deutsch bitte", None, ["de"]),
+        ("please answer in English", "de", ["en"]),
+        ("please answer in English", "en", []),  # already asked for: the slot stays
+        ("When did Paris become a partner city?", None, []),
+    ],
+)
+def test_a_request_is_kept_in_the_language_requested_slot(
+    text: str, asked_for: str | None, emitted: list[str]
+) -> None:
+    message = Message(data={"text": text})
+    LanguageDecider({"default_language": "de"}).decide(message, "de", asked_for)  # type: ignore[arg-type]
+    found = [e["value"] for e in message.get("entities", []) if e["entity"] == "language_requested"]
+    assert found == emitted
