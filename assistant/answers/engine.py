@@ -46,6 +46,15 @@ CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
 # Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
 CHITCHAT_CONFIDENCE = 0.6
+# A message that only acknowledges ("ok", "alles klar", "great, thanks!").
+_THANKS = re.compile(r"\b(?:danke|dank|thanks?|thank you|thx|merci|cheers)\b", re.IGNORECASE)
+_ACKNOWLEDGEMENT = re.compile(
+    r"\s*(?:(?:ok(?:ay)?|k|alles klar|klar|alright|all right|great|super|prima|perfekt|perfect|"
+    r"cool|gut|sehr gut|good|fine|schön|nice|wow|aha|ah|oh|ach so|i see|got it|verstehe|"
+    r"verstanden|understood|interessant|interesting|danke(?: schön| sehr)?|vielen dank|"
+    r"thanks?(?: a lot| so much)?|thank you(?: very much)?|thx|merci|cheers)[\s,.!]*)+",
+    re.IGNORECASE,
+)
 MAX_CONTEXT_CITIES = 4
 
 
@@ -233,6 +242,11 @@ class Answerer:
                         return again
                 return Reply(kind="switch").add("utter_language_switched")
             q.intent = intent = None
+        if not self._several and _ACKNOWLEDGEMENT.fullmatch(q.text):
+            # "ok", "okay danke", "alles klar" after an answer: no follow-up question (it was
+            # taken for one and the answer repeated) and no goodbye.
+            thanked = _THANKS.search(q.text)
+            return Reply(kind="chitchat").add("utter_thank" if thanked else "utter_acknowledged")
         chitchat = CHITCHAT.get(intent or "")
         if chitchat and q.confidence >= CHITCHAT_CONFIDENCE and not self._is_knowledge_question(q):
             return Reply(kind="chitchat").add(chitchat)

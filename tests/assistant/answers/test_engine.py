@@ -1056,3 +1056,33 @@ def test_a_superlative_after_a_one_city_list_asks_about_all(
 ) -> None:  # type: ignore[no-untyped-def]
     replies = conversation(lang)(text)
     assert newest in replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "ack", "expected"),
+    [
+        (
+            "de",
+            "Wer hat die Partnerschaft mit Kyjiw unterschrieben?",
+            "okay danke",
+            "Gern geschehen",
+        ),
+        (
+            "de",
+            "Wer hat die Partnerschaft mit Kyjiw unterschrieben?",
+            "alles klar",
+            "Gern. Kann ich",
+        ),
+        ("en", "Who signed the Kyiv partnership?", "ok", "Glad to help"),
+        ("en", "Who signed the Kyiv partnership?", "great, thanks!", "You're welcome"),
+    ],
+)
+def test_an_acknowledgement_after_an_answer_neither_repeats_it_nor_says_goodbye(  # type: ignore[no-untyped-def]
+    conversation, lang, question, ack, expected
+) -> None:
+    ask = conversation(lang)
+    first = one(ask(question, intent="ask_partner_city"))
+    for intent in ("goodbye", "greet", "thank"):  # whatever the classifier made of it
+        reply = one(ask(ack, intent=intent))
+        assert reply.startswith(expected)
+        assert reply != first
