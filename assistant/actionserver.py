@@ -59,14 +59,19 @@ async def _error_answer(request: Request, exception: Exception) -> HTTPResponse:
     return response.json({"error": f"the action failed ({type(exception).__name__})"}, status=500)
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     """``python -m assistant.actionserver --port 5055 [--host 127.0.0.1]``."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m assistant.actionserver", description=__doc__)
     parser.add_argument("--actions", default="actions")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL") or "INFO")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the custom actions until SIGINT or SIGTERM."""
+    args = build_parser().parse_args(argv)
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
     logs.install()

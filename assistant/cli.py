@@ -245,7 +245,8 @@ def _listening_ports(settings: Settings) -> list[int]:
     return [settings.rasa_port]
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python -m assistant.cli` (also checked against deploy/compose.yml)."""
     parser = argparse.ArgumentParser(prog="berlin-assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check-data", help="validate the knowledge files")
@@ -278,7 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     users = sub.add_parser("users", help="accounts of the review console")
     users.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     review_users.add_arguments(users)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = settings_for_command()
     if args.command == "check-data":
         return check_data(settings)

@@ -10,12 +10,17 @@ from assistant.settings import settings_for_command
 from assistant.web.app import run
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and serve until SIGINT or SIGTERM."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (also checked against deploy/compose.yml)."""
     parser = argparse.ArgumentParser(prog="python -m assistant.web", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, help="default: ASSISTANT_WEB_PORT or 8000")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until SIGINT or SIGTERM."""
+    args = build_parser().parse_args(argv)
     settings = settings_for_command()
     port = args.port or settings.web_port
     if port_in_use(port):
