@@ -245,7 +245,7 @@ def check_reply(reply: str, expect: dict[str, Any]) -> list[str]:
     Checks: `lang` (de, en, or both: a German and an English sentence, or a link to berlin.de's
     English pages), `all` (every text occurs), `any` (at least one occurs), `none` (none occurs),
     `starts` (the first word is one of), `first` (one of them occurs in the first sentence),
-    `order` (all occur, first occurrences in this order), `clean` (no double spaces inside a
+    `order` (all occur, first occurrences in this order; "a|b" for one of two spellings), `clean` (no double spaces inside a
     line, no sentence said twice). Texts match as whole words, case-insensitive; `word*` matches
     any ending.
     """
@@ -278,9 +278,9 @@ def check_reply(reply: str, expect: dict[str, Any]) -> list[str]:
             failures.append(f"first: none of {expect['first']} in {head[:80]!r}")
     if expect.get("order"):
         positions = []
-        for t in expect["order"]:
-            match = _needle(t).search(reply)
-            positions.append(match.start() if match else -1)
+        for t in expect["order"]:  # "a|b": whichever spelling occurs first
+            starts = [m.start() for m in (_needle(a).search(reply) for a in t.split("|")) if m]
+            positions.append(min(starts) if starts else -1)
         if -1 in positions or positions != sorted(positions):
             failures.append(f"order: {expect['order']} not in this order")
     if expect.get("clean"):
