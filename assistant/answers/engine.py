@@ -44,6 +44,8 @@ PARTNER_CITY_ROUTE = "partner_city"
 # Attributes that ask for a fact of a named city even in a message about a need.
 CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
+# Topics that are other authorities' business (services.yml): visas, passports, permits.
+ELSEWHERE_TOPICS = ("admin_services", "visas")
 # Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
 CHITCHAT_CONFIDENCE = 0.6
 # A message that only acknowledges ("ok", "alles klar", "great, thanks!").
@@ -56,6 +58,21 @@ _ACKNOWLEDGEMENT = re.compile(
     re.IGNORECASE,
 )
 MAX_CONTEXT_CITIES = 4
+# A question about the languages the assistant speaks, naming another one or none.
+_OTHER_LANGUAGE_NAME = (
+    r"(?:französisch|franzoesisch|french|spanisch|spanish|türkisch|tuerkisch|turkish|polnisch|"
+    r"polish|russisch|russian|ukrainisch|ukrainian|arabisch|arabic|italienisch|italian|"
+    r"chinesisch|chinese|japanisch|japanese|portugiesisch|portuguese|niederländisch|dutch|"
+    r"persisch|farsi|persian|hebräisch|hebrew|vietnamesisch|vietnamese)"
+)
+_LANGUAGES_ASKED = re.compile(
+    rf"\b(?:sprechen|sprichst|spricht|verstehen|verstehst|schreiben|antworten|speak|"
+    rf"understand|write|answer|reply)\b(?:\s+\w+){{0,3}}\s+(?:auf\s+|in\s+)?"
+    rf"{_OTHER_LANGUAGE_NAME}\b"
+    r"|\b(?:welche|wie viele|which|what|how many)\s+sprachen?\b"
+    r"|\b(?:which|what|how many)\s+languages?\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -242,6 +259,11 @@ class Answerer:
                         return again
                 return Reply(kind="switch").add("utter_language_switched")
             q.intent = intent = None
+        if _LANGUAGES_ASKED.search(q.text):
+            # "Sprechen Sie auch Spanisch?", "Which languages do you speak?": the two it answers in
+            return Reply(kind="other_language").add(
+                "a_other_language", web_en=self.k.contact.web("en")
+            )
         if not self._several and _ACKNOWLEDGEMENT.fullmatch(q.text):
             # "ok", "okay danke", "alles klar" after an answer: no follow-up question (it was
             # taken for one and the answer repeated) and no goodbye.
@@ -500,9 +522,14 @@ class Answerer:
     # -- partner cities ---------------------------------------------------------------------
     def partner_question(self, q: Query) -> Reply:
         op = q.op or PARTNER_INTENTS.get(q.intent or "", None)
-        if q.intent == "ask_oldest_partner" and not q.superlative:
+        guessed = op in ("superlative", "list", "count") and not q.superlative
+        if q.op is None and q.cities and q.attribute and guessed:
+            # "... zu Kyjiw. Wer hat die Partnerschaft damals unterzeichnet?": a fact of the
+            # city named, whatever kind of question the classifier guessed.
+            op = "lookup"
+        elif q.intent == "ask_oldest_partner" and not q.superlative:
             q.superlative = "oldest"
-        if q.intent == "ask_newest_partner" and not q.superlative:
+        elif q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
         if q.op is None and self._total_follow_up(q):
@@ -1772,8 +1799,13 @@ class Answerer:
         )
         if named is not None and not (q.route or other_need) and named.fact_for(q.text):
             return self.topic(named.id, q)
+        # "I read about the Emigrantenprogramm. What is it exactly?" asks about the topic.
+        about_the_topic = q.asks and q.topic == q.route_id and named is not None
         if q.route_id and (
-            q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
+            q.route
+            or self._strong_route(q.route_id)
+            and intent in FALLBACK_INTENTS
+            and not about_the_topic
         ):
             return self.route(q.route_id, q)
         if (
@@ -1816,7 +1848,9 @@ class Answerer:
         else:
             shown = topic.summary(self.lang)
         if q.op == "verify" or q.yes_no:
-            claimed = _numbers(q.text)
+            # "My great-grandfather fled in 1939. Is there a programme ...?": a number told
+            # before the question is background, not a claim.
+            claimed = _numbers(_asking_sentence(q.text))
             # A number counts as a claim where the answer states numbers of that kind: the
             # fact asked for ("ten volumes?"), or a year ("seit 1979?") - not "on 3 May".
             years = {n for n in claimed if n >= 1800}
@@ -1997,9 +2031,27 @@ class Answerer:
             about_topic = False
         if not asks_back and not q.route and not about_topic:
             return None
+        if (
+            kind == "topic"
+            and other is not None
+            and other.id != subject_id
+            and q.confidence >= 0.9
+            and len(q.text.split()) >= 8
+        ):
+            # "My great-grandfather fled Berlin in 1939. Is there a programme for people like
+            # him?" after the Golden Book: a message of its own about another topic.
+            return None
         if q.intent == "request_contact" and (
             (kind in ("route", "network", "unit") and _CONTACT_ITEM.search(q.text))
             or (kind == "topic" and subject_id == "department")
+            # "Who is the Governing Mayor, and what is the Senate Chancellery's phone
+            # number?": a phone number, fax or address is the card's, not the topic's.
+            or (
+                self._several
+                and q.confidence >= 0.6
+                and _CONTACT_ITEM.search(q.text)
+                and not q.back_reference
+            )
         ):
             # "and what's their phone number?" after a unit was named: the contact card.
             return self.contact(q)
@@ -2037,6 +2089,12 @@ class Answerer:
                 or (named if named and (q.continuation or not q.back_reference) else subject_id)
             ]
             if q.route:
+                # "What is the Ernst Reuter Plaque?" - "And which unit deals with it?": the
+                # unit of the need asked about before, with its reason.
+                before = (self.context.query or {}).get("route_id")
+                route = next((r for r in self.k.routes if r.id == before), None)
+                if route is not None and route.unit == unit.id and not named:
+                    return self.route(route.id, q)
                 return self.contact(q)
             self._remember(q, {"kind": "unit", "id": unit.id}, [])
             return Reply(kind="unit", source=unit.source).add(
@@ -2168,6 +2226,12 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
                 # "... eine Einheit zu Lateinamerika. Anzahl der Partnerstädte dort?"
                 q.regions, q.year = list(context.regions), context.year
                 q.status, q.capital = context.status, context.capital
+            if q.topic in ELSEWHERE_TOPICS:
+                # "My cousin in Istanbul wants to visit me. Who issues the visa?": another
+                # authority's business; the statement's city and need are only its background.
+                kept.append(q)
+                context = None
+                continue
             q.route_id = q.route_id or context.route_id
             q.topic = q.topic or context.topic
             q.network = q.network or context.network
@@ -2412,6 +2476,15 @@ _NUMBER_WORDS = {
     for w in words
     if n > 1  # "one"/"ein" are articles as often as numbers
 }
+
+
+def _asking_sentence(text: str) -> str:
+    """The last sentence of a text that asks a question of its own, else the whole text.
+
+    "Das Goldene Buch hat neun Bände. Stimmt das?" asks about the sentence before it.
+    """
+    asked = re.findall(r"[^.!?]*\?", text)
+    return asked[-1] if asked and len(asked[-1].split()) > 4 else text
 
 
 def _numbers(text: str) -> set[int]:

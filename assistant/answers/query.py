@@ -827,11 +827,17 @@ def _attribute(words: _Words) -> str | None:
     if words.has(_both(lexicon.RANK_ASKED)):
         return "rank"  # "die wievielte Partnerstadt ist Kiew?", "which number partner is Kyiv?"
     for name, cues in lexicon.ATTRIBUTES.items():
+        if name == "country" and _THE_LAND.search(words.joined):
+            # "Wer übernimmt beim Land die Betreuung ...?": the Land Berlin, not a country
+            cues = {lang: tuple(c for c in cs if c != "land") for lang, cs in cues.items()}
         if words.has(_both(cues)):
             if name == "signers" and _asks_when(words):
                 return "since"  # "when was the Budapest agreement signed?": the date
             return name
     return None
+
+
+_THE_LAND = re.compile(r" (?:beim|vom|zum|ans|das|dem) land (?!liegt)| land berlin")
 
 
 def _asks_when(words: _Words) -> bool:
@@ -1063,7 +1069,14 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     ) and not words.has(
         tuple(c for c in _both(lexicon.COUNT) if not c.startswith(("zähl", "count")))
     )
-    if words.has(_both(lexicon.COUNT)) and not counted_whether and not query.duration:
+    # "what's the phone number of the Senate Chancellery?" asks for a number to call.
+    phone_number = words.has(("phone number", "telephone number", "fax number", "contact number"))
+    if (
+        words.has(_both(lexicon.COUNT))
+        and not counted_whether
+        and not query.duration
+        and not phone_number
+    ):
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
     last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]
@@ -1096,8 +1109,11 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
             or not (query.partner_words or query.has_filters)
         )
     )
+    # "und gehört der Sprachendienst auch dazu?": a yes/no question after "and".
+    after_and = _Words(" ".join(words.words[1:])) if words.words[:1] in (["und"], ["and"]) else None
     verify = (
         words.starts_with(_both(lexicon.VERIFY_START))
+        or (after_and is not None and after_and.starts_with(_both(lexicon.VERIFY_START)))
         # "Wir fliegen nach Usbekistan – ist Taschkent Partnerstadt?": the last clause asks
         or (
             last_clause != query.text
