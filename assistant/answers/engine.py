@@ -161,7 +161,11 @@ class Answerer:
         replies: list[Reply] = []
         # ("... for an official visit. who organises the programme": typed without "?", the
         # last part still asks.)
-        if len(queries) > 1 and any(q.text.rstrip().endswith("?") or q.asks for q in queries):
+        # ("ich fliege bald nach budapest. ist das eine partnerstadt von berlin": a yes/no
+        # question typed without "?" asks too.)
+        if len(queries) > 1 and any(
+            q.text.rstrip().endswith("?") or q.asks or q.yes_no for q in queries
+        ):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
             queries = _fold_statements(queries, {r.id for r in self.k.routes if r.first})
@@ -183,6 +187,16 @@ class Answerer:
             ):
                 # "Which is the oldest partner city in Europe and which in Asia?"
                 query.op, query.superlative = "superlative", earlier.superlative
+            if (
+                self._several
+                and earlier is not None
+                and earlier.topic in self.k.topics
+                and not self._names_a_subject(query)
+                and self.k.topics[earlier.topic].fact_for(query.text) is not None
+            ):
+                # "Where do I send the application and can I come with him?": the second
+                # question is about the first one's topic.
+                query.topic = earlier.topic
             if self._several and earlier is not None and self._says_nothing(query):
                 continue  # "... capital? I read something about Nusantara."
             if (
@@ -2358,6 +2372,9 @@ def _asks_only_whether(q: Query) -> bool:
         q.op == "verify"
         and not (q.cities or q.others or q.unknown or q.attribute or q.has_filters)
         and not (q.topic or q.network or q.route_id or q.route or q.claim_count is not None)
+        # "... driven out by the nazis. is there a programme that invites people like him":
+        # a question of its own that the classifier is sure of
+        and not (len(q.text.split()) > 6 and q.confidence >= 0.8)
     )
 
 

@@ -114,7 +114,8 @@ _CONJUNCTION = re.compile(
     r"welcher|welches|wo|wie|wieviele|wieviel|ist|sind|gibt|hat|kann|an wen|bei wem|mit wem|"
     r"wen|wem|whom|ruht|ruhen|besteht|darf|"
     r"sag|nenn|zeig|whether|ob|"
-    r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
+    r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies|"
+    r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen)\b)",
     re.IGNORECASE,
 )
 
@@ -152,7 +153,8 @@ _HEAD_QUESTIONS = frozenset(
 )
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
-    "gehört ruht ruhen besteht darf".split()
+    "gehört ruht ruhen besteht darf could would should may könnte könnten können dürfen muss "
+    "müssen".split()
 )
 
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
