@@ -467,6 +467,19 @@ class Answerer:
             and (self.context.query or {}).get("op") == "verify"
         )
 
+    def _back_to_the_signing(self, q: Query) -> bool:
+        """ "where did that ceremony take place?" after "who signed for Kyiv?": the event just
+        told about, not a need for the unit that organises ceremonies."""
+        previous_attribute = (self.context.query or {}).get("attribute")
+        return bool(
+            q.back_reference
+            and q.asks
+            and q.route_id
+            and not (q.route or q.topic or q.cities or q.others or q.attribute)
+            and previous_attribute == "signers"
+            and self._subject_city()
+        )
+
     def _is_partner_question(self, q: Query) -> bool:
         if q.network and not q.cities:  # "Union of Capitals of the EU" is no capital filter
             return False
@@ -477,6 +490,8 @@ class Answerer:
         if q.topic == "networks" and not (q.cities or q.partner_words):
             return False  # "how many networks has Berlin joined since 2000?"
         if q.pick and len(self.context.cities) >= 2:
+            return True
+        if self._back_to_the_signing(q):
             return True
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
             return False
@@ -601,7 +616,7 @@ class Answerer:
                 q.attribute = "status"
             q.status = None
         # "und wo?" after "wer hat unterschrieben?": the same question about the same city.
-        follows = q.continuation or self._bare_follow_up(q)
+        follows = q.continuation or self._bare_follow_up(q) or self._back_to_the_signing(q)
         if not cities and not q.attribute and follows and previous.attribute:
             q.attribute = previous.attribute
         # "and Warsaw?": the new city, the previous question.
@@ -2246,8 +2261,11 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
                 kept.append(q)
                 context = None
                 continue
+            # "... a reception at the town hall. does the senate have a language service?":
+            # a need of its own keeps its own topic.
+            own_need = q.route_id is not None and q.route_id != context.route_id
             q.route_id = q.route_id or context.route_id
-            q.topic = q.topic or context.topic
+            q.topic = q.topic or (None if own_need else context.topic)
             q.network = q.network or context.network
             if (
                 q.compare

@@ -839,6 +839,13 @@ def _attribute(words: _Words) -> str | None:
     return None
 
 
+_TELL_ME = re.compile(
+    r"\b(?:tell me|let me know|like to know|want to know|wondering|i wonder|sag mir|"
+    r"sagen sie mir|verraten sie mir|erklären sie mir|möchte wissen|würde gern(?:e)? wissen|"
+    r"wüsste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+)?"
+    r"(?:where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
+    re.IGNORECASE,
+)
 _THE_LAND = re.compile(r" (?:beim|vom|zum|ans|das|dem) land (?!liegt)| land berlin")
 
 
@@ -1089,6 +1096,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         asks = words.has(_both(lexicon.IN_SITU))
     # "london partnerstadt seit?", "Tokyo since when?": a question word at the end asks.
     asks = asks or bool(_ASKED_AT_END.search(query.text))
+    # "pls tell me where the golden book is kept", "ich möchte wissen, seit wann ...": asks.
+    asks = asks or bool(_TELL_ME.search(query.text))
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
     # "Partnerschaften aus den 60er und 80er Jahren?" asks for a list, not whether.
     # "mexiko stadt kontinent?", "tashkent country?": a city and the fact asked for, no verb.
