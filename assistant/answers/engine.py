@@ -467,6 +467,18 @@ class Answerer:
             and (self.context.query or {}).get("op") == "verify"
         )
 
+    def _year_follow_up(self, q: Query) -> bool:
+        """ "und 1988?" after a list or a count of one year: the same question for that year."""
+        previous = self.context.query or {}
+        return bool(
+            q.continuation
+            and q.year
+            and q.op is None
+            and not (q.cities or q.others or q.regions or q.topic or q.route)
+            and previous.get("op") in ("list", "count")
+            and previous.get("year")
+        )
+
     def _back_to_the_signing(self, q: Query) -> bool:
         """ "where did that ceremony take place?" after "who signed for Kyiv?": the event just
         told about, not a need for the unit that organises ceremonies."""
@@ -493,6 +505,8 @@ class Answerer:
             return True
         if self._back_to_the_signing(q):
             return True
+        if self._year_follow_up(q):
+            return True  # "und 1988?" after "Welche Stadt ist 1987 Partnerstadt geworden?"
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
             return False
         if (
@@ -567,6 +581,11 @@ class Answerer:
                 # "wie viele in Asien?" - "und insgesamt?": all partner cities
                 q.continuation = q.back_reference = q.among = False
                 q.partner_words = True
+        if self._year_follow_up(q):
+            previous_query = self.context.query or {}
+            op = q.op = previous_query["op"]
+            q.listing = previous_query.get("listing", False)
+            q.partner_words = True
         if q.op is None and not cities and self._period_follow_up(q):
             op = q.op = "verify"  # "war das vor 1990?" - "und nach 2000?": the same kind of claim
             q.yes_no = True

@@ -974,8 +974,8 @@ TOPICS: dict[str, Cues] = {
     },
     "emigrant_program": {"de": ("emigrant*",), "en": ("emigrant*", "emigre*")},
     "rotes_rathaus": {
-        "de": ("rotes rathaus", "roten rathaus", "rathaus"),
-        "en": ("rotes rathaus", "red city hall", "city hall", "town hall"),
+        "de": ("rotes rathaus", "roten rathaus", "rathaus", "besuchereingang"),
+        "en": ("rotes rathaus", "red city hall", "city hall", "town hall", "visitors entrance"),
     },
     "embassies": {"de": ("botschaft*",), "en": ("embass*",)},
     "visas": {"de": ("visum*", "visa", "einreise*"), "en": ("visa", "visas", "entry permit")},
