@@ -875,6 +875,10 @@ ROUTE: Cues = {
         "wer übernimmt",
         "wer bereitet",
         "wer ist verantwortlich",
+        "wer entscheidet",
+        "uns helfen",
+        "mir helfen",
+        "uns unterstützen",
     ),
     "en": (
         "who organises",
@@ -925,6 +929,12 @@ ROUTE: Cues = {
         "is there an office",
         "who prepares",
         "who would know",
+        "who decides",
+        "help us",
+        "help me",
+        "help find",
+        "support us",
+        "assist us",
     ),
 }
 # Topics named in a message (for compound messages and follow-ups); keys are topic ids of
