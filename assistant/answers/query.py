@@ -842,8 +842,8 @@ def _attribute(words: _Words) -> str | None:
 _TELL_ME = re.compile(
     r"\b(?:tell me|let me know|like to know|want to know|wondering|i wonder|sag mir|"
     r"sagen sie mir|verraten sie mir|erklären sie mir|möchte wissen|würde gern(?:e)? wissen|"
-    r"wüsste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+)?"
-    r"(?:where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
+    r"wüsste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+){0,3}?"
+    r"(?P<word>where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
     re.IGNORECASE,
 )
 _THE_LAND = re.compile(r" (?:beim|vom|zum|ans|das|dem) land (?!liegt)| land berlin")
@@ -1135,6 +1135,9 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     ) and not words.starts_with(_WHY)  # "Warum ist Los Angeles keine Hauptstadt?" asks why
+    told = _TELL_ME.search(query.text)
+    if told and told.group("word").lower() not in ("whether", "if", "ob"):
+        verify = False  # "Can you tell me when Tokyo became a partner?" asks when
     # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
     # is a tag that asks whether.
     body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
