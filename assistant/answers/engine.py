@@ -1926,6 +1926,9 @@ class Answerer:
             reply = Reply(kind="network", source=network.source)
             if q.op == "verify" and not network.dormant:
                 reply.add("a_yes")
+            elif q.op == "verify" and q.status != "dormant":
+                # "Is Berlin still a member of the UCUE?": not while it is dormant
+                reply.add("a_no")
             reply.add("a_network", name=network.name(self.lang), summary=network.summary(self.lang))
             self._remember(q, {"kind": "network", "id": network.id}, [])
             return reply

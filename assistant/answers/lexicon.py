@@ -923,8 +923,6 @@ ROUTE: Cues = {
         "can someone help",
         "can anyone help",
         "is there someone",
-        "someone who",
-        "anyone who",
         "is there anyone",
         "is there an office",
         "who prepares",
