@@ -58,6 +58,8 @@ _ACKNOWLEDGEMENT = re.compile(
     re.IGNORECASE,
 )
 MAX_CONTEXT_CITIES = 4
+# An abbreviation in a question ("USE", "U20", "C40").
+_ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 # A question about the languages the assistant speaks, naming another one or none.
 _OTHER_LANGUAGE_NAME = (
     r"(?:französisch|franzoesisch|french|spanisch|spanish|türkisch|tuerkisch|turkish|polnisch|"
@@ -284,6 +286,9 @@ class Answerer:
             thanked = _THANKS.search(q.text)
             return Reply(kind="chitchat").add("utter_thank" if thanked else "utter_acknowledged")
         chitchat = CHITCHAT.get(intent or "")
+        if chitchat and self._names_from_subject(q):
+            # "and what is USE?" after Metropolis: a name from the answer just given
+            chitchat = None
         if chitchat and q.confidence >= CHITCHAT_CONFIDENCE and not self._is_knowledge_question(q):
             return Reply(kind="chitchat").add(chitchat)
         # "how many guests have come so far?" after the Emigrant Programme: a fact of the topic
@@ -466,6 +471,19 @@ class Answerer:
             and self._subject_city()
             and (self.context.query or {}).get("op") == "verify"
         )
+
+    def _names_from_subject(self, q: Query) -> bool:
+        """An abbreviation ("USE", "U20") that the topic or network in context mentions."""
+        subject = self.context.subject or {}
+        kind, subject_id = subject.get("kind"), subject.get("id", "")
+        if kind == "network" and subject_id in self.k.networks:
+            told = self.k.networks[subject_id].summary(self.lang)
+        elif kind == "topic" and subject_id in self.k.topics:
+            told = self.k.topics[subject_id].summary(self.lang)
+        else:
+            return False
+        names = set(_ABBREVIATION.findall(q.text))
+        return any(re.search(rf"\b{re.escape(n)}\b", told) for n in names)
 
     def _year_follow_up(self, q: Query) -> bool:
         """ "und 1988?" after a list or a count of one year: the same question for that year."""
@@ -2116,6 +2134,13 @@ class Answerer:
         if kind == "topic" and subject_id in self.k.topics:
             return self.topic(subject_id, q)
         if kind == "route":
+            # "Wer ist für die Botschaften zuständig?" - "und wie viele gibt es ungefähr?": a
+            # fact of the topic the need was about, not the unit again.
+            asked = self.k.topics.get((self.context.query or {}).get("topic") or "")
+            if asked is not None and not q.route and (
+                asked.fact_for(q.text) is not None or q.op == "count" or q.attribute == "since"
+            ):
+                return self.topic(asked.id, q)
             return self.route(subject_id, q)
         if kind == "network" and subject_id in self.k.networks:
             q.network = subject_id
