@@ -323,6 +323,16 @@ class Answerer:
             return self.country_count(q)  # "in how many countries?"
         if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:
             return self.region_counts(q)  # "more partner cities in Asia than in Europe?"
+        if (
+            q.route
+            and not (q.route_id or q.topic or q.network)
+            and q.cities
+            and q.attribute not in CITY_FACT_ATTRIBUTES
+            and q.op != "compare"
+        ):
+            # "Wir sind eine Schule in Prag ... Kann das Land Berlin da vermitteln?": a need
+            # with a partner city goes to the partner cities' unit.
+            q.route_id = PARTNER_CITY_ROUTE
         if self._is_partner_question(q):
             return self.partner_question(q)
         if q.route and not q.route_id and not q.topic and self._subject_city():
@@ -2302,9 +2312,12 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
                 # "... eine Einheit zu Lateinamerika. Anzahl der Partnerstädte dort?"
                 q.regions, q.year = list(context.regions), context.year
                 q.status, q.capital = context.status, context.capital
-            if q.topic in ELSEWHERE_TOPICS:
+            if q.topic in ELSEWHERE_TOPICS or (
+                context.topic in ELSEWHERE_TOPICS and not (q.topic or q.route_id)
+            ):
                 # "My cousin in Istanbul wants to visit me. Who issues the visa?": another
                 # authority's business; the statement's city and need are only its background.
+                q.topic = q.topic or context.topic
                 kept.append(q)
                 context = None
                 continue
