@@ -840,7 +840,8 @@ def _attribute(words: _Words) -> str | None:
 
 
 _TELL_ME = re.compile(
-    r"\b(?:tell me|let me know|like to know|want to know|wondering|i wonder|sag mir|"
+    r"\b(?:tell me|let me know|like to know|love to know|keen to know|want to know|"
+    r"curious|wondering|i wonder|sag mir|würde mich interessieren|mich interessiert|"
     r"sagen sie mir|verraten sie mir|erklären sie mir|möchte wissen|würde gern(?:e)? wissen|"
     r"wüsste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+){0,3}?"
     r"(?P<word>where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
