@@ -1926,7 +1926,7 @@ class Answerer:
         if q.op == "verify" or q.yes_no:
             # "My great-grandfather fled in 1939. Is there a programme ...?": a number told
             # before the question is background, not a claim.
-            claimed = _numbers(_asking_sentence(q.text))
+            claimed = _claimed_numbers(q.text)
             # A number counts as a claim where the answer states numbers of that kind: the
             # fact asked for ("ten volumes?"), or a year ("seit 1979?") - not "on 3 May".
             years = {n for n in claimed if n >= 1800}
@@ -1954,9 +1954,6 @@ class Answerer:
             reply = Reply(kind="network", source=network.source)
             if q.op == "verify" and not network.dormant:
                 reply.add("a_yes")
-            elif q.op == "verify" and q.status != "dormant":
-                # "Is Berlin still a member of the UCUE?": not while it is dormant
-                reply.add("a_no")
             reply.add("a_network", name=network.name(self.lang), summary=network.summary(self.lang))
             self._remember(q, {"kind": "network", "id": network.id}, [])
             return reply
@@ -2571,6 +2568,22 @@ _NUMBER_WORDS = {
     for w in words
     if n > 1  # "one"/"ein" are articles as often as numbers
 }
+
+
+def _claimed_numbers(text: str) -> set[int]:
+    """The numbers a yes/no question claims: of its asking sentence, without years told about
+    a person's life ("my grandmother was born in 1925 and had to flee, does the city ...")."""
+    clauses = re.split(r"[,;.:!?]|\b(?:and|und)\b", _asking_sentence(text))
+    return {
+        n for clause in clauses if not _LIFE_EVENT.search(clause) for n in _numbers(clause)
+    }
+
+
+_LIFE_EVENT = re.compile(
+    r"\b(?:born|geboren|fled|flee|floh|geflohen|fliehen|emigrat\w*|emigrier\w*|left|verließ|"
+    r"verlassen|lived|lebte|died|starb|gestorben)\b",
+    re.IGNORECASE,
+)
 
 
 def _asking_sentence(text: str) -> str:

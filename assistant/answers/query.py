@@ -392,6 +392,12 @@ _COURTESY_TAIL = re.compile(
 )
 
 
+# "what is U20 Thanks!": a question typed without "?" keeps its words.
+_QUESTION_WORD_FIRST = re.compile(
+    r"\s*(?:what|who|when|where|which|how|was|wer|wann|wo|welche\w*|wie)\b", re.IGNORECASE
+)
+
+
 def courtesy_trimmed(text: str) -> tuple[int, int]:
     """The span of `text` without a greeting or "quick question:" before it and a thank-you
     or greeting after it; the whole text when nothing else would be left."""
@@ -401,8 +407,13 @@ def courtesy_trimmed(text: str) -> tuple[int, int]:
         start = head.end()
     tail = _COURTESY_TAIL.search(text, start)
     # "Gut zu wissen, danke!" is courtesy throughout: only a question keeps its words.
+    kept = text[start : tail.start()] if tail else ""
+    # "what is U20 Thanks!": a question and a new sentence after it (not "wie sage ich danke")
+    new_sentence = bool(tail) and tail.group(0).lstrip(" ,;–—-")[:1].isupper()
     if tail and (
-        "?" in text[start : tail.start()] or len(_WORD.findall(text[start : tail.start()])) >= 4
+        "?" in kept
+        or len(_WORD.findall(kept)) >= 4
+        or (new_sentence and _QUESTION_WORD_FIRST.match(kept))
     ):
         end = tail.start()
     return start, end
@@ -841,10 +852,15 @@ def _attribute(words: _Words) -> str | None:
 
 _TELL_ME = re.compile(
     r"\b(?:tell me|let me know|like to know|love to know|keen to know|want to know|"
-    r"curious|wondering|i wonder|sag mir|würde mich interessieren|mich interessiert|"
-    r"sagen sie mir|verraten sie mir|erklären sie mir|möchte wissen|würde gern(?:e)? wissen|"
-    r"wüsste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+){0,3}?"
+    r"curious|wondering|i wonder|sag mir|w(?:ü|ue)rde mich interessieren|mich interessiert|"
+    r"sagen sie mir|verraten sie mir|erkl(?:ä|ae)ren sie mir|m(?:ö|oe)chte wissen|"
+    r"w(?:ü|ue)rde gern(?:e)? wissen|w(?:ü|ue)sste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+){0,3}?"
     r"(?P<word>where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
+    re.IGNORECASE,
+)
+_PLEASE_LIST = re.compile(
+    r"\s*(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?"
+    r"(?:tell|give|list|name|show|send)\s+(?:me|us)\s+(?!whether\b|if\b)",
     re.IGNORECASE,
 )
 _THE_LAND = re.compile(r" (?:beim|vom|zum|ans|das|dem) land (?!liegt)| land berlin")
@@ -1139,6 +1155,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     told = _TELL_ME.search(query.text)
     if told and told.group("word").lower() not in ("whether", "if", "ob"):
         verify = False  # "Can you tell me when Tokyo became a partner?" asks when
+    if _PLEASE_LIST.match(query.text):
+        verify = False  # "can u tell me the partner cities in south america pls" asks for them
     # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
     # is a tag that asks whether.
     body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))
