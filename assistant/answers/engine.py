@@ -166,7 +166,11 @@ class Answerer:
         # ("ich fliege bald nach budapest. ist das eine partnerstadt von berlin": a yes/no
         # question typed without "?" asks too.)
         if len(queries) > 1 and any(
-            q.text.rstrip().endswith("?") or q.asks or q.yes_no for q in queries
+            q.text.rstrip().endswith("?")
+            or q.asks
+            or q.yes_no
+            or q.op in ("count", "list", "superlative", "compare")
+            for q in queries
         ):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.

@@ -181,6 +181,7 @@ VERIFY_START: Cues = {
         "bekomme",
         "bekommt",
         "stellt",
+        "stellen",
         "lädt",
     ),
     "en": (
@@ -352,6 +353,7 @@ QUESTION_WORDS: Cues = {
         "für welche",
         "aus welchem",
         "wer",
+        "wessen",
         "was",
         "wann",
         "welche*",
@@ -992,8 +994,8 @@ TOPICS: dict[str, Cues] = {
         ),
     },
     "golden_book": {
-        "de": ("goldene buch", "goldenen buch", "goldenes buch"),
-        "en": ("golden book",),
+        "de": ("goldene buch*", "goldenen buch*", "goldenes buch*"),
+        "en": ("golden book*",),
     },
     "emigrant_program": {"de": ("emigrant*",), "en": ("emigrant*", "emigre*")},
     "rotes_rathaus": {
