@@ -852,7 +852,7 @@ def _attribute(words: _Words) -> str | None:
 
 _TELL_ME = re.compile(
     r"\b(?:tell me|let me know|like to know|love to know|keen to know|want to know|"
-    r"curious|wondering|i wonder|sag mir|w(?:ü|ue)rde mich interessieren|mich interessiert|"
+    r"curious|wondering|i wonder|sag mir|mir sagen|uns sagen|w(?:ü|ue)rde mich interessieren|mich interessiert|"
     r"sagen sie mir|verraten sie mir|erkl(?:ä|ae)ren sie mir|m(?:ö|oe)chte wissen|"
     r"w(?:ü|ue)rde gern(?:e)? wissen|w(?:ü|ue)sste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+){0,3}?"
     r"(?P<word>where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
@@ -1155,6 +1155,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     told = _TELL_ME.search(query.text)
     if told and told.group("word").lower() not in ("whether", "if", "ob"):
         verify = False  # "Can you tell me when Tokyo became a partner?" asks when
+    elif told:
+        verify = True  # "Kannst du mir sagen, ob Budapest eine Partnerstadt ist": whether
     if _PLEASE_LIST.match(query.text):
         verify = False  # "can u tell me the partner cities in south america pls" asks for them
     # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
