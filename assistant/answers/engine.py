@@ -238,6 +238,16 @@ class Answerer:
                 repeated = not any(p.values for p in new)
                 if not repeated and any(p.values for p in reply.parts if p not in new):
                     reply.parts = new
+            if (
+                reply is not None
+                and reply.kind == "dont_know"
+                and self._several
+                and not (query.text.rstrip().endswith("?") or query.asks or query.yes_no)
+                and query.op in (None, "lookup")
+            ):
+                # "I am from Poland, sorry my German is bad. Is Warsaw a partner city?": a
+                # statement beside a question asks nothing of its own.
+                continue
             if reply is not None and not repeated:
                 if replies and replies[-1].source == reply.source:
                     replies[-1].source = None  # cited once, under the last answer that uses it
