@@ -2015,7 +2015,8 @@ class Answerer:
     def department(self, q: Query, intent: str) -> Reply:
         # "Who's the head of protocol?", "Wer ist der Protokollchef?": the department's head,
         # not the unit whose field the word names.
-        head = intent == "ask_department" and _HEAD.search(q.text) and not q.yes_no
+        # ("Is the head of protocol a diplomat?" asks about the head, too.)
+        head = intent == "ask_department" and _HEAD.search(q.text) and not (q.yes_no and q.route)
         unit_id = None if head else self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
