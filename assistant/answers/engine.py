@@ -2159,8 +2159,12 @@ class Answerer:
             # "Wer ist für die Botschaften zuständig?" - "und wie viele gibt es ungefähr?": a
             # fact of the topic the need was about, not the unit again.
             asked = self.k.topics.get((self.context.query or {}).get("topic") or "")
-            if asked is not None and not q.route and (
-                asked.fact_for(q.text) is not None or q.op == "count" or q.attribute == "since"
+            if (
+                asked is not None
+                and not q.route
+                and (
+                    asked.fact_for(q.text) is not None or q.op == "count" or q.attribute == "since"
+                )
             ):
                 return self.topic(asked.id, q)
             return self.route(subject_id, q)
@@ -2589,9 +2593,7 @@ def _claimed_numbers(text: str) -> set[int]:
     """The numbers a yes/no question claims: of its asking sentence, without years told about
     a person's life ("my grandmother was born in 1925 and had to flee, does the city ...")."""
     clauses = re.split(r"[,;.:!?]|\b(?:and|und)\b", _asking_sentence(text))
-    return {
-        n for clause in clauses if not _LIFE_EVENT.search(clause) for n in _numbers(clause)
-    }
+    return {n for clause in clauses if not _LIFE_EVENT.search(clause) for n in _numbers(clause)}
 
 
 _LIFE_EVENT = re.compile(

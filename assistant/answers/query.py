@@ -409,7 +409,7 @@ def courtesy_trimmed(text: str) -> tuple[int, int]:
     # "Gut zu wissen, danke!" is courtesy throughout: only a question keeps its words.
     kept = text[start : tail.start()] if tail else ""
     # "what is U20 Thanks!": a question and a new sentence after it (not "wie sage ich danke")
-    new_sentence = bool(tail) and tail.group(0).lstrip(" ,;–—-")[:1].isupper()
+    new_sentence = tail is not None and tail.group(0).lstrip(" ,;–—-")[:1].isupper()
     if tail and (
         "?" in kept
         or len(_WORD.findall(kept)) >= 4
@@ -852,9 +852,11 @@ def _attribute(words: _Words) -> str | None:
 
 _TELL_ME = re.compile(
     r"\b(?:tell me|let me know|like to know|love to know|keen to know|want to know|"
-    r"curious|wondering|i wonder|sag mir|mir sagen|uns sagen|w(?:ü|ue)rde mich interessieren|mich interessiert|"
+    r"curious|wondering|i wonder|sag mir|mir sagen|uns sagen|"
+    r"w(?:ü|ue)rde mich interessieren|mich interessiert|"
     r"sagen sie mir|verraten sie mir|erkl(?:ä|ae)ren sie mir|m(?:ö|oe)chte wissen|"
-    r"w(?:ü|ue)rde gern(?:e)? wissen|w(?:ü|ue)sste gern(?:e)?|will wissen|frage mich)\b,?\s+(?:\w+\s+){0,3}?"
+    r"w(?:ü|ue)rde gern(?:e)? wissen|w(?:ü|ue)sste gern(?:e)?|will wissen|frage mich)"
+    r"\b,?\s+(?:\w+\s+){0,3}?"
     r"(?P<word>where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
     re.IGNORECASE,
 )
