@@ -140,7 +140,8 @@ def normalise(code: object) -> Lang | None:
 # "the German Federal President", "a German embassy": a language word that describes a noun.
 _ATTRIBUTIVE = re.compile(
     r"\b(?i:englisch|english|deutsch|german|deutsche[nmrs]?)\s+"
-    r"(?!(?i:bitte|please|pls|now|again|only|jetzt|weiter|antworten|answer|reply|from|ab|von)\b)"
+    r"(?!(?i:bitte|please|pls|now|again|only|jetzt|weiter|antworten|answer|reply|from|ab|von|"
+    r"thanks|thank|danke|ok|okay)\b)"
     r"(?:(?:[A-ZÄÖÜ][a-zäöüß]+)|"
     r"(?:embass\w*|consulat\w*|president|chancellor|citizen\w*|passport\w*|government|"
     r"botschaft\w*|konsulat\w*|staatsbürger\w*|pass|regierung\w*)\b)",

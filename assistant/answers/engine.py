@@ -44,6 +44,8 @@ PARTNER_CITY_ROUTE = "partner_city"
 # Attributes that ask for a fact of a named city even in a message about a need.
 CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
+# Topics that are other authorities' business (services.yml): visas, passports, permits.
+ELSEWHERE_TOPICS = ("admin_services", "visas")
 # Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
 CHITCHAT_CONFIDENCE = 0.6
 # A message that only acknowledges ("ok", "alles klar", "great, thanks!").
@@ -56,6 +58,23 @@ _ACKNOWLEDGEMENT = re.compile(
     re.IGNORECASE,
 )
 MAX_CONTEXT_CITIES = 4
+# An abbreviation in a question ("USE", "U20", "C40").
+_ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+# A question about the languages the assistant speaks, naming another one or none.
+_OTHER_LANGUAGE_NAME = (
+    r"(?:französisch|franzoesisch|french|spanisch|spanish|türkisch|tuerkisch|turkish|polnisch|"
+    r"polish|russisch|russian|ukrainisch|ukrainian|arabisch|arabic|italienisch|italian|"
+    r"chinesisch|chinese|japanisch|japanese|portugiesisch|portuguese|niederländisch|dutch|"
+    r"persisch|farsi|persian|hebräisch|hebrew|vietnamesisch|vietnamese)"
+)
+_LANGUAGES_ASKED = re.compile(
+    rf"\b(?:sprechen|sprichst|spricht|verstehen|verstehst|schreiben|antworten|speak|"
+    rf"understand|write|answer|reply)\b(?:\s+\w+){{0,3}}\s+(?:auf\s+|in\s+)?"
+    rf"{_OTHER_LANGUAGE_NAME}\b"
+    r"|\b(?:welche|wie viele|which|what|how many)\s+sprachen?\b"
+    r"|\b(?:which|what|how many)\s+languages?\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -144,7 +163,15 @@ class Answerer:
         replies: list[Reply] = []
         # ("... for an official visit. who organises the programme": typed without "?", the
         # last part still asks.)
-        if len(queries) > 1 and any(q.text.rstrip().endswith("?") or q.asks for q in queries):
+        # ("ich fliege bald nach budapest. ist das eine partnerstadt von berlin": a yes/no
+        # question typed without "?" asks too.)
+        if len(queries) > 1 and any(
+            q.text.rstrip().endswith("?")
+            or q.asks
+            or q.yes_no
+            or q.op in ("count", "list", "superlative", "compare")
+            for q in queries
+        ):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
             queries = _fold_statements(queries, {r.id for r in self.k.routes if r.first})
@@ -166,6 +193,16 @@ class Answerer:
             ):
                 # "Which is the oldest partner city in Europe and which in Asia?"
                 query.op, query.superlative = "superlative", earlier.superlative
+            if (
+                self._several
+                and earlier is not None
+                and earlier.topic in self.k.topics
+                and not self._names_a_subject(query)
+                and self.k.topics[earlier.topic].fact_for(query.text) is not None
+            ):
+                # "Where do I send the application and can I come with him?": the second
+                # question is about the first one's topic.
+                query.topic = earlier.topic
             if self._several and earlier is not None and self._says_nothing(query):
                 continue  # "... capital? I read something about Nusantara."
             if (
@@ -201,6 +238,16 @@ class Answerer:
                 repeated = not any(p.values for p in new)
                 if not repeated and any(p.values for p in reply.parts if p not in new):
                     reply.parts = new
+            if (
+                reply is not None
+                and reply.kind == "dont_know"
+                and self._several
+                and not (query.text.rstrip().endswith("?") or query.asks or query.yes_no)
+                and query.op in (None, "lookup")
+            ):
+                # "I am from Poland, sorry my German is bad. Is Warsaw a partner city?": a
+                # statement beside a question asks nothing of its own.
+                continue
             if reply is not None and not repeated:
                 if replies and replies[-1].source == reply.source:
                     replies[-1].source = None  # cited once, under the last answer that uses it
@@ -242,12 +289,20 @@ class Answerer:
                         return again
                 return Reply(kind="switch").add("utter_language_switched")
             q.intent = intent = None
+        if _LANGUAGES_ASKED.search(q.text):
+            # "Sprechen Sie auch Spanisch?", "Which languages do you speak?": the two it answers in
+            return Reply(kind="other_language").add(
+                "a_other_language", web_en=self.k.contact.web("en")
+            )
         if not self._several and _ACKNOWLEDGEMENT.fullmatch(q.text):
             # "ok", "okay danke", "alles klar" after an answer: no follow-up question (it was
             # taken for one and the answer repeated) and no goodbye.
             thanked = _THANKS.search(q.text)
             return Reply(kind="chitchat").add("utter_thank" if thanked else "utter_acknowledged")
         chitchat = CHITCHAT.get(intent or "")
+        if chitchat and self._names_from_subject(q):
+            # "and what is USE?" after Metropolis: a name from the answer just given
+            chitchat = None
         if chitchat and q.confidence >= CHITCHAT_CONFIDENCE and not self._is_knowledge_question(q):
             return Reply(kind="chitchat").add(chitchat)
         # "how many guests have come so far?" after the Emigrant Programme: a fact of the topic
@@ -282,6 +337,16 @@ class Answerer:
             return self.country_count(q)  # "in how many countries?"
         if len(q.regions) >= 2 and _MORE_THAN.search(q.text) and not q.cities:
             return self.region_counts(q)  # "more partner cities in Asia than in Europe?"
+        if (
+            q.route
+            and not (q.route_id or q.topic or q.network)
+            and q.cities
+            and q.attribute not in CITY_FACT_ATTRIBUTES
+            and q.op != "compare"
+        ):
+            # "Wir sind eine Schule in Prag ... Kann das Land Berlin da vermitteln?": a need
+            # with a partner city goes to the partner cities' unit.
+            q.route_id = PARTNER_CITY_ROUTE
         if self._is_partner_question(q):
             return self.partner_question(q)
         if q.route and not q.route_id and not q.topic and self._subject_city():
@@ -431,6 +496,44 @@ class Answerer:
             and (self.context.query or {}).get("op") == "verify"
         )
 
+    def _names_from_subject(self, q: Query) -> bool:
+        """An abbreviation ("USE", "U20") that the topic or network in context mentions."""
+        subject = self.context.subject or {}
+        kind, subject_id = subject.get("kind"), subject.get("id", "")
+        if kind == "network" and subject_id in self.k.networks:
+            told = self.k.networks[subject_id].summary(self.lang)
+        elif kind == "topic" and subject_id in self.k.topics:
+            told = self.k.topics[subject_id].summary(self.lang)
+        else:
+            return False
+        names = set(_ABBREVIATION.findall(q.text))
+        return any(re.search(rf"\b{re.escape(n)}\b", told) for n in names)
+
+    def _year_follow_up(self, q: Query) -> bool:
+        """ "und 1988?" after a list or a count of one year: the same question for that year."""
+        previous = self.context.query or {}
+        return bool(
+            q.continuation
+            and q.year
+            and q.op is None
+            and not (q.cities or q.others or q.regions or q.topic or q.route)
+            and previous.get("op") in ("list", "count")
+            and previous.get("year")
+        )
+
+    def _back_to_the_signing(self, q: Query) -> bool:
+        """ "where did that ceremony take place?" after "who signed for Kyiv?": the event just
+        told about, not a need for the unit that organises ceremonies."""
+        previous_attribute = (self.context.query or {}).get("attribute")
+        return bool(
+            q.back_reference
+            and q.asks
+            and q.route_id
+            and not (q.route or q.topic or q.cities or q.others or q.attribute)
+            and previous_attribute == "signers"
+            and self._subject_city()
+        )
+
     def _is_partner_question(self, q: Query) -> bool:
         if q.network and not q.cities:  # "Union of Capitals of the EU" is no capital filter
             return False
@@ -442,6 +545,10 @@ class Answerer:
             return False  # "how many networks has Berlin joined since 2000?"
         if q.pick and len(self.context.cities) >= 2:
             return True
+        if self._back_to_the_signing(q):
+            return True
+        if self._year_follow_up(q):
+            return True  # "und 1988?" after "Welche Stadt ist 1987 Partnerstadt geworden?"
         if q.route and q.route_id and not (q.cities or q.others or q.unknown):
             return False
         if (
@@ -500,9 +607,14 @@ class Answerer:
     # -- partner cities ---------------------------------------------------------------------
     def partner_question(self, q: Query) -> Reply:
         op = q.op or PARTNER_INTENTS.get(q.intent or "", None)
-        if q.intent == "ask_oldest_partner" and not q.superlative:
+        guessed = op in ("superlative", "list", "count") and not q.superlative
+        if q.op is None and q.cities and q.attribute and guessed:
+            # "... zu Kyjiw. Wer hat die Partnerschaft damals unterzeichnet?": a fact of the
+            # city named, whatever kind of question the classifier guessed.
+            op = "lookup"
+        elif q.intent == "ask_oldest_partner" and not q.superlative:
             q.superlative = "oldest"
-        if q.intent == "ask_newest_partner" and not q.superlative:
+        elif q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
         if q.op is None and self._total_follow_up(q):
@@ -511,6 +623,11 @@ class Answerer:
                 # "wie viele in Asien?" - "und insgesamt?": all partner cities
                 q.continuation = q.back_reference = q.among = False
                 q.partner_words = True
+        if self._year_follow_up(q):
+            previous_query = self.context.query or {}
+            op = q.op = previous_query["op"]
+            q.listing = previous_query.get("listing", False)
+            q.partner_words = True
         if q.op is None and not cities and self._period_follow_up(q):
             op = q.op = "verify"  # "war das vor 1990?" - "und nach 2000?": the same kind of claim
             q.yes_no = True
@@ -560,7 +677,7 @@ class Answerer:
                 q.attribute = "status"
             q.status = None
         # "und wo?" after "wer hat unterschrieben?": the same question about the same city.
-        follows = q.continuation or self._bare_follow_up(q)
+        follows = q.continuation or self._bare_follow_up(q) or self._back_to_the_signing(q)
         if not cities and not q.attribute and follows and previous.attribute:
             q.attribute = previous.attribute
         # "and Warsaw?": the new city, the previous question.
@@ -1772,8 +1889,13 @@ class Answerer:
         )
         if named is not None and not (q.route or other_need) and named.fact_for(q.text):
             return self.topic(named.id, q)
+        # "I read about the Emigrantenprogramm. What is it exactly?" asks about the topic.
+        about_the_topic = q.asks and q.topic == q.route_id and named is not None
         if q.route_id and (
-            q.route or self._strong_route(q.route_id) and intent in FALLBACK_INTENTS
+            q.route
+            or self._strong_route(q.route_id)
+            and intent in FALLBACK_INTENTS
+            and not about_the_topic
         ):
             return self.route(q.route_id, q)
         if (
@@ -1816,7 +1938,9 @@ class Answerer:
         else:
             shown = topic.summary(self.lang)
         if q.op == "verify" or q.yes_no:
-            claimed = _numbers(q.text)
+            # "My great-grandfather fled in 1939. Is there a programme ...?": a number told
+            # before the question is background, not a claim.
+            claimed = _claimed_numbers(q.text)
             # A number counts as a claim where the answer states numbers of that kind: the
             # fact asked for ("ten volumes?"), or a year ("seit 1979?") - not "on 3 May".
             years = {n for n in claimed if n >= 1800}
@@ -1891,7 +2015,8 @@ class Answerer:
     def department(self, q: Query, intent: str) -> Reply:
         # "Who's the head of protocol?", "Wer ist der Protokollchef?": the department's head,
         # not the unit whose field the word names.
-        head = intent == "ask_department" and _HEAD.search(q.text) and not q.yes_no
+        # ("Is the head of protocol a diplomat?" asks about the head, too.)
+        head = intent == "ask_department" and _HEAD.search(q.text) and not (q.yes_no and q.route)
         unit_id = None if head else self._unit_named(q)
         if unit_id is None and self.context.subject and self.context.subject.get("kind") == "unit":
             unit_id = self.context.subject["id"] if q.back_reference else None
@@ -1997,9 +2122,27 @@ class Answerer:
             about_topic = False
         if not asks_back and not q.route and not about_topic:
             return None
+        if (
+            kind == "topic"
+            and other is not None
+            and other.id != subject_id
+            and q.confidence >= 0.9
+            and len(q.text.split()) >= 8
+        ):
+            # "My great-grandfather fled Berlin in 1939. Is there a programme for people like
+            # him?" after the Golden Book: a message of its own about another topic.
+            return None
         if q.intent == "request_contact" and (
             (kind in ("route", "network", "unit") and _CONTACT_ITEM.search(q.text))
             or (kind == "topic" and subject_id == "department")
+            # "Who is the Governing Mayor, and what is the Senate Chancellery's phone
+            # number?": a phone number, fax or address is the card's, not the topic's.
+            or (
+                self._several
+                and q.confidence >= 0.6
+                and _CONTACT_ITEM.search(q.text)
+                and not q.back_reference
+            )
         ):
             # "and what's their phone number?" after a unit was named: the contact card.
             return self.contact(q)
@@ -2013,6 +2156,17 @@ class Answerer:
         if kind == "topic" and subject_id in self.k.topics:
             return self.topic(subject_id, q)
         if kind == "route":
+            # "Wer ist für die Botschaften zuständig?" - "und wie viele gibt es ungefähr?": a
+            # fact of the topic the need was about, not the unit again.
+            asked = self.k.topics.get((self.context.query or {}).get("topic") or "")
+            if (
+                asked is not None
+                and not q.route
+                and (
+                    asked.fact_for(q.text) is not None or q.op == "count" or q.attribute == "since"
+                )
+            ):
+                return self.topic(asked.id, q)
             return self.route(subject_id, q)
         if kind == "network" and subject_id in self.k.networks:
             q.network = subject_id
@@ -2037,6 +2191,12 @@ class Answerer:
                 or (named if named and (q.continuation or not q.back_reference) else subject_id)
             ]
             if q.route:
+                # "What is the Ernst Reuter Plaque?" - "And which unit deals with it?": the
+                # unit of the need asked about before, with its reason.
+                before = (self.context.query or {}).get("route_id")
+                route = next((r for r in self.k.routes if r.id == before), None)
+                if route is not None and route.unit == unit.id and not named:
+                    return self.route(route.id, q)
                 return self.contact(q)
             self._remember(q, {"kind": "unit", "id": unit.id}, [])
             return Reply(kind="unit", source=unit.source).add(
@@ -2168,8 +2328,20 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
                 # "... eine Einheit zu Lateinamerika. Anzahl der Partnerstädte dort?"
                 q.regions, q.year = list(context.regions), context.year
                 q.status, q.capital = context.status, context.capital
+            if q.topic in ELSEWHERE_TOPICS or (
+                context.topic in ELSEWHERE_TOPICS and not (q.topic or q.route_id)
+            ):
+                # "My cousin in Istanbul wants to visit me. Who issues the visa?": another
+                # authority's business; the statement's city and need are only its background.
+                q.topic = q.topic or context.topic
+                kept.append(q)
+                context = None
+                continue
+            # "... a reception at the town hall. does the senate have a language service?":
+            # a need of its own keeps its own topic.
+            own_need = q.route_id is not None and q.route_id != context.route_id
             q.route_id = q.route_id or context.route_id
-            q.topic = q.topic or context.topic
+            q.topic = q.topic or (None if own_need else context.topic)
             q.network = q.network or context.network
             if (
                 q.compare
@@ -2294,6 +2466,9 @@ def _asks_only_whether(q: Query) -> bool:
         q.op == "verify"
         and not (q.cities or q.others or q.unknown or q.attribute or q.has_filters)
         and not (q.topic or q.network or q.route_id or q.route or q.claim_count is not None)
+        # "... driven out by the nazis. is there a programme that invites people like him":
+        # a question of its own that the classifier is sure of
+        and not (len(q.text.split()) > 6 and q.confidence >= 0.8)
     )
 
 
@@ -2412,6 +2587,29 @@ _NUMBER_WORDS = {
     for w in words
     if n > 1  # "one"/"ein" are articles as often as numbers
 }
+
+
+def _claimed_numbers(text: str) -> set[int]:
+    """The numbers a yes/no question claims: of its asking sentence, without years told about
+    a person's life ("my grandmother was born in 1925 and had to flee, does the city ...")."""
+    clauses = re.split(r"[,;.:!?]|\b(?:and|und)\b", _asking_sentence(text))
+    return {n for clause in clauses if not _LIFE_EVENT.search(clause) for n in _numbers(clause)}
+
+
+_LIFE_EVENT = re.compile(
+    r"\b(?:born|geboren|fled|flee|floh|geflohen|fliehen|emigrat\w*|emigrier\w*|left|verließ|"
+    r"verlassen|lived|lebte|died|starb|gestorben)\b",
+    re.IGNORECASE,
+)
+
+
+def _asking_sentence(text: str) -> str:
+    """The last sentence of a text that asks a question of its own, else the whole text.
+
+    "Das Goldene Buch hat neun Bände. Stimmt das?" asks about the sentence before it.
+    """
+    asked = re.findall(r"[^.!?]*\?", text)
+    return asked[-1] if asked and len(asked[-1].split()) > 4 else text
 
 
 def _numbers(text: str) -> set[int]:

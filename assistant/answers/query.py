@@ -114,7 +114,8 @@ _CONJUNCTION = re.compile(
     r"welcher|welches|wo|wie|wieviele|wieviel|ist|sind|gibt|hat|kann|an wen|bei wem|mit wem|"
     r"wen|wem|whom|ruht|ruhen|besteht|darf|"
     r"sag|nenn|zeig|whether|ob|"
-    r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies)\b)",
+    r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies|"
+    r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen)\b)",
     re.IGNORECASE,
 )
 
@@ -152,7 +153,8 @@ _HEAD_QUESTIONS = frozenset(
 )
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
-    "gehört ruht ruhen besteht darf".split()
+    "gehört ruht ruhen besteht darf could would should may könnte könnten können dürfen muss "
+    "müssen".split()
 )
 
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
@@ -390,6 +392,12 @@ _COURTESY_TAIL = re.compile(
 )
 
 
+# "what is U20 Thanks!": a question typed without "?" keeps its words.
+_QUESTION_WORD_FIRST = re.compile(
+    r"\s*(?:what|who|when|where|which|how|was|wer|wann|wo|welche\w*|wie)\b", re.IGNORECASE
+)
+
+
 def courtesy_trimmed(text: str) -> tuple[int, int]:
     """The span of `text` without a greeting or "quick question:" before it and a thank-you
     or greeting after it; the whole text when nothing else would be left."""
@@ -399,8 +407,13 @@ def courtesy_trimmed(text: str) -> tuple[int, int]:
         start = head.end()
     tail = _COURTESY_TAIL.search(text, start)
     # "Gut zu wissen, danke!" is courtesy throughout: only a question keeps its words.
+    kept = text[start : tail.start()] if tail else ""
+    # "what is U20 Thanks!": a question and a new sentence after it (not "wie sage ich danke")
+    new_sentence = tail is not None and tail.group(0).lstrip(" ,;–—-")[:1].isupper()
     if tail and (
-        "?" in text[start : tail.start()] or len(_WORD.findall(text[start : tail.start()])) >= 4
+        "?" in kept
+        or len(_WORD.findall(kept)) >= 4
+        or (new_sentence and _QUESTION_WORD_FIRST.match(kept))
     ):
         end = tail.start()
     return start, end
@@ -827,11 +840,32 @@ def _attribute(words: _Words) -> str | None:
     if words.has(_both(lexicon.RANK_ASKED)):
         return "rank"  # "die wievielte Partnerstadt ist Kiew?", "which number partner is Kyiv?"
     for name, cues in lexicon.ATTRIBUTES.items():
+        if name == "country" and _THE_LAND.search(words.joined):
+            # "Wer übernimmt beim Land die Betreuung ...?": the Land Berlin, not a country
+            cues = {lang: tuple(c for c in cs if c != "land") for lang, cs in cues.items()}
         if words.has(_both(cues)):
             if name == "signers" and _asks_when(words):
                 return "since"  # "when was the Budapest agreement signed?": the date
             return name
     return None
+
+
+_TELL_ME = re.compile(
+    r"\b(?:tell me|let me know|like to know|love to know|keen to know|want to know|"
+    r"curious|wondering|i wonder|sag mir|mir sagen|uns sagen|"
+    r"w(?:ü|ue)rde mich interessieren|mich interessiert|"
+    r"sagen sie mir|verraten sie mir|erkl(?:ä|ae)ren sie mir|m(?:ö|oe)chte wissen|"
+    r"w(?:ü|ue)rde gern(?:e)? wissen|w(?:ü|ue)sste gern(?:e)?|will wissen|frage mich)"
+    r"\b,?\s+(?:\w+\s+){0,3}?"
+    r"(?P<word>where|what|when|who|which|how|whether|if|wo|was|wann|wer|welche\w*|wie|ob)\b",
+    re.IGNORECASE,
+)
+_PLEASE_LIST = re.compile(
+    r"\s*(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|kindly\s+)?"
+    r"(?:tell|give|list|name|show|send)\s+(?:me|us)\s+(?!whether\b|if\b)",
+    re.IGNORECASE,
+)
+_THE_LAND = re.compile(r" (?:beim|vom|zum|ans|das|dem) land (?!liegt)| land berlin")
 
 
 def _asks_when(words: _Words) -> bool:
@@ -1063,7 +1097,14 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
     ) and not words.has(
         tuple(c for c in _both(lexicon.COUNT) if not c.startswith(("zähl", "count")))
     )
-    if words.has(_both(lexicon.COUNT)) and not counted_whether and not query.duration:
+    # "what's the phone number of the Senate Chancellery?" asks for a number to call.
+    phone_number = words.has(("phone number", "telephone number", "fax number", "contact number"))
+    if (
+        words.has(_both(lexicon.COUNT))
+        and not counted_whether
+        and not query.duration
+        and not phone_number
+    ):
         return "count"
     # "Ich bin Schülerin ...: In welchem Land liegt Windhuk?" - the question is the last clause.
     last_clause = re.split(r"[:;,.–—]\s+|\s-\s", query.text.rstrip(" ?!"))[-1]
@@ -1074,6 +1115,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         asks = words.has(_both(lexicon.IN_SITU))
     # "london partnerstadt seit?", "Tokyo since when?": a question word at the end asks.
     asks = asks or bool(_ASKED_AT_END.search(query.text))
+    # "pls tell me where the golden book is kept", "ich möchte wissen, seit wann ...": asks.
+    asks = asks or bool(_TELL_ME.search(query.text))
     # "So Istanbul is the capital?" - but not "Paris?" or "und mit Warschau?".
     # "Partnerschaften aus den 60er und 80er Jahren?" asks for a list, not whether.
     # "mexiko stadt kontinent?", "tashkent country?": a city and the fact asked for, no verb.
@@ -1096,8 +1139,11 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
             or not (query.partner_words or query.has_filters)
         )
     )
+    # "und gehört der Sprachendienst auch dazu?": a yes/no question after "and".
+    after_and = _Words(" ".join(words.words[1:])) if words.words[:1] in (["und"], ["and"]) else None
     verify = (
         words.starts_with(_both(lexicon.VERIFY_START))
+        or (after_and is not None and after_and.starts_with(_both(lexicon.VERIFY_START)))
         # "Wir fliegen nach Usbekistan – ist Taschkent Partnerstadt?": the last clause asks
         or (
             last_clause != query.text
@@ -1108,6 +1154,13 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     ) and not words.starts_with(_WHY)  # "Warum ist Los Angeles keine Hauptstadt?" asks why
+    told = _TELL_ME.search(query.text)
+    if told and told.group("word").lower() not in ("whether", "if", "ob"):
+        verify = False  # "Can you tell me when Tokyo became a partner?" asks when
+    elif told:
+        verify = True  # "Kannst du mir sagen, ob Budapest eine Partnerstadt ist": whether
+    if _PLEASE_LIST.match(query.text):
+        verify = False  # "can u tell me the partner cities in south america pls" asks for them
     # "Did Windhoek or London come first?" asks which, not whether; a closing "..., oder?"
     # is a tag that asks whether.
     body = _Words(" ".join(words.words[: len(words.words) - _tag_length(words)]))

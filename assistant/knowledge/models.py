@@ -246,7 +246,13 @@ class TopicFact:
 
 
 def _words_of(question: str) -> str:
-    return " ".join(w.casefold() for w in re.findall(r"[^\W\d_]+|\d+", question))
+    # "Baende" and "Bände" alike: umlauts typed as ae, oe, ue (on both the cue and the text).
+    words = " ".join(w.casefold() for w in re.findall(r"[^\W\d_]+|\d+", question))
+    words = words.translate(_UMLAUTS)
+    return words.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 
 
 def _begins_a_word(beginning: str, text: str) -> bool:

@@ -38,6 +38,12 @@ REQUESTED = "language_requested"
 SWITCH_INTENT = "switch_language"
 # Entities whose text looks the same in both languages and says nothing about the language.
 _NEUTRAL_ENTITIES = {"city", "region", "network", "unit"}
+# German names of institutions that English texts use as they are ("What's the Rotes Rathaus?").
+_BORROWED_NAMES = re.compile(
+    r"(?<!\w)(?:rotes rathaus|emigrantenprogramm|senatskanzlei|landesarchiv|bezirksamt|"
+    r"anmeldung|landesamt für einwanderung)(?!\w)",
+    re.IGNORECASE,
+)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -128,6 +134,7 @@ class LanguageDecider(GraphComponent, EntityExtractorMixin):
             spans += [
                 m.span() for m in pattern.finditer(text) if m.group(0).casefold() not in german
             ]
+        spans += [m.span() for m in _BORROWED_NAMES.finditer(text)]
         requested = self._requested(message, text)
         if requested is None and metadata.get("explicit") is True:
             requested = hint
