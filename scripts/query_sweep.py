@@ -672,6 +672,51 @@ def superlative_templates(lang: str, word: str) -> list[tuple[str, Callable[[For
     ]
 
 
+# Templates that put a filter's post-modifier elsewhere in the sentence: after the verb or
+# first ("in Asien: wie viele Partnerstädte?"). Only for forms that are a plain phrase.
+POST_COUNT: dict[str, list[tuple[str, Callable[[str], str]]]] = {
+    "de": [
+        ("post/hat-berlin", lambda p: f"Wie viele Partnerstädte hat Berlin{p}?"),
+        ("post/filter-first", lambda p: f"{p.strip()}: wie viele Partnerstädte gibt es?"),
+        ("post/schon", lambda p: casual(f"wie viele städtepartnerschaften gibt es{p} schon")),
+    ],
+    "en": [
+        ("post/does-berlin-have", lambda p: f"How many partner cities does Berlin have{p}?"),
+        ("post/filter-first", lambda p: f"{p.strip()}, how many twin cities are there?"),
+        ("post/number", lambda p: casual(f"number of partnerships{p}")),
+    ],
+}
+POST_SUPERLATIVE: dict[str, list[tuple[str, str, Callable[[str], str]]]] = {
+    "de": [
+        ("post/zuletzt", "newest", lambda p: f"Welche Städtepartnerschaft{p} kam zuletzt dazu?"),
+        ("post/am-längsten", "oldest", lambda p: f"Welche Partnerschaft{p} besteht am längsten?"),
+        ("post/telegraphic", "oldest", lambda p: casual(f"älteste städtepartnerschaft{p}")),
+        ("post/erste", "oldest", lambda p: f"Was war Berlins erste Partnerstadt{p}?"),
+    ],
+    "en": [
+        ("post/last-to-join", "newest", lambda p: f"Which city was the last to join{p}?"),
+        ("post/longest", "oldest", lambda p: f"Which partnership{p} is the longest-standing?"),
+        ("post/telegraphic", "newest", lambda p: casual(f"most recent partnership{p}")),
+        ("post/first", "oldest", lambda p: f"What was Berlin's first partner city{p}?"),
+    ],
+}
+# "and in Africa?" after a list: the same kind of condition, replaced
+SWITCH_FOLLOW = {
+    "de": [("switch/und", lambda p: f"und{p}?"), ("switch/Und", lambda p: f"Und{p}?")],
+    "en": [
+        ("switch/and", lambda p: f"and{p}?"),
+        ("switch/what-about", lambda p: f"what about{p}?"),
+    ],
+}
+
+
+def plain_post(form: Form) -> str:
+    """The form's post-modifier if it is a plain phrase that can stand anywhere, else ''."""
+    if form.pre or form.noun or form.plural or not form.post.startswith(" "):
+        return ""
+    return form.post
+
+
 FOLLOW_UPS: dict[str, list[tuple[str, str, str]]] = {
     # (template id, follow-up text, what it asks: count | oldest | newest | capital)
     "de": [
@@ -842,6 +887,48 @@ def filter_cases(facts: Facts) -> Iterator[Case]:
                         "predicate",
                         [Turn(make(plural), count_expect(sure, maybe, lang))],
                     )
+            for form in flt.forms[lang]:
+                post = plain_post(form)
+                if not post:
+                    continue
+                for tid, make_post in POST_COUNT[lang]:
+                    yield Case(
+                        lang,
+                        "count",
+                        tid,
+                        flt.id,
+                        form.label,
+                        [Turn(make_post(post), count_expect(sure, maybe, lang))],
+                    )
+                for tid, which, make_sup in POST_SUPERLATIVE[lang]:
+                    expect = superlative_expect(sure, maybe, which, lang)
+                    if expect is None or not sure or flt.id.startswith("year:in "):
+                        continue
+                    yield Case(
+                        lang, "superlative", tid, flt.id, form.label, [Turn(make_sup(post), expect)]
+                    )
+                for other in filters:
+                    if other.kind != flt.kind or other is flt or "+" in other.id:
+                        continue
+                    other_post = next(
+                        (plain_post(f) for f in other.forms[lang] if plain_post(f)), ""
+                    )
+                    if not other_post or not sure:
+                        continue
+                    s2, m2, o2 = members(cities, other)
+                    first = LIST_TEMPLATES[lang][0][1](form, NOUNS[lang][0])
+                    for tid, make_switch in SWITCH_FOLLOW[lang]:
+                        yield Case(
+                            lang,
+                            "follow-up",
+                            tid,
+                            f"{flt.id} then {other.id}",
+                            form.label,
+                            [
+                                Turn(first, list_expect(sure, maybe, out, lang)),
+                                Turn(make_switch(other_post), list_expect(s2, m2, o2, lang)),
+                            ],
+                        )
             if sure and "+" not in flt.id:
                 first = LIST_TEMPLATES[lang][0][1](flt.forms[lang][0], NOUNS[lang][0])
                 for second in seconds:
@@ -1084,6 +1171,44 @@ def city_cases(facts: Facts) -> Iterator[Case]:
                                 {"all": [_surname(p) for p in city.signers]},
                             )
                         )
+                no_signer = {
+                    "de": ["nicht", "keine", "leider"],
+                    "en": ["not", "no", "unfortunately"],
+                }
+                if lang == "de":
+                    lookups += [
+                        (
+                            "since/seit-welchem-jahr",
+                            f"Seit welchem Jahr ist {name} Partnerstadt?",
+                            {"all": [year]},
+                        ),
+                        ("country/telegraphic", f"{name} – welches Land?", {"all": [country]}),
+                    ]
+                    if not city.signers:
+                        lookups.append(
+                            (
+                                "signers/unknown",
+                                f"Wer hat die Partnerschaft mit {name} unterzeichnet?",
+                                {"any": no_signer[lang], "none": [_surname(p) for p in people]},
+                            )
+                        )
+                else:
+                    lookups += [
+                        (
+                            "since/what-year",
+                            f"Since what year has {name} been a partner city?",
+                            {"all": [year]},
+                        ),
+                        ("country/telegraphic", f"{name} - which country?", {"all": [country]}),
+                    ]
+                    if not city.signers:
+                        lookups.append(
+                            (
+                                "signers/unknown",
+                                f"Who signed the agreement with {name}?",
+                                {"any": no_signer[lang], "none": [_surname(p) for p in people]},
+                            )
+                        )
                 for tid, text, expect in lookups:
                     yield Case(lang, "lookup", tid, "city", city.id, [Turn(text, expect)])
 
@@ -1210,6 +1335,63 @@ def city_cases(facts: Facts) -> Iterator[Case]:
                                 "continent/is-in",
                                 f"Is {name} in {rname}?",
                                 yes_no(verdict, lang, fact),
+                            )
+                        )
+                wrong = next(c for c in cities if c.country != city.country)
+                wrong_country = facts.countries[wrong.country][lang]
+                claim_year = city.year - 3 if city.year - 3 not in city.years else None
+                if lang == "de":
+                    verifies += [
+                        ("still/noch", f"Ist {name} noch eine Partnerstadt?", yes_no(True, lang)),
+                        (
+                            "ended/beendet",
+                            f"Wurde die Partnerschaft mit {name} beendet?",
+                            yes_no(False, lang),
+                        ),
+                        (
+                            "country/false",
+                            f"Liegt {name} in {wrong_country}?",
+                            yes_no(False, lang, [country]),
+                        ),
+                        (
+                            "year/stimmt-es",
+                            f"Stimmt es, dass {name} seit {year} Partnerstadt ist?",
+                            yes_no(True, lang),
+                        ),
+                    ]
+                    if claim_year:
+                        verifies.append(
+                            (
+                                "year/stimmt-es-false",
+                                f"Stimmt es, dass {name} seit {claim_year} Partnerstadt ist?",
+                                yes_no(False, lang, [year]),
+                            )
+                        )
+                else:
+                    verifies += [
+                        ("still/still", f"Is {name} still a partner city?", yes_no(True, lang)),
+                        (
+                            "ended/over",
+                            f"Has the partnership with {name} ended?",
+                            yes_no(False, lang),
+                        ),
+                        (
+                            "country/false",
+                            f"Is {name} in {wrong_country}?",
+                            yes_no(False, lang, [country]),
+                        ),
+                        (
+                            "year/is-it-true",
+                            f"Is it true that {name} became a partner city in {year}?",
+                            yes_no(True, lang),
+                        ),
+                    ]
+                    if claim_year:
+                        verifies.append(
+                            (
+                                "year/hasnt-it",
+                                f"{name} has been a partner since {claim_year}, hasn't it?",
+                                yes_no(False, lang, [year]),
                             )
                         )
                 for region in region_names:
@@ -1452,6 +1634,12 @@ def city_cases(facts: Facts) -> Iterator[Case]:
                         ("länger", f"Wer ist länger Partnerstadt, {x} oder {y}?", "older"),
                         ("vs", casual(f"{x} vs. {y}: welche partnerschaft ist älter?"), "older"),
                         ("früher", f"Kam {x} früher dazu als {y}?", "claim"),
+                        ("vor", f"Kam {x} vor {y}?", "claim"),
+                        (
+                            "besteht-länger",
+                            f"Welche Partnerschaft besteht länger: {x} oder {y}?",
+                            "older",
+                        ),
                     ]
                 else:
                     asks = [
@@ -1467,6 +1655,8 @@ def city_cases(facts: Facts) -> Iterator[Case]:
                         ("longer", f"Which has been a partner longer, {x} or {y}?", "older"),
                         ("vs", casual(f"{x} vs {y} - which one is older?"), "older"),
                         ("earlier", f"Did {x} join earlier than {y}?", "claim"),
+                        ("who-first", f"Who joined first, {x} or {y}?", "older"),
+                        ("before", f"{x} before {y}?", "claim"),
                     ]
                 for tid, text, kind in asks:
                     if kind == "older":

@@ -412,6 +412,7 @@ class Answerer:
             # "war das vor 1990?" after Madrid
             or (q.op == "verify" and q.has_filters and q.back_reference and self._subject_city())
             or self._period_follow_up(q)
+            or self._new_condition_follow_up(q)
         )
 
     def _total_follow_up(self, q: Query) -> bool:
@@ -421,6 +422,20 @@ class Answerer:
             and len(q.text.split()) <= 4
             and not (q.has_filters or q.cities or q.topic)
             and (self.context.query or {}).get("op") in ("count", "list")
+        )
+
+    def _new_condition_follow_up(self, q: Query) -> bool:
+        """ "und aus dem Jahr 1995?", "and from 1987?" after a list or a count: the same
+        question with a new condition."""
+        previous = self.context.query or {}
+        return bool(
+            not (q.cities or q.others or q.unknown)
+            and q.op is None
+            and q.has_filters
+            and not (q.superlative or q.compare or q.yes_no or q.topic or q.network)
+            and (q.continuation or len(q.text.split()) <= 4)
+            and previous.get("op") in ("list", "count")
+            and (q.attribute is None or self._attribute_is_filter(q))
         )
 
     def _period_follow_up(self, q: Query) -> bool:
@@ -476,6 +491,8 @@ class Answerer:
             return True  # "und nach 2000?" after "war das vor 1990?"
         if self._total_follow_up(q):
             return True  # "und insgesamt?" after a count or a list
+        if self._new_condition_follow_up(q):
+            return True  # "und aus dem Jahr 1995?" after a list
         if self._capital_of(q) is not None and not q.cities:
             return True  # "what is the capital of Namibia?"
         if q.capital is not None and not (q.network or q.topic or q.route):
@@ -567,6 +584,15 @@ class Answerer:
         follows = q.continuation or self._bare_follow_up(q)
         if not cities and not q.attribute and follows and previous.attribute:
             q.attribute = previous.attribute
+        if not cities and self._new_condition_follow_up(q):
+            # "und aus dem Jahr 1995?", "and from 1987?" after a list: the same question with
+            # the new condition; the list's other conditions stay
+            q.regions = q.regions or previous.regions
+            q.year = q.year or previous.year
+            q.status = q.status or previous.status
+            q.capital = previous.capital if q.capital is None else q.capital
+            q.attribute, q.continuation = None, False  # replaced, not within the last list
+            op = q.op = previous.op
         # "and Warsaw?": the new city, the previous question.
         if (
             cities
@@ -673,7 +699,7 @@ class Answerer:
         if q.attribute == "since":
             return q.year is not None
         if q.attribute == "continent":
-            return bool(q.regions)
+            return any(r in self.k.continents for r in q.regions)
         if q.attribute == "country":
             return any(r in self.k.countries for r in q.regions)
         return False
