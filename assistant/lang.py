@@ -61,6 +61,16 @@ _CUES: dict[Lang, frozenset[str]] = {
             "zuständig",
             "botschaft",
             "rathaus",
+            # words of a telegraphic question ("paris kontinent", "tokio hauptstadt?")
+            "kontinent",
+            "hauptstadt",
+            "hauptstädte",
+            "partnerschaft",
+            "partnerschaften",
+            "partnerstädten",
+            "städtepartnerschaften",
+            "unterschrieben",
+            "liegt",
         }
     )
     - {"in", "so", "was", "will", "also", "die", "an", "am", "man"},
@@ -100,6 +110,14 @@ _CUES: dict[Lang, frozenset[str]] = {
             "embassy",
             "responsible",
             "morning",
+            # words of a telegraphic question ("paris continent", "tokyo capital?")
+            "continent",
+            "country",
+            "capital",
+            "partnership",
+            "twin",
+            "sister",
+            "signed",
         }
     ),
 }

@@ -42,6 +42,8 @@ ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "internati
 # The route (organisation.yml) of questions about one partner city's unit.
 PARTNER_CITY_ROUTE = "partner_city"
 # Attributes that ask for a fact of a named city even in a message about a need.
+# Facts asked of "the African partner city": answered for the one city a filter describes.
+_DESCRIBED_ATTRIBUTES = ("since", "country", "continent", "signers")
 CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
 # Topics that are other authorities' business (services.yml): visas, passports, permits.
@@ -475,6 +477,7 @@ class Answerer:
             # "war das vor 1990?" after Madrid
             or (q.op == "verify" and q.has_filters and q.back_reference and self._subject_city())
             or self._period_follow_up(q)
+            or self._new_condition_follow_up(q)
         )
 
     def _total_follow_up(self, q: Query) -> bool:
@@ -484,6 +487,20 @@ class Answerer:
             and len(q.text.split()) <= 4
             and not (q.has_filters or q.cities or q.topic)
             and (self.context.query or {}).get("op") in ("count", "list")
+        )
+
+    def _new_condition_follow_up(self, q: Query) -> bool:
+        """ "und aus dem Jahr 1995?", "and from 1987?" after a list or a count: the same
+        question with a new condition."""
+        previous = self.context.query or {}
+        return bool(
+            not (q.cities or q.others or q.unknown)
+            and q.op is None
+            and q.has_filters
+            and not (q.superlative or q.compare or q.yes_no or q.topic or q.network)
+            and (q.continuation or len(q.text.split()) <= 4)
+            and previous.get("op") in ("list", "count")
+            and (q.attribute is None or self._attribute_is_filter(q))
         )
 
     def _period_follow_up(self, q: Query) -> bool:
@@ -581,8 +598,12 @@ class Answerer:
             return True  # "und nach 2000?" after "war das vor 1990?"
         if self._total_follow_up(q):
             return True  # "und insgesamt?" after a count or a list
+        if self._new_condition_follow_up(q):
+            return True  # "und aus dem Jahr 1995?" after a list
         if self._capital_of(q) is not None and not q.cities:
             return True  # "what is the capital of Namibia?"
+        if q.capital is not None and not (q.network or q.topic or q.route):
+            return True  # "european capitals", "asiatische Hauptstädte": a list of partners
         # "Und wer regiert Berlin gerade?" after a city: a topic the classifier is sure of.
         if self.k.topic_for_intent(q.intent or "") is not None and q.confidence >= 0.6:
             return False
@@ -680,6 +701,15 @@ class Answerer:
         follows = q.continuation or self._bare_follow_up(q) or self._back_to_the_signing(q)
         if not cities and not q.attribute and follows and previous.attribute:
             q.attribute = previous.attribute
+        if not cities and self._new_condition_follow_up(q):
+            # "und aus dem Jahr 1995?", "and from 1987?" after a list: the same question with
+            # the new condition; the list's other conditions stay
+            q.regions = q.regions or previous.regions
+            q.year = q.year or previous.year
+            q.status = q.status or previous.status
+            q.capital = previous.capital if q.capital is None else q.capital
+            q.attribute, q.continuation = None, False  # replaced, not within the last list
+            op = q.op = previous.op
         # "and Warsaw?": the new city, the previous question.
         if (
             cities
@@ -751,6 +781,20 @@ class Answerer:
             return self.compare(q, cities)
         if op == "superlative" or (op is None and q.superlative):
             return self.superlative(q)
+        if (
+            op in (None, "list", "lookup")
+            and not (cities or q.others or q.among)
+            and q.has_filters
+            and q.attribute in _DESCRIBED_ATTRIBUTES
+            and not self._attribute_is_filter(q)
+        ):
+            described = self._filtered(q)[0]
+            if len(described) == 1:
+                # "Seit wann ist die französische Partnerstadt dabei?": the one city the
+                # conditions describe, and the fact asked for
+                one = [described[0].id]
+                plain = replace(q, regions=[], year=None, status=None, capital=None, cities=one)
+                return self.city_facts(replace(plain, op="lookup"), one)
         if op == "list" or (op is None and not cities and not q.others):
             if cities and not q.has_filters:
                 return self.city_facts(q, cities)
@@ -765,6 +809,17 @@ class Answerer:
         if op == "verify":
             return self.verify_city(q, cities[0], extra=cities[1:])
         return self.city_facts(q, cities)
+
+    def _attribute_is_filter(self, q: Query) -> bool:
+        """Whether the fact word names a condition ("Partnerstädte aus dem Jahr 1967", "on the
+        African continent", "in the country Japan") rather than the fact asked for."""
+        if q.attribute == "since":
+            return q.year is not None
+        if q.attribute == "continent":
+            return any(r in self.k.continents for r in q.regions)
+        if q.attribute == "country":
+            return any(r in self.k.countries for r in q.regions)
+        return False
 
     def _signer_named(self, q: Query) -> str | None:
         """A signer of a partnership (knowledge: signed_by) named by surname in the question."""
@@ -1246,7 +1301,7 @@ class Answerer:
         None when the question claims neither a signer nor a place the knowledge can check.
         """
         person = self._person_in_context(q)
-        if city.signed_by and (person or _names_someone(q.text)):
+        if city.signed_by and (person or _names_someone(q.text) or self._names_signer(q.text)):
             claimed = (person or q.text).casefold()
             return any(n.split()[-1].casefold() in claimed for n in city.signed_by)
         if not city.signed_in:
@@ -1262,6 +1317,12 @@ class Answerer:
         if any(words.startswith(n) for n in names | others):
             return False
         return None
+
+    def _names_signer(self, text: str) -> bool:
+        """Whether a question names, in any case, a person the knowledge lists as a signer
+        ("hat huldai die kyjiw partnerschaft unterschrieben")."""
+        surnames = {n.split()[-1] for c in self.k.partner_cities for n in c.signed_by}
+        return any(re.search(rf"\b{re.escape(s)}\b", text, re.IGNORECASE) for s in surnames)
 
     def _person_in_context(self, q: Query) -> str | None:
         subject = self.context.subject or {}
@@ -1477,7 +1538,14 @@ class Answerer:
 
     def list_cities(self, q: Query, verify: bool = False) -> Reply:
         results = self.context.results or []
-        if q.among and q.has_filters and not verify and len(results) >= 2:
+        # a one-city list counts too ("Only one ... is in Africa: Windhoek." - "which of them
+        # are dormant?"), but not a single city asked about by name
+        listed = len(results) >= 2 or (
+            bool(results)
+            and q.back_reference  # "of them", "davon"; not "which one is in Uzbekistan"
+            and (self.context.query or {}).get("op") in ("list", "count")
+        )
+        if q.among and q.has_filters and not verify and listed:
             # "Welche liegen in Nordamerika?" - "und davon Hauptstädte?": within that list
             cities, criteria, _ = self._filtered(q)
             within = [c for c in cities if c.id in results]

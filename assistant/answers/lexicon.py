@@ -213,6 +213,7 @@ VERIFY_START: Cues = {
         "aren't",
         "wasn't",
         "doesn't",
+        "any",  # "any twin cities in europe?" asks whether there are
     ),
 }
 VERIFY_END: Cues = {

@@ -84,6 +84,23 @@ _RANGE = re.compile(
     r"(?:jahr\s+)?(?:1[89]|20)\d\d(?!\d)",
     re.IGNORECASE,
 )
+# "only one", "nur eine": "one" and "ein" are articles unless "only" makes them a number
+_ONLY_ONE = re.compile(
+    r"\b(?:only|just|exactly|nur|genau|lediglich)\s+(?:one|a single|eine[nmr]?|ein)\b",
+    re.IGNORECASE,
+)
+# "older than all the others", "älter als alle anderen": a superlative, not a comparison
+_ALL_OTHERS = re.compile(
+    r"\b(?:than|als)\s+(?:all|any|every|alle|jede)\w*\s+(?:the\s+)?(?:others?|other\b|anderen?\b|"
+    r"übrigen|uebrigen)",
+    re.IGNORECASE,
+)
+# "1990 or later", "2000 oder früher": the year's open end, not a comparison
+_OPEN_PERIOD = re.compile(
+    r"(?<!\d)(?:1[89]|20)\d\d\s+(?:or|and|oder|und)\s+"
+    r"(?:later|after|earlier|before|sp(?:ä|ae)ter|danach|fr(?:ü|ue)her|davor)\b",
+    re.IGNORECASE,
+)
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
 _SHORT_QUESTIONS = frozenset(
@@ -151,6 +168,14 @@ _PREMISE_CLAIM = re.compile(
 _HEAD_QUESTIONS = frozenset(
     "what's who's what who when where which how was wer wann wo welche welcher welches wie".split()
 )
+# "Which partner cities are in Europe and are not capitals?": a second predicate of the same
+# plural subject after a list or count question, not a question of its own.
+_LIST_HEAD = re.compile(r"^\W*(?:which|what|how many|welche|wie\s?viele)\b", re.IGNORECASE)
+_PLURAL_PREDICATES = frozenset(
+    "are were have joined became date sind waren haben liegen lagen kamen wurden ruhen "
+    "gehören gehoeren".split()
+)
+_OWN_SUBJECT = frozenset("there es you they sie ihr".split())
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
     "gehört ruht ruhen besteht darf could would should may könnte könnten können dürfen muss "
@@ -462,10 +487,17 @@ def split_questions(text: str) -> list[tuple[int, int]]:
             head = _WORD.findall(text[cut : s + match.start()])
             # "What's Eurocities and is Berlin also in C40?": a short question before "and"
             asked_first = len(head) == 2 and head[0].lower() in _HEAD_QUESTIONS
+            same_subject = (
+                _LIST_HEAD.match(text[cut : s + match.start()]) is not None
+                and len(tail) >= 2
+                and tail[0].lower() in _PLURAL_PREDICATES
+                and tail[1].lower() not in _OWN_SUBJECT
+            )
             if (
                 (len(head) >= 3 or asked_first)
                 and (len(tail) >= 3 or short_question)
                 and not statement
+                and not same_subject
             ):
                 result.append((cut, s + match.start()))
                 cut = s + match.end()
@@ -511,6 +543,18 @@ def parse(
         query.condition = "no" if conditional.group(1).lower() in _IF_NOT else "yes"
     _places(query, knowledge, entities)
     non_region = _regions_by_adjective(query, words, knowledge)
+    if query.unknown and query.regions:
+        # "Is Bruxelles an African partner city?": the tagger's unknown town "African" is the
+        # region's adjective
+        stems = [
+            _norm(stem)
+            for region in query.regions
+            for place in (knowledge.continents.get(region), knowledge.countries.get(region))
+            if place is not None
+            for forms in place.adjectives.values()
+            for stem in forms
+        ]
+        query.unknown = [u for u in query.unknown if not _norm(u).startswith(tuple(stems))]
     part = _PART_OF_AMERICA.search(text)
     if part and "americas" in query.regions:
         # "in Süd Amerika", "Nord amerika": the part, not both Americas
@@ -595,12 +639,18 @@ def parse(
     elif ordinal and query.cities:
         query.claim_rank = ordinal  # "Ist Istanbul die vierte Partnerstadt?"
     query.duration = bool(_DURATION.search(text)) and len(query.cities) < 2
-    if words.has(_both(lexicon.OLDER)):
+    # "joined in 1990 or later": an open period, not a comparison
+    compared = _Words(_OPEN_PERIOD.sub(" ", text)) if _OPEN_PERIOD.search(text) else words
+    if compared.has(_both(lexicon.OLDER)):
         query.compare = "older"
-    elif words.has(_both(lexicon.NEWER)):
+    elif compared.has(_both(lexicon.NEWER)):
         query.compare = "newer"
     elif words.has(_both(lexicon.LONGER)) and not words.has(_both(lexicon.NO_LONGER)):
         query.compare = "older"  # "a partner longer than Mexico City", "besteht schon länger"
+    if query.compare and len(query.cities) == 1 and _ALL_OTHERS.search(text):
+        # "Is LA older than all the others?" claims the city is the oldest (or newest)
+        query.superlative = "oldest" if query.compare == "older" else "newest"
+        query.compare = None
     query.relative = _relative(words, text, entities)
     query.op = _operation(query, words, lang)
     if query.yes_no and not non_region and not words.starts_with(_both(lexicon.VERIFY_START)):
@@ -618,6 +668,8 @@ def parse(
         small = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", text)]
         # "Are there two South American partner cities?": a number word is a claim too.
         small += [lexicon.NUMBER_WORDS[w] for w in words.words if w in lexicon.NUMBER_WORDS]
+        if not small and _ONLY_ONE.search(text):
+            small = [1]  # "Does Berlin have only one partner city in North America?"
         query.claim_count = small[0] if small else None
     rank_claim = _RANK_CLAIM.search(text)
     if rank_claim and query.cities:
@@ -657,11 +709,19 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
     "nichteuropäisch", "außereuropäisch"): the region is then excluded."""
     found: list[tuple[int, str]] = []
     negated = False
-    for place in knowledge.continents.values():
+    places = [*knowledge.continents.values(), *knowledge.countries.values()]
+    for place in places:
         for stems in place.adjectives.values():
             for stem in stems:
                 # German stems take any ending; English adjectives are whole words.
                 position = words.position(stem + "*")
+                if position >= 0 and place.kind == "country":
+                    # "die italienische Partnerstadt", not "auf Französisch" or "des russischen
+                    # Angriffskriegs": a country's adjective counts only before a city noun
+                    after = position + len(stem.split())
+                    following = words.words[after] if after < len(words.words) else ""
+                    if not following.startswith(_CITY_NOUNS):
+                        continue
                 if position >= 0:
                     found.append((len(normalise_name(stem)), place.id))
                     if position > 0 and words.words[position - 1] in _NON_WORDS:
@@ -684,6 +744,18 @@ def _regions_by_adjective(query: Query, words: _Words, knowledge: Knowledge) -> 
     return negated
 
 
+# Nouns a country's adjective must stand before to name a region (normalised word starts)
+_CITY_NOUNS = (
+    "partner",
+    "stadt",
+    "stadte",
+    "hauptstadt",
+    "city",
+    "cities",
+    "twin",
+    "sister",
+    "capital",
+)
 # "apart from Istanbul", "ohne Moskau": a city left out, not a region
 _EXCLUDING_BEFORE = re.compile(
     r"\b(?:apart from|except(?: for)?|excluding|not counting|leaving out|other than|ohne|"

@@ -113,6 +113,8 @@ class CityMatcher(GraphComponent, EntityExtractorMixin):
                 }
                 # "Suedamerika", "Bruessel": umlauts as typed without a German keyboard.
                 spellings |= {_transliterated(surface) for surface in spellings}
+                # "l.a." is tokenised as "l.a" + "." but "L.A." as one token: add the lower case
+                spellings |= {surface.lower() for surface in spellings if "." in surface}
                 matcher.add(key, [nlp.make_doc(surface) for surface in sorted(spellings)])
             self._pipelines.append((nlp, matcher))
 
