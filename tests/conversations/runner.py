@@ -245,9 +245,9 @@ def check_reply(reply: str, expect: dict[str, Any]) -> list[str]:
     Checks: `lang` (de, en, or both: a German and an English sentence, or a link to berlin.de's
     English pages), `all` (every text occurs), `any` (at least one occurs), `none` (none occurs),
     `starts` (the first word is one of), `first` (one of them occurs in the first sentence),
-    `order` (all occur, first occurrences in this order; "a|b" for one of two spellings), `clean` (no double spaces inside a
-    line, no sentence said twice). Texts match as whole words, case-insensitive; `word*` matches
-    any ending.
+    `order` (all occur, first occurrences in this order; "a|b" for one of two spellings),
+    `clean` (no double spaces inside a line, no sentence said twice). Texts match as whole
+    words, case-insensitive; `word*` matches any ending.
     """
     failures: list[str] = []
     if not reply.strip():
