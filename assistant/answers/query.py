@@ -95,6 +95,14 @@ _ALL_OTHERS = re.compile(
     r"übrigen|uebrigen)",
     re.IGNORECASE,
 )
+# "die erste Vereinbarung mit Peking", "the first agreement with Beijing": that city's history,
+# not the oldest partner city
+_FIRST_AGREEMENT_WITH = re.compile(
+    r"\b(?:erste[nmrs]?|fr(?:ü|ue)heste[nmrs]?|first|earliest)\s+(?:\w+\s+){0,2}?"
+    r"(?:vereinbarung|abkommen|vertr(?:a|ä)g|kontakt|verbindung|beziehung|agreement|treaty|"
+    r"contact|ties|link|relation)\w*\s+(?:mit|zu|zwischen|with|to|between)\b",
+    re.IGNORECASE,
+)
 # "1990 or later", "2000 oder früher": the year's open end, not a comparison
 _OPEN_PERIOD = re.compile(
     r"(?<!\d)(?:1[89]|20)\d\d\s+(?:or|and|oder|und)\s+"
@@ -609,6 +617,9 @@ def parse(
     ]
     if query.attribute is None or len(query.more_attributes) > 2 or not query.cities:
         query.more_attributes = []
+    if query.attribute == "history":
+        # "Why was it signed in 1987?" asks for the reason, not for the signers too
+        query.more_attributes = [a for a in query.more_attributes if a != "signers"]
     if "country" in (query.attribute, *query.more_attributes):
         # "Tashkent is in Uzbekistan (Asia)" names the continent too
         if query.attribute == "continent":
@@ -631,6 +642,8 @@ def parse(
         query.both_ends = ranked.has(_both(lexicon.NEWEST))
     elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
+    if query.superlative and len(query.cities) == 1 and _FIRST_AGREEMENT_WITH.search(text):
+        query.superlative, query.both_ends, query.attribute = None, False, "history"
     ordinal = _ordinal(text)
     if ordinal and not query.cities and (query.rank == 1 or not query.superlative):
         # "Was war die vierte Partnerstadt?", "Which city became Berlin's 17th partner?"
@@ -918,6 +931,8 @@ def _attribute(words: _Words) -> str | None:
         if words.has(_both(cues)):
             if name == "signers" and _asks_when(words):
                 return "since"  # "when was the Budapest agreement signed?": the date
+            if name == "signers" and words.has(_WHY):
+                return "history"  # "Why was the agreement with Paris signed in 1987?"
             return name
     return None
 

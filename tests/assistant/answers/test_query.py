@@ -117,6 +117,23 @@ def test_attributes(text: str, attribute: str, knowledge: Knowledge) -> None:
     assert read(text, knowledge).attribute == attribute
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why was the agreement with Paris signed in 1987?",
+        "Warum wurde das Abkommen mit Paris unterzeichnet?",
+        "Wann gab es die erste Vereinbarung mit Tokio?",
+        "What was the earliest agreement with Tokyo?",
+    ],
+)
+def test_the_history_of_one_partnership(text: str, knowledge: Knowledge) -> None:
+    """The reason for an agreement or a city's first agreement is its history: not the signers,
+    not the oldest partner city."""
+    query = read(text, knowledge)
+    assert (query.op, query.attribute, query.superlative) == ("lookup", "history", None)
+    assert query.more_attributes == []
+
+
 def test_a_false_premise_is_a_claim_to_verify(knowledge: Knowledge) -> None:
     en = read("Kyiv became a partner city in 2022, right?", knowledge)
     de = read("Kyjiw ist seit 2022 Partnerstadt, oder?", knowledge)
