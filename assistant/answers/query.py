@@ -103,6 +103,13 @@ _FIRST_AGREEMENT_WITH = re.compile(
     r"contact|ties|link|relation)\w*\s+(?:mit|zu|zwischen|with|to|between)\b",
     re.IGNORECASE,
 )
+# "Mit wem hat Berlin die Partnerschaft?", "With whom does Berlin have the partnership?" ask who
+# the partner is, unless the visitor asks whom they should talk to ("mit wem kann ich ...").
+_PARTNER_OF_BERLIN = re.compile(
+    r"\b(?:mit wem|with whom)\b(?:\s+\w+){0,3}?\s+(?:hat|has|does|did|ist|is)\s+berlin\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:ich|wir|mich|uns|i|we|me|us|my|our)\b", re.IGNORECASE)
 # "1990 or later", "2000 oder früher": the year's open end, not a comparison
 _OPEN_PERIOD = re.compile(
     r"(?<!\d)(?:1[89]|20)\d\d\s+(?:or|and|oder|und)\s+"
@@ -602,6 +609,8 @@ def parse(
     query.continuation = words.starts_with(_both(lexicon.CONTINUATION))
     query.among = words.has(_both(lexicon.AMONG))
     query.route = words.has(_both(lexicon.ROUTE))
+    if query.route and _PARTNER_OF_BERLIN.search(text) and not _FIRST_PERSON.search(text):
+        query.route = False  # "Mit wem genau hat Berlin in Brüssel die Partnerschaft?": the partner
     query.route_id = _route(words, knowledge)
     query.topic = _topic(words)
     query.network = _network(words, knowledge)

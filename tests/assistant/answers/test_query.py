@@ -134,6 +134,21 @@ def test_the_history_of_one_partnership(text: str, knowledge: Knowledge) -> None
     assert query.more_attributes == []
 
 
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("Mit wem genau hat Berlin in Tokio die Partnerschaft?", False),
+        ("With whom exactly does Berlin have the partnership in Tokyo?", False),
+        ("Mit wem kann ich über die Partnerschaft mit Tokio sprechen?", True),
+        ("With whom can I talk about the partnership with Tokyo?", True),
+    ],
+)
+def test_with_whom_asks_for_the_partner_or_a_contact(
+    text: str, route: bool, knowledge: Knowledge
+) -> None:
+    assert read(text, knowledge).route is route
+
+
 def test_a_false_premise_is_a_claim_to_verify(knowledge: Knowledge) -> None:
     en = read("Kyiv became a partner city in 2022, right?", knowledge)
     de = read("Kyjiw ist seit 2022 Partnerstadt, oder?", knowledge)
