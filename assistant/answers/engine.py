@@ -1072,22 +1072,22 @@ class Answerer:
             self._capital(reply, city, v, yes_no)
             return
         if attribute == "status":
-            reply.add(f"a_city_status_{city.status}", **v)
-            if city.status != "active" and city.note:
-                reply.add("a_text", text=city.note(self.lang))  # why and since when
-            else:
-                reply.add("a_city_since", **v)
+            self._status(reply, city, v)
+            reply.add("a_city_since", **v)
             return
         reply.add("a_city_since", **v)
         if attribute in (None, "history", "since") and city.note:
             reply.add("a_text", text=city.note(self.lang))
         if attribute in (None, "history") and city.signed_by:
             reply.add("a_city_signers", **v)
-        # A dormant partnership's note explains the dormancy; do not say it twice.
-        if attribute is None and not (city.status != "active" and city.note):
-            reply.add(f"a_city_status_{city.status}", **v)
-        elif city.status != "active" and not city.note:
-            reply.add(f"a_city_status_{city.status}", **v)
+        if attribute is None or city.status != "active":
+            self._status(reply, city, v)
+
+    def _status(self, reply: Reply, city: PartnerCity, v: dict[str, Any]) -> None:
+        """That the partnership is active or dormant; for a dormant one also why (its note)."""
+        reply.add(f"a_city_status_{city.status}", **v)
+        if city.status != "active" and city.status_note:
+            reply.add("a_text", text=city.status_note(self.lang))
 
     def _capital(
         self, reply: Reply, city: PartnerCity, v: dict[str, Any], yes_no: bool = True
@@ -1156,10 +1156,8 @@ class Answerer:
         if q.claim_ended and not (attribute == "signers" and _PLACE_CLAIM.search(q.text)):
             # "The Moscow partnership was ended in 2022, wasn't it?" - none has ended.
             reply.add("a_no")
-            reply.add(f"a_city_status_{city.status}", **v)
-            if city.status != "active" and city.note:
-                reply.add("a_text", text=city.note(self.lang))
-            elif city.status == "active":
+            self._status(reply, city, v)
+            if city.status == "active":
                 reply.add("a_city_since", **v)
         elif q.only and (q.capital is not None or q.status or q.year):
             self._verify_only(reply, q, city)
@@ -1173,7 +1171,7 @@ class Answerer:
         elif attribute == "status" and q.status:
             matches = city.status == q.status
             reply.add("a_yes" if matches else "a_no")
-            reply.add(f"a_city_status_{city.status}", **v)
+            self._status(reply, city, v)
         elif q.superlative:
             cities_in_scope, criteria, _ = self._filtered(q)
             results = self.context.results or []
@@ -1240,8 +1238,13 @@ class Answerer:
             if lead is not None:
                 reply.add("a_yes" if lead else "a_no")
             self._facts_of(reply, city, "signers")
+        elif city.status != "active" and attribute == "status" and _CONTACT.search(q.text):
+            # "Is there still contact with Moscow?": not while the partnership is dormant
+            reply.add("a_no")
+            self._status(reply, city, v)
         elif city.status != "active":
-            reply.add("a_yes_partner_dormant", **v)
+            reply.add("a_yes_partner", **v)
+            self._status(reply, city, v)
             if city.note:
                 reply.add("a_text", text=city.note(self.lang))
         else:
@@ -1619,7 +1622,8 @@ class Answerer:
             assert city is not None
             v = self._values(city)
             reply = Reply(kind="count", source=self.k.overview.source)
-            reply.add("a_no").add(f"a_city_status_{city.status}", **v)
+            reply.add("a_no")
+            self._status(reply, city, v)
             if q.year and int(q.year["year"]) in (city.status_since, city.since.year):
                 q.year = None
             rest = self.count(replace(q, cities=[], claim_ended=False))
@@ -2696,6 +2700,13 @@ _CONTACT_ITEM = re.compile(
     r"(?P<hours>öffnungszeit|opening hours|geöffnet|\bopen\b)"
     r"|(?P<fax>\bfax)|(?P<phone>telefon|phone|nummer|number|anruf|call|ring)"
     r"|(?P<address>anschrift|adresse|address|postal|post\b|postanschrift|wo sitzt|where is)",
+    re.IGNORECASE,
+)
+# "Is there still contact with Moscow?", "Gibt es noch Austausch mit Moskau?": the working
+# relation, which a dormant partnership does not have.
+_CONTACT = re.compile(
+    r"\b(?:kontakt\w*|verbindung\w*|austausch\w*|zusammenarbeit|beziehung\w*|gespr(?:ä|ae)ch\w*|"
+    r"contacts?|ties|relations?|cooperation|co-operation|exchanges?|talks?|in touch)\b",
     re.IGNORECASE,
 )
 # "signed in Jerusalem", "im Roten Rathaus unterzeichnet": the place a signing claim names.

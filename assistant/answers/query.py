@@ -1061,6 +1061,8 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
             return "before"
         if last[0] in ("before", "vor") and len(stripped) < len(before):
             return "before"
+        if before[-1:] == ["nach"] and before[-2:-1] and before[-2].startswith(_TOWARDS):
+            continue  # "Gibt es noch Kontakt nach Moskau?", "Reise nach Prag": a direction
         if close.has(("after", "nach")) or comparative == "after":
             return "after"
         if before[-1:] in (["since"], ["seit"]) and words.has(_both(lexicon.COUNT)):
@@ -1074,6 +1076,24 @@ def _relative_to_place(words: _Words, text: str, entities: Iterable[dict[str, An
     if words.has(_both(lexicon.BEFORE_THAT)):
         return "before"
     return None
+
+
+# Words before "nach <city>" that make it a direction, not "after": "Kontakt nach Moskau".
+_TOWARDS = (
+    "kontakt",
+    "verbindung",
+    "beziehung",
+    "draht",
+    "austausch",
+    "reis",
+    "fahr",
+    "flieg",
+    "flug",
+    "flüg",
+    "flueg",
+    "delegation",
+    "weg",
+)
 
 
 # "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"

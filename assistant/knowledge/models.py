@@ -82,6 +82,8 @@ class PartnerCity:
         signed_by (tuple[str, ...]): who signed the agreement, empty when no source says so.
         signed_in (LocalText | None): where it was signed.
         status_since (int | None): the year a dormant partnership became dormant.
+        status_note (LocalText | None): why a partnership is dormant and what that means; said
+            after the sentence that it is dormant.
     """
 
     id: str
@@ -99,6 +101,7 @@ class PartnerCity:
     signed_by: tuple[str, ...] = ()
     signed_in: LocalText | None = None
     status_since: int | None = None
+    status_note: LocalText | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def _partner_city(r: Reader) -> PartnerCity:
         signed_by=r.strings("signed_by"),
         signed_in=r.optional_text("signed_in"),
         status_since=_status_since(r),
+        status_note=r.optional_text("status_note"),
     )
 
 

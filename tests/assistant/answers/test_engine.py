@@ -99,6 +99,27 @@ def test_yes_no_answers_lead(conversation, lang, text, start) -> None:  # type: 
     assert one(conversation(lang)(text)).startswith(start)
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "lead"),
+    [
+        ("en", "Is there still contact with Moscow?", "No:"),
+        ("de", "Gibt es noch Kontakt nach Moskau?", "Nein:"),
+        ("en", "Is Moscow a partner city?", "Yes,"),
+        ("de", "Ist Moskau Partnerstadt?", "Ja,"),
+    ],
+)
+def test_dormant_partnership_says_why_once(conversation, knowledge, lang, text, lead) -> None:  # type: ignore[no-untyped-def]
+    """A dormant partnership's reason (its status note) follows the sentence that it is
+    dormant, once; "Kontakt nach Moskau" is a direction, not "after Moscow"."""
+    moscow = knowledge.partner("moscow")
+    assert moscow is not None and moscow.status == "dormant" and moscow.status_note
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(lead)
+    why = moscow.status_note(lang)
+    assert reply.count(why) == 1
+    assert reply.index(str(moscow.status_since)) < reply.index(why)
+
+
 def test_compound_message_answers_both_in_order(conversation) -> None:  # type: ignore[no-untyped-def]
     first, second = conversation("en")("Is Vienna a partner and who do I contact about a visit?")
     assert first.startswith("No, Vienna")
