@@ -180,7 +180,11 @@ class Answerer:
         expanded: list[Query] = []
         for query in queries:
             expanded.append(query)
-            if query.both_ends and query.superlative == "oldest":
+            if (
+                query.both_ends
+                and query.superlative == "oldest"
+                and not _YEARS_APART.search(query.text)
+            ):
                 # "oldest and newest partner city?": two answers, in that order.
                 expanded.append(replace(query, superlative="newest", both_ends=False))
         self._several = len(expanded) > 1
@@ -301,6 +305,10 @@ class Answerer:
             # taken for one and the answer repeated) and no goodbye.
             thanked = _THANKS.search(q.text)
             return Reply(kind="chitchat").add("utter_thank" if thanked else "utter_acknowledged")
+        complement = self._complement_follow_up(q)
+        if complement is not None:
+            # "Wie viele sind Hauptstädte?" - "Und welche sind keine?": the others
+            return self.partner_question(complement)
         chitchat = CHITCHAT.get(intent or "")
         if chitchat and self._names_from_subject(q):
             # "and what is USE?" after Metropolis: a name from the answer just given
@@ -503,6 +511,43 @@ class Answerer:
             and (q.attribute is None or self._attribute_is_filter(q))
         )
 
+    def _complement_follow_up(self, q: Query) -> Query | None:
+        """ "Und welche sind keine?", "which one isn't?", "and the others?" right after a list
+        or a count with a condition: the same question with that condition turned round (a
+        capital filter first, then the status, then the regions); the period stays."""
+        previous = self.context.query or {}
+        if previous.get("op") not in ("list", "count") or self.context.results is None:
+            return None
+        if q.cities or q.others or q.unknown or q.topic or q.network or q.district:
+            return None
+        if q.has_filters or q.superlative or q.compare or len(q.text.split()) > 7:
+            return None
+        if not _COMPLEMENT.search(q.text):
+            return None
+        last = Query.from_dict(previous)
+        capital, status, exclude = last.capital, last.status, last.exclude_regions
+        if last.capital is not None:
+            capital = not last.capital
+        elif last.status:
+            status = "dormant" if last.status == "active" else "active"
+        elif last.regions:
+            exclude = not last.exclude_regions
+        else:
+            return None
+        counts = bool(_HOW_MANY.search(q.text))
+        return Query(
+            text=q.text,
+            intent=q.intent,
+            op="count" if counts else "list",
+            regions=list(last.regions),
+            exclude_regions=exclude,
+            year=last.year,
+            status=status,
+            capital=capital,
+            partner_words=True,
+            listing=not counts,
+        )
+
     def _period_follow_up(self, q: Query) -> bool:
         """ "und nach 2000?" after a yes/no question about the city in context."""
         return bool(
@@ -594,6 +639,8 @@ class Answerer:
             return True
         if q.claim_count is not None:
             return True
+        if q.relative in ("before", "after") and self._subject_city() and not q.route:
+            return True  # "and the partnership before that one?" after a city
         if self._period_follow_up(q):
             return True  # "und nach 2000?" after "war das vor 1990?"
         if self._total_follow_up(q):
@@ -638,6 +685,17 @@ class Answerer:
         elif q.intent == "ask_newest_partner" and not q.superlative:
             q.superlative = "newest"
         cities = list(q.cities)
+        subject_city = self._subject_city()
+        if (
+            q.relative in ("before", "after")
+            and not (cities or q.has_filters or q.superlative)
+            and q.op in (None, "lookup", "relative")
+            and subject_city
+            and (q.back_reference or q.continuation)
+        ):
+            # "and the partnership before that one?": the neighbour of the city in context,
+            # whatever kind of question the classifier guessed
+            return self.relative(q, subject_city)
         if q.op is None and self._total_follow_up(q):
             op = q.op = "count"
             if (self.context.query or {}).get("op") == "count":
@@ -679,6 +737,15 @@ class Answerer:
             return self.count_excluding(q, excluded)
         if len(cities) == 2 and _YEARS_APART.search(q.text):
             return self.years_apart(q, cities)  # "how many years between LA and Tel Aviv?"
+        subject = self._subject_city()
+        if _YEARS_APART.search(q.text) and not q.yes_no:
+            if len(cities) == 1 and subject not in (None, cities[0]) and q.back_reference:
+                # "and how many years after London did that come?" after Kyiv
+                return self.years_apart(q, [subject or "", cities[0]])
+            if not cities and q.both_ends:
+                # "Wie viele Jahre liegen zwischen der ersten und der neuesten Partnerschaft?"
+                ordered = list(self.k.partner_cities)
+                return self.years_apart(q, [ordered[0].id, ordered[-1].id])
         if len(cities) == 2 and _BETWEEN.search(q.text) and not q.yes_no:
             return self.between(q, cities)  # "which partner city joined between Prague and London?"
         previous = Query.from_dict(self.context.query or {})
@@ -699,9 +766,12 @@ class Answerer:
             q.status = None
         # "und wo?" after "wer hat unterschrieben?": the same question about the same city.
         follows = q.continuation or self._bare_follow_up(q) or self._back_to_the_signing(q)
-        if not cities and not q.attribute and follows and previous.attribute:
+        # "Wie viele der europäischen sind Hauptstädte?" - "und in Asien?": a new condition
+        # for the same count, not the fact "capital" of something.
+        new_condition = not cities and self._new_condition_follow_up(q)
+        if not cities and not q.attribute and follows and previous.attribute and not new_condition:
             q.attribute = previous.attribute
-        if not cities and self._new_condition_follow_up(q):
+        if new_condition:
             # "und aus dem Jahr 1995?", "and from 1987?" after a list: the same question with
             # the new condition; the list's other conditions stay
             q.regions = q.regions or previous.regions
@@ -750,6 +820,8 @@ class Answerer:
             about_subject = self._subject_city() and (
                 q.back_reference or not (q.partner_words or q.listing)
             )
+            if q.partner_words and q.has_filters and _OTHER_THAN.search(q.text):
+                about_subject = False  # "are there other partner cities in the Americas?"
             if op == "verify" and q.has_filters and not about_subject:
                 return self.list_cities(q, verify=True)
             from_context = self._subject_city()
@@ -1243,8 +1315,10 @@ class Answerer:
             reply.add("a_no")
             self._status(reply, city, v)
         elif city.status != "active":
-            reply.add("a_yes_partner", **v)
-            self._status(reply, city, v)
+            # "Ja, ... aber die Partnerschaft ruht seit 2022": the dormancy in the first sentence
+            reply.add("a_yes_partner_dormant", **v)
+            if city.status_note:
+                reply.add("a_text", text=city.status_note(self.lang))
             if city.note:
                 reply.add("a_text", text=city.note(self.lang))
         else:
@@ -1568,6 +1642,29 @@ class Answerer:
         reply = Reply(kind="list", source=self.k.overview.source)
         total = len(self.k.partner_cities)
         exceptions: list[PartnerCity] = []
+        besides = self.k.partner(self._subject_city() or "") if not q.cities else None
+        if verify and filtered and besides in cities and _OTHER_THAN.search(q.text):
+            # "gibt es noch andere Partnerstädte in Afrika?" after Windhoek: others than it
+            others = [c for c in cities if c is not besides]
+            reply.add("a_yes" if others else "a_no")
+            if others:
+                reply.add(
+                    f"a_count_other_{'many' if len(others) > 1 else 'one'}",
+                    count=len(others),
+                    criteria=self._crit(criteria, "many" if len(others) > 1 else "one"),
+                    names=self._names(others),
+                    reference=besides.name(self.lang),  # type: ignore[union-attr]
+                )
+            else:
+                reply.add(
+                    "a_list_one",
+                    total=total,
+                    criteria=self._crit(criteria, "one"),
+                    name=besides.name(self.lang),  # type: ignore[union-attr]
+                )
+            self.context.results = [c.id for c in cities]
+            self._remember(q, self.context.subject, [])
+            return reply
         if verify:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
                 reply.add("a_yes" if len(cities) == total else "a_no")
@@ -1691,6 +1788,7 @@ class Answerer:
                 criteria=self._crit(criteria, form),
                 names=self._names(among),
             )
+            self._dormant_note(reply, q)
             self.context.results = [c.id for c in among]
             self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
             return reply
@@ -1733,7 +1831,8 @@ class Answerer:
                 "a_count_one",
                 total=total,
                 criteria=self._crit(criteria, "one"),
-                name=cities[0].name(self.lang),
+                # "Only one is in South America: Buenos Aires (Argentina)."
+                name=f"{cities[0].name(self.lang)} ({self._values(cities[0])['country']})",
             )
         else:
             reply.add(
@@ -1744,12 +1843,22 @@ class Answerer:
                 names=self._names(cities),
             )
         self._two_continents_note(reply, cities, q)
+        self._dormant_note(reply, q)
         self.context.results = [c.id for c in cities]
         if len(cities) == 1:
             self._remember(q, {"kind": "city", "id": cities[0].id}, [cities[0].id])
         else:
             self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
+
+    def _dormant_note(self, reply: Reply, q: Query) -> None:
+        """A count by status says which partnership is dormant and since when ("18 are
+        active" - Moscow is not; "one is dormant: Moscow" - since 2022)."""
+        if not q.status:
+            return
+        for city in self.k.partner_cities:
+            if city.status != "active":
+                reply.add(f"a_city_status_short_{city.status}", **self._values(city))
 
     def superlative(self, q: Query) -> Reply:
         if len(q.regions) >= 2 and not q.exclude_regions and len(_SUPERLATIVE.findall(q.text)) >= 2:
@@ -2018,10 +2127,19 @@ class Answerer:
             years = {n for n in claimed if n >= 1800}
             if not ((fact is not None and _numbers(shown)) or (years and years == claimed)):
                 claimed = set()
-            if claimed:
+            told = {n for n in _numbers(shown) if n >= 1800}
+            period = (
+                q.year if q.year and q.year.get("op") in ("between", "before", "after") else None
+            )
+            if period and told and not q.cities:
+                # "started sometime in the 1990s?", "vor 1980 gegründet?": the years told
+                # (a decade is a period, not the year it starts with)
+                test = _year_test(period)
+                lead: str | None = "yes" if any(test(y) for y in told) else "no"
+            elif claimed:
                 # "Does the Golden Book have ten volumes?", "seit 1979, oder?": the number
                 # decides, before any yes/no words ("Wegner ... since 2021?" -> No).
-                lead: str | None = "yes" if claimed <= _numbers(shown) else "no"
+                lead = "yes" if claimed <= _numbers(shown) else "no"
             else:
                 lead = topic.verify_answer(q.text)
             if lead is None and topic.person and _names_someone(q.text):
@@ -2462,7 +2580,10 @@ _PREMISE_START = re.compile(
 
 
 def _checkable(q: Query) -> bool:
-    """A premise that states something the knowledge can check about a place."""
+    """A premise that states something the knowledge can check about a place, or a number
+    of partner cities ("Since Berlin has 20 partner cities, ...")."""
+    if q.claim_count is not None and q.partner_words and not (q.cities or q.others):
+        return True
     return bool(
         (q.cities or q.others or q.unknown)
         and (q.year or q.capital is not None or q.claim_ended or q.superlative or q.partner_words)
@@ -2694,6 +2815,16 @@ def _numbers(text: str) -> set[int]:
     return found
 
 
+# "Und welche sind keine?", "which one isn't?", "and the others?": the rest of the last list.
+_COMPLEMENT = re.compile(
+    r"^\W*(?:und\s+|and\s+|but\s+|aber\s+)?(?:welche\w*|wie ?viele|which|what|how many)\b"
+    r"[^?]*\b(?:nicht|keine?n?|kein|not|aren'?t|isn'?t|don'?t|doesn'?t|non)\b"
+    r"\W*(?:davon|of them|then)?\W*$"
+    r"|^\W*(?:und|and)\s+(?:die|the)\s+"
+    r"(?:anderen|übrigen|restlichen|others?|rest|remaining ones?)\W*$",
+    re.IGNORECASE,
+)
+_HOW_MANY = re.compile(r"\b(?:wie ?viele|how many|anzahl|number of)\b", re.IGNORECASE)
 _REMAINING = re.compile(r"\b(übrig|verbleib\w*|left|remaining|remain|the rest|der rest)\b", re.I)
 # Which item of the contact card a question asks for first.
 _CONTACT_ITEM = re.compile(

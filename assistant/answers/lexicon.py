@@ -46,6 +46,7 @@ OLDEST: Cues = {
         "zweitälteste*",
         "drittälteste*",
         "älteste*",
+        "allererste*",
         "erste",
         "ersten",
         "früheste*",

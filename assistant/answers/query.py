@@ -172,7 +172,7 @@ _CONDITIONAL = re.compile(
 # Hauptstadt ist – ...": a premise clause before the question ("since when" asks, it is no premise).
 _PREMISE = re.compile(
     r"\s*((?:since|as|given that|now that|because|da|weil|nachdem|wo doch)\s+"
-    r"(?!when\b|wann\b|of\b|then\b|dann\b|then\b)[^,;?–—]{6,120}?)\s*(?:,|\s[–—-]\s)\s*",
+    r"(?!when\b|wann\b|of\b|then\b|dann\b|then\b)[^,;:?–—]{6,120}?)\s*(?:,|:|\s[–—-]\s)\s*",
     re.IGNORECASE,
 )
 _PREMISE_CLAIM = re.compile(
@@ -643,6 +643,7 @@ def parse(
     for rank, cues in lexicon.RANKS.items():
         if words.has(_both(cues)):
             query.rank = rank
+    ranked_superlative = _ranked_superlative(text)
     # "in the last ten years" names a period, not the newest
     ranked = _Words(_RECENT.sub(" ", text)) if _RECENT.search(text) else words
     if ranked.has(_both(lexicon.OLDEST)):
@@ -651,6 +652,10 @@ def parse(
         query.both_ends = ranked.has(_both(lexicon.NEWEST))
     elif ranked.has(_both(lexicon.NEWEST)):
         query.superlative = "newest"
+    if ranked_superlative is not None:
+        # "die viertjüngste", "the fifth oldest": a place counted from either end
+        query.rank, query.superlative = ranked_superlative
+        query.both_ends = False
     if query.superlative and len(query.cities) == 1 and _FIRST_AGREEMENT_WITH.search(text):
         query.superlative, query.both_ends, query.attribute = None, False, "history"
     ordinal = _ordinal(text)
@@ -1133,6 +1138,34 @@ _ORDINAL_STEMS = {
         for stem in stems
     },
 }
+# "viertjüngste", "fünftälteste", "the fifth oldest", "4th newest": an ordinal joined to a
+# superlative. (Second and third are in lexicon.RANKS as well.)
+_RANKED_SUPERLATIVE = re.compile(
+    r"\b(?P<de>[^\W\d_]+?t)-?(?P<de_sup>(?:ä|ae|a)lteste|fr(?:ü|ue|u)heste|j(?:ü|ue|u)ngste|"
+    r"neu(?:e)?ste|letzte)\w*"
+    r"|\b(?:(?P<num>\d{1,2})(?:st|nd|rd|th)|(?P<en>[a-z]+th|second|third))[- ]"
+    r"(?P<en_sup>oldest|earliest|first|newest|latest|youngest|most recent|last)\b",
+    re.IGNORECASE,
+)
+
+
+def _ranked_superlative(text: str) -> tuple[int, str] | None:
+    """(rank, "oldest" | "newest") of "die viertjüngste", "the fifth oldest", or None."""
+    for match in _RANKED_SUPERLATIVE.finditer(text):
+        if match.group("de"):
+            rank = _ORDINAL_STEMS.get(_norm(match.group("de")))
+            sup = _norm(match.group("de_sup"))
+        else:
+            number, word = match.group("num"), (match.group("en") or "").lower()
+            rank = int(number) if number else _ORDINAL_WORDS_EN.get(word)
+            sup = match.group("en_sup").lower()
+        if rank is None or not 2 <= rank <= 30:
+            continue
+        oldest = sup.startswith(("a", "fr", "first", "oldest", "earliest"))
+        return rank, "oldest" if oldest else "newest"
+    return None
+
+
 _ORDINAL_WORDS_EN = {
     w: n
     for n, w in enumerate(
@@ -1253,6 +1286,8 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
             or query.unknown
             or re.search(r"(?<![\w.])\d{1,2}(?![\w.])", query.text)
             or not (query.partner_words or query.has_filters)
+            # "I assume the Emigrantenprogramm started sometime in the 1990s?"
+            or (query.topic is not None and not query.partner_words)
         )
     )
     # "und gehört der Sprachendienst auch dazu?": a yes/no question after "and".

@@ -1107,3 +1107,140 @@ def test_an_acknowledgement_after_an_answer_neither_repeats_it_nor_says_goodbye(
         reply = one(ask(ack, intent=intent))
         assert reply.startswith(expected)
         assert reply != first
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        ("de", "Wie viele Partnerstädte sind Hauptstädte?", "Und welche sind keine?"),
+        ("en", "Which partner cities are capitals?", "and which aren't?"),
+        ("en", "How many partner cities are capitals?", "and the others?"),
+    ],
+)
+def test_the_rest_of_a_list_after_a_condition(conversation, knowledge, lang, first, then) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    ask(first)
+    reply = one(ask(then))
+    not_capitals = [c.name(lang) for c in knowledge.partner_cities if not c.capital]
+    capitals = [c.name(lang) for c in knowledge.partner_cities if c.capital]
+    assert reply.startswith(str(len(not_capitals)))
+    assert all(name in reply for name in not_capitals)
+    assert not any(name in reply for name in capitals)
+
+
+def test_a_new_region_keeps_the_count_and_its_other_condition(conversation, knowledge) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Wie viele der europäischen Partnerstädte sind Hauptstädte?")
+    reply = one(ask("und in asien?"))
+    asian_capitals = [c for c in knowledge.partner_cities if "asia" in c.continents and c.capital]
+    assert all(c.name("de") in reply for c in asian_capitals)
+    assert "Istanbul" not in reply.split("Quelle")[0]  # in Asia, but not a capital
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "rank", "end"),
+    [
+        ("de", "Welches ist die viertjüngste Partnerstadt?", 4, "newest"),
+        ("de", "die fünftälteste Partnerstadt?", 5, "oldest"),
+        ("en", "What is the fourth oldest partner city?", 4, "oldest"),
+        ("en", "the 3rd newest partner city?", 3, "newest"),
+    ],
+)
+def test_any_rank_from_either_end(conversation, knowledge, lang, text, rank, end) -> None:  # type: ignore[no-untyped-def]
+    ordered = list(knowledge.partner_cities)
+    expected = ordered[rank - 1] if end == "oldest" else ordered[-rank]
+    others = [c for c in ordered if c is not expected]
+    reply = one(conversation(lang)(text)).split("\n")[0]
+    assert expected.name(lang) in reply
+    assert not any(c.name(lang) in reply for c in others)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead"),
+    [
+        ("en", "Since Berlin has 20 partner cities, which one was added last?", "No"),
+        ("de", "Da Berlin ja 20 Partnerstädte hat: welche ist die neueste?", "Nein"),
+    ],
+)
+def test_a_wrong_count_in_a_premise_is_corrected_first(
+    conversation, knowledge, lang, text, lead
+) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text, intent="ask_newest_partner")
+    assert replies[0].startswith(lead) and str(len(knowledge.partner_cities)) in replies[0]
+    assert ordered_last(knowledge).name(lang) in replies[-1]
+
+
+def ordered_last(knowledge):  # type: ignore[no-untyped-def]
+    return list(knowledge.partner_cities)[-1]
+
+
+def test_a_right_count_in_a_premise_needs_no_answer(conversation, knowledge) -> None:  # type: ignore[no-untyped-def]
+    total = len(knowledge.partner_cities)
+    replies = conversation("en")(
+        f"Since Berlin has {total} partner cities, which one was added last?",
+        intent="ask_newest_partner",
+    )
+    assert len(replies) == 1 and ordered_last(knowledge).name("en") in replies[0]
+
+
+def test_others_than_the_city_in_context(conversation, knowledge) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Erzähl mir was zur Partnerschaft mit Windhuk.")
+    african = [c for c in knowledge.partner_cities if "africa" in c.continents]
+    assert [c.id for c in african] == ["windhoek"]  # the fixture's only African partner
+    assert one(ask("gibt es noch andere partnerstädte in afrika")).startswith("Nein")
+    ask = conversation("en")
+    ask("Tell me about Paris")
+    european = [c for c in knowledge.partner_cities if "europe" in c.continents and c.id != "paris"]
+    reply = one(ask("are there other partner cities in Europe?"))
+    assert reply.startswith("Yes") and all(c.name("en") in reply for c in european)
+
+
+def test_neighbour_and_years_of_the_city_in_context(conversation, knowledge) -> None:  # type: ignore[no-untyped-def]
+    ordered = list(knowledge.partner_cities)
+    ask = conversation("en")
+    ask(f"tell me about the {ordered[-1].name('en')} partnership")
+    reply = one(ask("and the partnership before that one?"))
+    assert reply.startswith(f"Right before {ordered[-1].name('en')} came {ordered[-2].name('en')}")
+    first, last = ordered[0], ordered[-1]
+    years = last.since.year - first.since.year
+    if (last.since.month or 0, last.since.day or 0) < (
+        first.since.month or 0,
+        first.since.day or 0,
+    ):
+        years -= 1
+    for lang, text in (
+        ("en", "How many years are there between the oldest and the newest partnership?"),
+        ("de", "Wie viele Jahre liegen zwischen der allerersten und der neuesten Partnerschaft?"),
+    ):
+        reply = one(conversation(lang)(text))
+        assert (
+            reply.startswith(str(years)) and first.name(lang) in reply and last.name(lang) in reply
+        )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "lead"),
+    [
+        ("en", "I assume the Emigrantenprogramm started sometime in the 1990s?", "No"),
+        ("en", "Did the Emigrantenprogramm start in the 1960s?", "Yes"),
+        ("de", "Wurde das Emigrantenprogramm vor 1950 gegründet?", "Nein"),
+    ],
+)
+def test_a_period_claimed_about_a_topic_is_checked(
+    conversation, knowledge, lang, text, lead
+) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="ask_emigrant_program"))
+    assert reply.startswith(lead)
+
+
+def test_a_count_by_status_names_the_dormant_partnership(conversation, knowledge) -> None:  # type: ignore[no-untyped-def]
+    dormant = [c for c in knowledge.partner_cities if c.status == "dormant"]
+    assert dormant
+    for lang, text in (
+        ("en", "How many partnerships are active?"),
+        ("de", "Wie viele Partnerschaften ruhen?"),
+    ):
+        reply = one(conversation(lang)(text))
+        for city in dormant:
+            assert city.name(lang) in reply and str(city.status_since) in reply
