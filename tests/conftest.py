@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 
 from tests.services import PrivateRedis
-from tests.stack import MODEL, ROOT, Stack
+from tests.stack import MODEL, ROOT, Stack, without_developer_settings
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The test process itself ignores a developer's `.env` and ASSISTANT_*/TELEGRAM_* variables,
+# as the test stack does (Stack.env): code under test that reads Settings.from_env() (the
+# actions, the language decider) sees the same settings on every machine.
+_clean = without_developer_settings(os.environ)
+for _key in set(os.environ) - set(_clean):
+    del os.environ[_key]
+os.environ.update(_clean)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,18 @@ MODEL = ROOT / "models" / "assistant.tar.gz"
 READY_LINE = b"The assistant is running."
 START_TIMEOUT = 300.0
 _URL = re.compile(r"https?://\S+")
+# What configures the assistant on a developer's machine; tests never inherit it.
+DEVELOPER_PREFIXES = ("ASSISTANT_", "TELEGRAM_")
+
+
+def without_developer_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without any ASSISTANT_* or TELEGRAM_* variable and reading no `.env` file.
+
+    A developer's shell or `.env` must never reach a test: a real Telegram token, another
+    knowledge folder or default language would change what the code under test does.
+    """
+    clean = {k: v for k, v in environ.items() if not k.startswith(DEVELOPER_PREFIXES)}
+    return {**clean, "ASSISTANT_ENV_FILE": ""}
 
 
 def _free_port() -> int:
@@ -84,17 +97,9 @@ class Stack:
     def env(self) -> dict[str, str]:
         """The complete environment of the stack: this process's variables without any
         ASSISTANT_* or TELEGRAM_* setting, no `.env` file, this stack's ports, `extra_env`."""
-        inherited = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("ASSISTANT_", "TELEGRAM_"))
-        }
         return {
-            **inherited,
+            **without_developer_settings(os.environ),
             "RASA_TELEMETRY_ENABLED": "false",
-            # A developer's .env (or shell) must never reach a test stack: a real Telegram
-            # token, another knowledge folder or default language would change what it does.
-            "ASSISTANT_ENV_FILE": "",
             "ASSISTANT_ACTION_PORT": str(self.action_port),
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
             "ASSISTANT_RASA_URL": self.url,
