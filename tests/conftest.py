@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.assistant.channels.telegram.conftest import WEBHOOK_SECRET, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 from tests.services import PrivateRedis
 from tests.stack import MODEL, ROOT, Stack, without_developer_settings
 
@@ -47,16 +49,34 @@ def knowledge_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The session's one assistant (action server, Rasa server, web app), not yet started.
+def shared_bot_api() -> Iterator[FakeBotApi]:
+    """The Telegram Bot API stand-in (loopback) that the shared stack's Telegram channel uses."""
+    api = FakeBotApi().start()
+    yield api
+    api.stop()
 
-    Use `stack` to get it running. A fixture that needs more of it sets variables in
-    `shared_stack.extra_env` and calls `shared_stack.start()`: the first start already has them,
-    a later one restarts the stack with them (see `Stack.start`). Stopped at the session's end.
+
+@pytest.fixture(scope="session")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory, shared_bot_api: FakeBotApi
+) -> Iterator[Stack]:
+    """The session's one assistant (action server, Rasa server, web app, review console), not
+    yet started.
+
+    Use `stack` to get it running. It is configured here, once, for every test that uses it:
+    the Telegram channel runs in webhook mode against `shared_bot_api`, so that the Telegram
+    end-to-end tests need no restart (a start costs most of a minute). Stopped at the end.
     """
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
     shared = Stack(tmp_path_factory.mktemp("stack"))
+    shared.extra_env.update(
+        telegram_env(
+            shared_bot_api,
+            TELEGRAM_WEBHOOK_URL=f"{shared.url}/webhooks/telegram/webhook",
+            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
+    )
     yield shared
     if shared.running:
         shared.stop()

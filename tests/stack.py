@@ -49,10 +49,10 @@ def _free_port() -> int:
 class Stack:
     """`berlin-assistant serve` in a subprocess, with its own ports and tracker database.
 
-    `start()` brings it up with the current `extra_env`, or does nothing when it already runs
-    with exactly that environment (a changed `extra_env` restarts it). So one instance can be
-    shared by the whole session, and a test that needs more (e.g. the Telegram channel against
-    a Bot API stand-in) adds its variables and calls `start()` again.
+    `start()` brings it up with `extra_env`, or does nothing when it already runs. A start
+    costs most of a minute, so the session shares one instance (tests/conftest.py), configured
+    once for every test that uses it; changing `extra_env` of a running stack is refused
+    rather than paid for with a restart.
 
     Args:
         workdir: folder for the endpoints file, the tracker database and the server log.
@@ -122,13 +122,20 @@ class Stack:
         return load_knowledge(self.settings().knowledge_dir)
 
     def start(self) -> None:
-        """Run the stack with the current environment; returns once all its servers answer."""
+        """Run the stack with its environment; returns once all its servers answer.
+
+        Raises:
+            AssertionError: it runs already, but with other `extra_env` than now (configure
+                the shared stack in tests/conftest.py instead of restarting it).
+        """
         if self.running:
-            if self.extra_env == self._started_with:
-                return
-            self.stop()
-        # Only the extra variables count: the test process's own change all the time
-        # (PYTEST_CURRENT_TEST names the running test).
+            # Only the extra variables count: the test process's own change all the time
+            # (PYTEST_CURRENT_TEST names the running test).
+            assert self.extra_env == self._started_with, (
+                "the running stack was started with other extra_env; configure the shared "
+                "stack in tests/conftest.py (one start per session) instead"
+            )
+            return
         self._started_with = dict(self.extra_env)
         env = self.env()
         self._ready.clear()

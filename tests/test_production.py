@@ -5,6 +5,11 @@ database, created and dropped here) and Redis (the tests' database number and a 
 this run, tests/services.py). Conversations alternate between the two Rasa servers, concurrent
 messages to one conversation are taken one at a time, and the tracker holds every event once,
 in order, also across a PostgreSQL restart and a Redis pause.
+
+This is a stack of its own, not the session's shared one (tests/conftest.py): the shared stack
+is the embedded profile that `make run` starts (SQLite, one Rasa server, no nginx), and every
+test here is about what only the production profile has: two Rasa servers sharing a tracker
+store and locks, PostgreSQL and Redis going away underneath them.
 """
 
 from __future__ import annotations

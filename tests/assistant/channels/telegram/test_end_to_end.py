@@ -1,18 +1,16 @@
 """Telegram end to end: the real Rasa server and action server, the Bot API stand-in on loopback.
 
 Webhook mode runs inside the Rasa server (credentials.yml); polling mode runs in this process and
-forwards to the same server's REST channel. One stack serves the whole module.
+forwards to the same server's REST channel. The session's shared stack (tests/conftest.py) runs
+the Telegram channel from its first start, so this module needs no restart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.polling import TelegramPolling
 from assistant.channels.telegram.texts import NOTICES
@@ -41,31 +38,6 @@ USERS: list[int] = []
 def new_user() -> int:
     USERS.append(7_310_000_001 + len(USERS) * 7919)
     return USERS[-1]
-
-
-def long_note(lang: str) -> str:
-    sentence = {
-        "de": "Zeichen wie <b>fett</b>, 1 < 2, snake_case_name und *Sternchen* bleiben. ",
-        "en": "Characters such as <b>bold</b>, 1 < 2, snake_case_name and *stars* stay. ",
-    }[lang]
-    return "\n\n".join(f"({i}) " + (sentence * 9).strip() for i in range(1, 10))
-
-
-def knowledge_with_long_note(target: Path) -> Path:
-    """A copy of the knowledge files where Windhoek's note is longer than one Telegram message."""
-    shutil.copytree(ROOT / "data" / "knowledge", target)
-    cities = target / "partner_cities.yml"
-    text = cities.read_text(encoding="utf-8")
-    for lang, old in (
-        ("de", "Windhuk ist Berlins einzige Partnerstadt in Afrika."),
-        ("en", "Windhoek is Berlin's only partner city in Africa."),
-    ):
-        assert text.count(f"{lang}: {old}") == 1, "the Windhoek note in partner_cities.yml changed"
-        text = text.replace(
-            f"{lang}: {old}", f"{lang}: {json.dumps(long_note(lang), ensure_ascii=False)}"
-        )
-    cities.write_text(text, encoding="utf-8")
-    return target
 
 
 @dataclass
@@ -96,38 +68,17 @@ class TelegramStack:
             return [(str(s), str(d)) for s, d in db.execute("SELECT sender_id, data FROM events")]
 
 
-@pytest.fixture(scope="module")
-def telegram(
-    shared_stack: Stack, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TelegramStack]:
-    """The session's shared stack with the Telegram channel on, against a loopback Bot API."""
-    workdir = tmp_path_factory.mktemp("telegram-stack")
-    api = FakeBotApi().start()
-    stack = shared_stack
-    saved = dict(stack.extra_env)
-    stack.extra_env.update(
-        telegram_env(
-            api,
-            TELEGRAM_WEBHOOK_URL=f"{stack.url}/webhooks/telegram/webhook",
-            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            ASSISTANT_KNOWLEDGE_DIR=str(knowledge_with_long_note(workdir / "knowledge")),
-        )
-    )
-    try:
-        stack.start()
-        api.wait_for(lambda: bool(api.calls("setWebhook", ok_only=True)), timeout=60)
-        yield TelegramStack(stack, api)
-    finally:
-        # The next user of the shared stack gets it back without Telegram (start() restarts it).
-        stack.extra_env.clear()
-        stack.extra_env.update(saved)
-        api.stop()
+@pytest.fixture
+def telegram(stack: Stack, shared_bot_api: FakeBotApi) -> TelegramStack:
+    """The session's shared stack, running, with its Telegram channel registered at the stand-in."""
+    shared_bot_api.wait_for(lambda: bool(shared_bot_api.calls("setWebhook", ok_only=True)))
+    return TelegramStack(stack, shared_bot_api)
 
 
 def test_webhook_is_registered_with_the_secret(telegram: TelegramStack) -> None:
-    [call] = telegram.api.calls("setWebhook")
-    assert call.params["url"] == telegram.webhook
-    assert call.params["secret_token"] == WEBHOOK_SECRET
+    calls = telegram.api.calls("setWebhook")  # one per start of the stack
+    assert calls and all(c.params["url"] == telegram.webhook for c in calls)
+    assert all(c.params["secret_token"] == WEBHOOK_SECRET for c in calls)
     status = httpx.get(f"{telegram.stack.url}/webhooks/telegram/", timeout=10).json()
     assert status == {"status": "ready"}
 
@@ -240,23 +191,6 @@ def test_reply_arrives_once_despite_flood_control_and_server_errors(
     assert "19" in reply
     failures = [c for c in telegram.api.calls("sendMessage") if c.status == status]
     assert len(failures) == failures_before + 1 and failures[-1].params["chat_id"] == user
-
-
-@pytest.mark.parametrize(
-    ("lang", "question"), [("de", "Erzähl mir was über Windhuk"), ("en", "Tell me about Windhoek")]
-)
-def test_long_reply_arrives_split_with_formatting_characters_intact(
-    telegram: TelegramStack, lang: str, question: str
-) -> None:
-    user = new_user()
-    telegram.post(build.text_update(user, question, language_code=lang))
-    pieces = telegram.replies(user, at_least=2)
-    assert all(telegram_length(p) <= TEXT_LIMIT for p in pieces)
-    # The knowledge store joins the note into one paragraph, so the cut falls after a sentence;
-    # nothing is escaped, changed or lost.
-    assert pieces[0].endswith(".")
-    assert " ".join(long_note(lang).split()) in " ".join(" ".join(pieces).split())
-    assert all("parse_mode" not in m for m in telegram.api.sent_messages(user))
 
 
 def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramStack) -> None:
