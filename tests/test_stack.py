@@ -104,7 +104,10 @@ QUESTIONS: dict[str, tuple[dict[Lang, str], Expect]] = {
             "de": "Wo verlängere ich meinen Reisepass?",
             "en": "How do I register my address in Berlin?",
         },
-        lambda k, lang: [k.topics["admin_services"].source, "115"],
+        lambda k, lang: [
+            k.topics["admin_services"].source,
+            k.topics["admin_services"].summary(lang),
+        ],
     ),
 }
 SOURCE = {"de": "Quelle: https://", "en": "Source: https://"}

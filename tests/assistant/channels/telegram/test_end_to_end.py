@@ -2,7 +2,8 @@
 
 Webhook mode runs inside the Rasa server (credentials.yml); polling mode runs in this process and
 forwards to the same server's REST channel. The session's shared stack (tests/conftest.py) runs
-the Telegram channel from its first start, so this module needs no restart.
+the Telegram channel from its first start, so this module needs no restart. Facts are taken
+from the knowledge the stack answers from, not copied from data/knowledge.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.polling import TelegramPolling
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.webhook import SECRET_HEADER
+from assistant.knowledge import Knowledge
+from assistant.lang import Lang
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
 from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
-from tests.stack import ROOT, Stack
+from tests.stack import ROOT, Stack, assert_language
+from tests.test_stack import QUESTIONS
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +42,19 @@ USERS: list[int] = []
 def new_user() -> int:
     USERS.append(7_310_000_001 + len(USERS) * 7919)
     return USERS[-1]
+
+
+def partner_cities(k: Knowledge, lang: Lang) -> str:
+    """How a list of the partner cities begins: their number ("19 Partnerstädte")."""
+    return f"{len(k.partner_cities)} " + {"de": "Partnerstädte", "en": "partner cities"}[lang]
+
+
+def assert_count_answer(reply: str, k: Knowledge, lang: Lang) -> None:
+    """`reply` answers "how many partner cities?" as the REST tests expect, in `lang`."""
+    assert_language(reply, lang)
+    _, expect = QUESTIONS["count"]
+    for part in expect(k, lang):
+        assert part in reply, reply
 
 
 @dataclass
@@ -99,12 +116,15 @@ def test_text_updates_are_answered_in_their_language_in_the_right_chat(
         ).status_code
         == 200
     )
-    german_reply, english_reply = (
-        "\n".join(telegram.replies(german)),
-        "\n".join(telegram.replies(english)),
-    )
-    assert "19 Partnerstädte" in german_reply and "Quelle" in german_reply
-    assert "19 partner cities" in english_reply and "Source" in english_reply
+    k = telegram.stack.knowledge()
+    for user, lang, source in (
+        (german, "de", "Quelle: https://"),
+        (english, "en", "Source: https://"),
+    ):
+        reply = "\n".join(telegram.replies(user))
+        assert_language(reply, lang)  # type: ignore[arg-type]
+        assert partner_cities(k, lang) in reply and source in reply  # type: ignore[arg-type]
+        assert all(city.name(lang) in reply for city in k.partner_cities)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +151,8 @@ def test_button_press_round_trip(telegram: TelegramStack) -> None:
     press = build.button_update(user, unit_buttons[0][0]["callback_data"], language_code="de")
     assert telegram.post(press).status_code == 200
     replies = telegram.replies(user, at_least=2)
-    assert "19 Partnerstädte" in replies[1]
+    assert_language(replies[1], "de")
+    assert partner_cities(telegram.stack.knowledge(), "de") in replies[1]
     answered = [c.params["callback_query_id"] for c in telegram.api.calls("answerCallbackQuery")]
     assert press["callback_query"]["id"] in answered
 
@@ -149,14 +170,19 @@ def test_help_lists_the_topics(telegram: TelegramStack, lang: str, expected: str
 
 def test_language_command_switches_the_conversation(telegram: TelegramStack) -> None:
     user = new_user()
+    k = telegram.stack.knowledge()
     telegram.post(
         build.text_update(user, "Hallo, wie viele Partnerstädte hat Berlin?", language_code="de")
     )
-    assert "Partnerstädte" in telegram.replies(user)[-1]
+    assert_count_answer(telegram.replies(user)[-1], k, "de")
     telegram.post(build.text_update(user, "/language en", language_code="de"))
     assert telegram.replies(user, at_least=2)[-1] == "Sure, I will answer in English from now on."
-    telegram.post(build.text_update(user, "Paris?", language_code="de"))
-    assert "France" in telegram.replies(user, at_least=3)[-1]
+    telegram.post(build.text_update(user, "Paris?", language_code="de"))  # the same in both
+    reply = telegram.replies(user, at_least=3)[-1]
+    paris = k.partner("paris")
+    assert paris is not None
+    assert_language(reply, "en")
+    assert k.countries[paris.country].name("en") in reply
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
@@ -188,7 +214,7 @@ def test_reply_arrives_once_despite_flood_control_and_server_errors(
         build.text_update(user, "How many partner cities does Berlin have?", language_code="en")
     )
     [reply] = telegram.replies(user)
-    assert "19" in reply
+    assert_count_answer(reply, telegram.stack.knowledge(), "en")
     failures = [c for c in telegram.api.calls("sendMessage") if c.status == status]
     assert len(failures) == failures_before + 1 and failures[-1].params["chat_id"] == user
 
@@ -206,7 +232,11 @@ def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramSt
     assert notices == [NOTICES["unsupported_content"]["de"]] * 2 + [NOTICES["edited_message"]["de"]]
     assert telegram.api.sent_texts(-100_777) == []
     telegram.post(build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de"))
-    assert "Tokio" in telegram.replies(user, at_least=4)[-1]
+    reply = telegram.replies(user, at_least=4)[-1]
+    tokyo = telegram.stack.knowledge().partner("tokyo")
+    assert tokyo is not None
+    assert_language(reply, "de")
+    assert tokyo.name("de") in reply and str(tokyo.since.year) in reply
 
 
 async def test_polling_answers_queued_updates_and_confirms_the_offset(
@@ -231,7 +261,8 @@ async def test_polling_answers_queued_updates_and_confirms_the_offset(
         )
         stop.set()
         assert await asyncio.wait_for(run, timeout=30) == 0
-        assert "19 Partnerstädte" in api.sent_texts(german)[0]
+        assert_language(api.sent_texts(german)[0], "de")
+        assert partner_cities(telegram.stack.knowledge(), "de") in api.sent_texts(german)[0]
         assert api.sent_texts(english)[0].startswith("Hello")
         assert api.confirmed_offset == queued[-1]["update_id"] + 1
         answered = api.calls("sendMessage", ok_only=True)
