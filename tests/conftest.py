@@ -45,7 +45,9 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def knowledge_dir() -> Path:
-    return ROOT / "data" / "knowledge"
+    """The test knowledge folder, tests/data/knowledge: the live files' shape with seven partner
+    cities, so that a test of behaviour breaks on no edit staff make to data/knowledge."""
+    return ROOT / "tests" / "data" / "knowledge"
 
 
 @pytest.fixture(scope="session")

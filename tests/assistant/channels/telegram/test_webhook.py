@@ -300,7 +300,7 @@ async def test_a_chat_over_its_limit_gets_one_notice_and_no_answers(
 async def test_an_empty_answer_gets_the_apology_with_the_contact_data(
     serve: ServerFactory, bot_api: FakeBotApi, knowledge_dir: Path, lang: str
 ) -> None:
-    server = await serve()
+    server = await serve(ASSISTANT_KNOWLEDGE_DIR=str(knowledge_dir))
     server.silent = True
     assert (await server.post(build.text_update(USER, "Hallo", language_code=lang))).is_success
     await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
