@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.assistant.channels.telegram.conftest import WEBHOOK_SECRET, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 from tests.services import PrivateRedis
-from tests.stack import MODEL, ROOT, Stack
+from tests.stack import MODEL, ROOT, Stack, without_developer_settings
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The test process itself ignores a developer's `.env` and ASSISTANT_*/TELEGRAM_* variables,
+# as the test stack does (Stack.env): code under test that reads Settings.from_env() (the
+# actions, the language decider) sees the same settings on every machine.
+_clean = without_developer_settings(os.environ)
+for _key in set(os.environ) - set(_clean):
+    del os.environ[_key]
+os.environ.update(_clean)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,20 +45,40 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def knowledge_dir() -> Path:
-    return ROOT / "data" / "knowledge"
+    """The test knowledge folder, tests/data/knowledge: the live files' shape with seven partner
+    cities, so that a test of behaviour breaks on no edit staff make to data/knowledge."""
+    return ROOT / "tests" / "data" / "knowledge"
 
 
 @pytest.fixture(scope="session")
-def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The session's one assistant (action server, Rasa server, web app), not yet started.
+def shared_bot_api() -> Iterator[FakeBotApi]:
+    """The Telegram Bot API stand-in (loopback) that the shared stack's Telegram channel uses."""
+    api = FakeBotApi().start()
+    yield api
+    api.stop()
 
-    Use `stack` to get it running. A fixture that needs more of it sets variables in
-    `shared_stack.extra_env` and calls `shared_stack.start()`: the first start already has them,
-    a later one restarts the stack with them (see `Stack.start`). Stopped at the session's end.
+
+@pytest.fixture(scope="session")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory, shared_bot_api: FakeBotApi
+) -> Iterator[Stack]:
+    """The session's one assistant (action server, Rasa server, web app, review console), not
+    yet started.
+
+    Use `stack` to get it running. It is configured here, once, for every test that uses it:
+    the Telegram channel runs in webhook mode against `shared_bot_api`, so that the Telegram
+    end-to-end tests need no restart (a start costs most of a minute). Stopped at the end.
     """
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this)")
     shared = Stack(tmp_path_factory.mktemp("stack"))
+    shared.extra_env.update(
+        telegram_env(
+            shared_bot_api,
+            TELEGRAM_WEBHOOK_URL=f"{shared.url}/webhooks/telegram/webhook",
+            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
+    )
     yield shared
     if shared.running:
         shared.stop()

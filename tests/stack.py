@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,18 @@ MODEL = ROOT / "models" / "assistant.tar.gz"
 READY_LINE = b"The assistant is running."
 START_TIMEOUT = 300.0
 _URL = re.compile(r"https?://\S+")
+# What configures the assistant on a developer's machine; tests never inherit it.
+DEVELOPER_PREFIXES = ("ASSISTANT_", "TELEGRAM_")
+
+
+def without_developer_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without any ASSISTANT_* or TELEGRAM_* variable and reading no `.env` file.
+
+    A developer's shell or `.env` must never reach a test: a real Telegram token, another
+    knowledge folder or default language would change what the code under test does.
+    """
+    clean = {k: v for k, v in environ.items() if not k.startswith(DEVELOPER_PREFIXES)}
+    return {**clean, "ASSISTANT_ENV_FILE": ""}
 
 
 def _free_port() -> int:
@@ -36,10 +49,10 @@ def _free_port() -> int:
 class Stack:
     """`berlin-assistant serve` in a subprocess, with its own ports and tracker database.
 
-    `start()` brings it up with the current `extra_env`, or does nothing when it already runs
-    with exactly that environment (a changed `extra_env` restarts it). So one instance can be
-    shared by the whole session, and a test that needs more (e.g. the Telegram channel against
-    a Bot API stand-in) adds its variables and calls `start()` again.
+    `start()` brings it up with `extra_env`, or does nothing when it already runs. A start
+    costs most of a minute, so the session shares one instance (tests/conftest.py), configured
+    once for every test that uses it; changing `extra_env` of a running stack is refused
+    rather than paid for with a restart.
 
     Args:
         workdir: folder for the endpoints file, the tracker database and the server log.
@@ -84,17 +97,9 @@ class Stack:
     def env(self) -> dict[str, str]:
         """The complete environment of the stack: this process's variables without any
         ASSISTANT_* or TELEGRAM_* setting, no `.env` file, this stack's ports, `extra_env`."""
-        inherited = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("ASSISTANT_", "TELEGRAM_"))
-        }
         return {
-            **inherited,
+            **without_developer_settings(os.environ),
             "RASA_TELEMETRY_ENABLED": "false",
-            # A developer's .env (or shell) must never reach a test stack: a real Telegram
-            # token, another knowledge folder or default language would change what it does.
-            "ASSISTANT_ENV_FILE": "",
             "ASSISTANT_ACTION_PORT": str(self.action_port),
             "ASSISTANT_RASA_PORT": str(self.rasa_port),
             "ASSISTANT_RASA_URL": self.url,
@@ -117,13 +122,20 @@ class Stack:
         return load_knowledge(self.settings().knowledge_dir)
 
     def start(self) -> None:
-        """Run the stack with the current environment; returns once all its servers answer."""
+        """Run the stack with its environment; returns once all its servers answer.
+
+        Raises:
+            AssertionError: it runs already, but with other `extra_env` than now (configure
+                the shared stack in tests/conftest.py instead of restarting it).
+        """
         if self.running:
-            if self.extra_env == self._started_with:
-                return
-            self.stop()
-        # Only the extra variables count: the test process's own change all the time
-        # (PYTEST_CURRENT_TEST names the running test).
+            # Only the extra variables count: the test process's own change all the time
+            # (PYTEST_CURRENT_TEST names the running test).
+            assert self.extra_env == self._started_with, (
+                "the running stack was started with other extra_env; configure the shared "
+                "stack in tests/conftest.py (one start per session) instead"
+            )
+            return
         self._started_with = dict(self.extra_env)
         env = self.env()
         self._ready.clear()

@@ -6,6 +6,7 @@ facts are taken from the knowledge the stack answers from, not copied from data/
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from assistant.knowledge import Knowledge, format_day
 from assistant.lang import Lang
 from assistant.settings import DEFAULT_LANGUAGE, Settings
-from tests.stack import Stack, assert_language
+from tests.stack import DEVELOPER_PREFIXES, Stack, assert_language
 
 
 def joined(replies: list[str]) -> str:
@@ -103,7 +104,10 @@ QUESTIONS: dict[str, tuple[dict[Lang, str], Expect]] = {
             "de": "Wo verlängere ich meinen Reisepass?",
             "en": "How do I register my address in Berlin?",
         },
-        lambda k, lang: [k.topics["admin_services"].source, "115"],
+        lambda k, lang: [
+            k.topics["admin_services"].source,
+            k.topics["admin_services"].summary(lang),
+        ],
     ),
 }
 SOURCE = {"de": "Quelle: https://", "en": "Source: https://"}
@@ -250,3 +254,10 @@ def test_the_stack_runs_with_a_clean_environment(
     assert settings.default_language == DEFAULT_LANGUAGE
     assert settings.knowledge_dir == Settings().knowledge_dir
     assert settings.rasa_port == stack.rasa_port
+
+
+def test_the_test_process_runs_with_a_clean_environment() -> None:
+    # tests/conftest.py cleaned this process's environment when the session began.
+    inherited = {key for key in os.environ if key.startswith(DEVELOPER_PREFIXES)}
+    assert inherited == {"ASSISTANT_ENV_FILE"} and os.environ["ASSISTANT_ENV_FILE"] == ""
+    assert Settings.from_env() == Settings()

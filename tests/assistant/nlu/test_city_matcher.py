@@ -16,7 +16,8 @@ from assistant.nlu.city_matcher import CityMatcher
 
 @pytest.fixture(scope="module")
 def trained_matcher(tmp_path_factory: pytest.TempPathFactory, knowledge_dir: Path) -> CityMatcher:
-    """A CityMatcher trained, persisted and loaded again, as Rasa does it."""
+    """A CityMatcher trained on the test knowledge folder, persisted and loaded again, as Rasa
+    does it."""
     storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
     resource = Resource("city_matcher")
     context = ExecutionContext(GraphSchema({}), "test")
@@ -42,18 +43,19 @@ def _entities(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Seit wann ist Prag Partnerstadt?", ("city", "prague", "Prag")),
-        ("Since when is Prague a partner?", ("city", "prague", "Prague")),
-        ("Wie alt ist Prags Partnerschaft?", ("city", "prague", "Prags")),
-        ("Tokios Partnerschaft", ("city", "tokyo", "Tokios")),
+        ("Seit wann ist Tokio Partnerstadt?", ("city", "tokyo", "Tokio")),
+        ("Since when is Tokyo a partner?", ("city", "tokyo", "Tokyo")),
+        ("Wie alt ist Tokios Partnerschaft?", ("city", "tokyo", "Tokios")),
         ("Tell me about Tokyo's partnership", ("city", "tokyo", "Tokyo's")),
-        ("Ist Beijing eine Partnerstadt?", ("city", "beijing", "Beijing")),
-        ("Ist pekng eine Partnerstadt?", ("city", "beijing", "pekng")),
-        ("is bejing a partner", ("city", "beijing", "bejing")),
-        ("Was ist mit Warshau?", ("city", "warsaw", "Warshau")),
-        ("WARSCHAU", ("city", "warsaw", "WARSCHAU")),
-        ("Mexiko-Stadt", ("city", "mexico_city", "Mexiko-Stadt")),
-        ("and Tel Aviv-Yafo?", ("city", "tel_aviv", "Tel Aviv-Yafo")),
+        ("Ist İstanbul eine Partnerstadt?", ("city", "istanbul", "İstanbul")),
+        # misspelt by a letter: missing, one too many, a wrong one
+        ("Ist Istanbl eine Partnerstadt?", ("city", "istanbul", "Istanbl")),
+        ("is instanbul a partner", ("city", "istanbul", "instanbul")),
+        ("Was ist mit Moskua?", ("city", "moscow", "Moskua")),
+        ("Los Angelos?", ("city", "los_angeles", "Los Angelos")),
+        ("WINDHUK", ("city", "windhoek", "WINDHUK")),
+        ("Kiew", ("city", "kyiv", "Kiew")),
+        ("and L.A.?", ("city", "los_angeles", "L.A.")),
         ("Is Vienna a partner?", ("city", "vienna", "Vienna")),
         ("Ist Wien eine Partnerstadt?", ("city", "vienna", "Wien")),
         ("Is New York a twin city of Berlin?", ("city", "new_york", "New York")),
@@ -62,7 +64,7 @@ def _entities(
         # umlauts typed without a German keyboard
         ("Partnerstaedte in Suedamerika", ("region", "south_america", "Suedamerika")),
         ("in nord- und suedamerika", ("region", "americas", "nord- und suedamerika")),
-        ("Seit wann ist Bruessel dabei?", ("city", "brussels", "Bruessel")),
+        ("Ist Aegypten dabei?", ("region", "egypt", "Aegypten")),  # no such alias in the file
     ],
 )
 def test_city_matcher_finds_places(
@@ -87,17 +89,17 @@ def test_city_matcher_leaves_ordinary_words_alone(trained_matcher: CityMatcher, 
 def test_city_matcher_replaces_overlapping_guesses_and_keeps_unknown_towns(
     trained_matcher: CityMatcher,
 ) -> None:
-    text = "Sind Prag und Kleinkleckersdorf Partner von Berlin?"
+    text = "Sind Tokio und Kleinkleckersdorf Partner von Berlin?"
     crf = [
-        {"entity": "city", "start": 5, "end": 9, "value": "Prag"},
-        {"entity": "city", "start": 14, "end": 31, "value": "Kleinkleckersdorf"},
-        {"entity": "city", "start": 44, "end": 50, "value": "Berlin"},
+        {"entity": "city", "start": 5, "end": 10, "value": "Tokio"},
+        {"entity": "city", "start": 15, "end": 32, "value": "Kleinkleckersdorf"},
+        {"entity": "city", "start": 45, "end": 51, "value": "Berlin"},
         {"entity": "unit", "start": 0, "end": 4, "value": "II A"},
     ]
     assert _entities(trained_matcher, text, crf) == [
         ("city", "Kleinkleckersdorf", "Kleinkleckersdorf"),
         ("unit", "II A", "Sind"),
-        ("city", "prague", "Prag"),
+        ("city", "tokyo", "Tokio"),
     ]
 
 
@@ -107,7 +109,7 @@ def test_untrained_city_matcher_passes_messages_through(tmp_path: Path) -> None:
     matcher = CityMatcher.load(
         CityMatcher.get_default_config(), storage, Resource("missing"), context
     )
-    message = Message(data={TEXT: "Prag"})
+    message = Message(data={TEXT: "Tokio"})
     matcher.process([message])
     assert message.get(ENTITIES) is None
 

@@ -1,18 +1,17 @@
 """Telegram end to end: the real Rasa server and action server, the Bot API stand-in on loopback.
 
 Webhook mode runs inside the Rasa server (credentials.yml); polling mode runs in this process and
-forwards to the same server's REST channel. One stack serves the whole module.
+forwards to the same server's REST channel. The session's shared stack (tests/conftest.py) runs
+the Telegram channel from its first start, so this module needs no restart. Facts are taken
+from the knowledge the stack answers from, not copied from data/knowledge.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,18 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.polling import TelegramPolling
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.webhook import SECRET_HEADER
+from assistant.knowledge import Knowledge
+from assistant.lang import Lang
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
 from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
-from tests.stack import ROOT, Stack
+from tests.stack import ROOT, Stack, assert_language
+from tests.test_stack import QUESTIONS
 
 pytestmark = pytest.mark.slow
 
@@ -43,29 +44,17 @@ def new_user() -> int:
     return USERS[-1]
 
 
-def long_note(lang: str) -> str:
-    sentence = {
-        "de": "Zeichen wie <b>fett</b>, 1 < 2, snake_case_name und *Sternchen* bleiben. ",
-        "en": "Characters such as <b>bold</b>, 1 < 2, snake_case_name and *stars* stay. ",
-    }[lang]
-    return "\n\n".join(f"({i}) " + (sentence * 9).strip() for i in range(1, 10))
+def partner_cities(k: Knowledge, lang: Lang) -> str:
+    """How a list of the partner cities begins: their number ("19 Partnerstädte")."""
+    return f"{len(k.partner_cities)} " + {"de": "Partnerstädte", "en": "partner cities"}[lang]
 
 
-def knowledge_with_long_note(target: Path) -> Path:
-    """A copy of the knowledge files where Windhoek's note is longer than one Telegram message."""
-    shutil.copytree(ROOT / "data" / "knowledge", target)
-    cities = target / "partner_cities.yml"
-    text = cities.read_text(encoding="utf-8")
-    for lang, old in (
-        ("de", "Windhuk ist Berlins einzige Partnerstadt in Afrika."),
-        ("en", "Windhoek is Berlin's only partner city in Africa."),
-    ):
-        assert text.count(f"{lang}: {old}") == 1, "the Windhoek note in partner_cities.yml changed"
-        text = text.replace(
-            f"{lang}: {old}", f"{lang}: {json.dumps(long_note(lang), ensure_ascii=False)}"
-        )
-    cities.write_text(text, encoding="utf-8")
-    return target
+def assert_count_answer(reply: str, k: Knowledge, lang: Lang) -> None:
+    """`reply` answers "how many partner cities?" as the REST tests expect, in `lang`."""
+    assert_language(reply, lang)
+    _, expect = QUESTIONS["count"]
+    for part in expect(k, lang):
+        assert part in reply, reply
 
 
 @dataclass
@@ -96,38 +85,17 @@ class TelegramStack:
             return [(str(s), str(d)) for s, d in db.execute("SELECT sender_id, data FROM events")]
 
 
-@pytest.fixture(scope="module")
-def telegram(
-    shared_stack: Stack, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TelegramStack]:
-    """The session's shared stack with the Telegram channel on, against a loopback Bot API."""
-    workdir = tmp_path_factory.mktemp("telegram-stack")
-    api = FakeBotApi().start()
-    stack = shared_stack
-    saved = dict(stack.extra_env)
-    stack.extra_env.update(
-        telegram_env(
-            api,
-            TELEGRAM_WEBHOOK_URL=f"{stack.url}/webhooks/telegram/webhook",
-            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            ASSISTANT_KNOWLEDGE_DIR=str(knowledge_with_long_note(workdir / "knowledge")),
-        )
-    )
-    try:
-        stack.start()
-        api.wait_for(lambda: bool(api.calls("setWebhook", ok_only=True)), timeout=60)
-        yield TelegramStack(stack, api)
-    finally:
-        # The next user of the shared stack gets it back without Telegram (start() restarts it).
-        stack.extra_env.clear()
-        stack.extra_env.update(saved)
-        api.stop()
+@pytest.fixture
+def telegram(stack: Stack, shared_bot_api: FakeBotApi) -> TelegramStack:
+    """The session's shared stack, running, with its Telegram channel registered at the stand-in."""
+    shared_bot_api.wait_for(lambda: bool(shared_bot_api.calls("setWebhook", ok_only=True)))
+    return TelegramStack(stack, shared_bot_api)
 
 
 def test_webhook_is_registered_with_the_secret(telegram: TelegramStack) -> None:
-    [call] = telegram.api.calls("setWebhook")
-    assert call.params["url"] == telegram.webhook
-    assert call.params["secret_token"] == WEBHOOK_SECRET
+    calls = telegram.api.calls("setWebhook")  # one per start of the stack
+    assert calls and all(c.params["url"] == telegram.webhook for c in calls)
+    assert all(c.params["secret_token"] == WEBHOOK_SECRET for c in calls)
     status = httpx.get(f"{telegram.stack.url}/webhooks/telegram/", timeout=10).json()
     assert status == {"status": "ready"}
 
@@ -148,12 +116,15 @@ def test_text_updates_are_answered_in_their_language_in_the_right_chat(
         ).status_code
         == 200
     )
-    german_reply, english_reply = (
-        "\n".join(telegram.replies(german)),
-        "\n".join(telegram.replies(english)),
-    )
-    assert "19 Partnerstädte" in german_reply and "Quelle" in german_reply
-    assert "19 partner cities" in english_reply and "Source" in english_reply
+    k = telegram.stack.knowledge()
+    for user, lang, source in (
+        (german, "de", "Quelle: https://"),
+        (english, "en", "Source: https://"),
+    ):
+        reply = "\n".join(telegram.replies(user))
+        assert_language(reply, lang)  # type: ignore[arg-type]
+        assert partner_cities(k, lang) in reply and source in reply  # type: ignore[arg-type]
+        assert all(city.name(lang) in reply for city in k.partner_cities)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -180,7 +151,8 @@ def test_button_press_round_trip(telegram: TelegramStack) -> None:
     press = build.button_update(user, unit_buttons[0][0]["callback_data"], language_code="de")
     assert telegram.post(press).status_code == 200
     replies = telegram.replies(user, at_least=2)
-    assert "19 Partnerstädte" in replies[1]
+    assert_language(replies[1], "de")
+    assert partner_cities(telegram.stack.knowledge(), "de") in replies[1]
     answered = [c.params["callback_query_id"] for c in telegram.api.calls("answerCallbackQuery")]
     assert press["callback_query"]["id"] in answered
 
@@ -198,14 +170,19 @@ def test_help_lists_the_topics(telegram: TelegramStack, lang: str, expected: str
 
 def test_language_command_switches_the_conversation(telegram: TelegramStack) -> None:
     user = new_user()
+    k = telegram.stack.knowledge()
     telegram.post(
         build.text_update(user, "Hallo, wie viele Partnerstädte hat Berlin?", language_code="de")
     )
-    assert "Partnerstädte" in telegram.replies(user)[-1]
+    assert_count_answer(telegram.replies(user)[-1], k, "de")
     telegram.post(build.text_update(user, "/language en", language_code="de"))
     assert telegram.replies(user, at_least=2)[-1] == "Sure, I will answer in English from now on."
-    telegram.post(build.text_update(user, "Paris?", language_code="de"))
-    assert "France" in telegram.replies(user, at_least=3)[-1]
+    telegram.post(build.text_update(user, "Paris?", language_code="de"))  # the same in both
+    reply = telegram.replies(user, at_least=3)[-1]
+    paris = k.partner("paris")
+    assert paris is not None
+    assert_language(reply, "en")
+    assert k.countries[paris.country].name("en") in reply
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
@@ -237,26 +214,9 @@ def test_reply_arrives_once_despite_flood_control_and_server_errors(
         build.text_update(user, "How many partner cities does Berlin have?", language_code="en")
     )
     [reply] = telegram.replies(user)
-    assert "19" in reply
+    assert_count_answer(reply, telegram.stack.knowledge(), "en")
     failures = [c for c in telegram.api.calls("sendMessage") if c.status == status]
     assert len(failures) == failures_before + 1 and failures[-1].params["chat_id"] == user
-
-
-@pytest.mark.parametrize(
-    ("lang", "question"), [("de", "Erzähl mir was über Windhuk"), ("en", "Tell me about Windhoek")]
-)
-def test_long_reply_arrives_split_with_formatting_characters_intact(
-    telegram: TelegramStack, lang: str, question: str
-) -> None:
-    user = new_user()
-    telegram.post(build.text_update(user, question, language_code=lang))
-    pieces = telegram.replies(user, at_least=2)
-    assert all(telegram_length(p) <= TEXT_LIMIT for p in pieces)
-    # The knowledge store joins the note into one paragraph, so the cut falls after a sentence;
-    # nothing is escaped, changed or lost.
-    assert pieces[0].endswith(".")
-    assert " ".join(long_note(lang).split()) in " ".join(" ".join(pieces).split())
-    assert all("parse_mode" not in m for m in telegram.api.sent_messages(user))
 
 
 def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramStack) -> None:
@@ -272,7 +232,11 @@ def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramSt
     assert notices == [NOTICES["unsupported_content"]["de"]] * 2 + [NOTICES["edited_message"]["de"]]
     assert telegram.api.sent_texts(-100_777) == []
     telegram.post(build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de"))
-    assert "Tokio" in telegram.replies(user, at_least=4)[-1]
+    reply = telegram.replies(user, at_least=4)[-1]
+    tokyo = telegram.stack.knowledge().partner("tokyo")
+    assert tokyo is not None
+    assert_language(reply, "de")
+    assert tokyo.name("de") in reply and str(tokyo.since.year) in reply
 
 
 async def test_polling_answers_queued_updates_and_confirms_the_offset(
@@ -297,7 +261,8 @@ async def test_polling_answers_queued_updates_and_confirms_the_offset(
         )
         stop.set()
         assert await asyncio.wait_for(run, timeout=30) == 0
-        assert "19 Partnerstädte" in api.sent_texts(german)[0]
+        assert_language(api.sent_texts(german)[0], "de")
+        assert partner_cities(telegram.stack.knowledge(), "de") in api.sent_texts(german)[0]
         assert api.sent_texts(english)[0].startswith("Hello")
         assert api.confirmed_offset == queued[-1]["update_id"] + 1
         answered = api.calls("sendMessage", ok_only=True)
@@ -315,10 +280,14 @@ async def test_polling_answers_queued_updates_and_confirms_the_offset(
 
 
 def test_tracker_store_holds_pseudonyms_never_telegram_ids(telegram: TelegramStack) -> None:
+    # A conversation of its own, so that the test does not depend on the tests before it;
+    # the users of those are checked as well.
+    user = new_user()
+    telegram.post(build.text_update(user, "Welche Partnerstädte hat Berlin?", language_code="de"))
     events = telegram.events()
     senders = {sender for sender, _ in events}
     talked = [u for u in USERS if _talked_to_rasa(telegram, u)]
-    assert talked and all(pseudonymise(u) in senders for u in talked)
+    assert user in talked and all(pseudonymise(u) in senders for u in talked)
     for user in USERS:
         for sender, data in events:
             assert str(user) not in sender and str(user) not in data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,14 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from assistant.channels.apology import Apology
 from assistant.channels.telegram import webhook
+from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
+from assistant.knowledge import load_knowledge
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
@@ -36,6 +40,7 @@ class WebhookServer:
     received: list[UserMessage] = field(default_factory=list)
     fail: bool = False
     silent: bool = False  # answers nothing, as Rasa does while the action server is down
+    reply: str = "Antwort"  # the assistant's answer to every message
     hold: asyncio.Event | None = None  # the assistant answers only once this is set
     stop: Callable[[], Awaitable[None]] | None = None  # stops the server as a shutdown does
 
@@ -81,7 +86,7 @@ async def serve(
                 raise RuntimeError("the assistant is down")
             if state.silent:
                 return
-            await message.output_channel.send_response(message.sender_id, {"text": "Antwort"})
+            await message.output_channel.send_response(message.sender_id, {"text": state.reply})
 
         app.blueprint(
             TelegramInput(settings).blueprint(on_new_message), url_prefix="/webhooks/telegram"
@@ -295,12 +300,47 @@ async def test_a_chat_over_its_limit_gets_one_notice_and_no_answers(
 async def test_an_empty_answer_gets_the_apology_with_the_contact_data(
     serve: ServerFactory, bot_api: FakeBotApi, knowledge_dir: Path, lang: str
 ) -> None:
-    server = await serve()
+    server = await serve(ASSISTANT_KNOWLEDGE_DIR=str(knowledge_dir))
     server.silent = True
     assert (await server.post(build.text_update(USER, "Hallo", language_code=lang))).is_success
     await bot_api.until(lambda: bool(bot_api.sent_texts(USER)), timeout=10)
     [text] = bot_api.sent_texts(USER)
     assert text == Apology.from_knowledge(knowledge_dir).text(lang)  # type: ignore[arg-type]
+
+
+def long_note(lang: str) -> str:
+    """A note as staff may write one: paragraphs, longer than a Telegram message, with
+    characters that Telegram's markup would read."""
+    sentence = {
+        "de": "Zeichen wie <b>fett</b>, 1 < 2, snake_case_name und *Sternchen* bleiben. ",
+        "en": "Characters such as <b>bold</b>, 1 < 2, snake_case_name and *stars* stay. ",
+    }[lang]
+    return "\n\n".join(f"({i}) " + (sentence * 9).strip() for i in range(1, 10))
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_long_note_arrives_split_with_formatting_characters_intact(
+    serve: ServerFactory, bot_api: FakeBotApi, knowledge_dir: Path, tmp_path: Path, lang: str
+) -> None:
+    folder = shutil.copytree(knowledge_dir, tmp_path / "knowledge")
+    cities = folder / "partner_cities.yml"
+    data = yaml.safe_load(cities.read_text(encoding="utf-8"))
+    [record] = [c for c in data["cities"] if c["id"] == "windhoek"]
+    record["note"] = {code: long_note(code) for code in ("de", "en")}
+    cities.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    # The note as the knowledge store gives it to the answers: one paragraph.
+    windhoek = load_knowledge(folder).partner("windhoek")
+    assert windhoek is not None and windhoek.note is not None
+    server = await serve()
+    server.reply = windhoek.note(lang)  # type: ignore[arg-type]
+    update = build.text_update(USER, "Erzähl mir was über Windhuk", language_code=lang)
+    assert (await server.post(update)).status_code == 200
+    pieces = bot_api.sent_texts(USER)
+    assert len(pieces) >= 2 and all(telegram_length(p) <= TEXT_LIMIT for p in pieces)
+    # One paragraph, so the cut falls after a sentence; nothing is escaped, changed or lost.
+    assert pieces[0].endswith(".")
+    assert " ".join(pieces) == " ".join(long_note(lang).split())
+    assert all("parse_mode" not in m for m in bot_api.sent_messages(USER))
 
 
 async def test_a_request_without_the_secret_is_not_read_to_the_end(serve: ServerFactory) -> None:
