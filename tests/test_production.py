@@ -22,7 +22,13 @@ import httpx
 import pytest
 
 from assistant.channels.apology import Apology
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.ledger import bot_id
+from assistant.channels.telegram.webhook import SECRET_HEADER
 from assistant.lang import Lang
+from tests.assistant.channels.telegram import update_builders as build
+from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.services import (
     PG_HOST,
     PG_PORT,
@@ -50,10 +56,11 @@ QUESTIONS = [
 
 @dataclass
 class Cluster:
-    """The running production stack and the redis-server it uses."""
+    """The running production stack, the redis-server it uses and its Bot API stand-in."""
 
     stack: ProductionStack
     redis: PrivateRedis
+    telegram: FakeBotApi
 
     @property
     def backends(self) -> list[str]:
@@ -77,14 +84,23 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     create_database(database)
     redis = PrivateRedis()
     redis.start()
+    telegram = FakeBotApi().start()
     stack = ProductionStack(tmp_path_factory.mktemp("production"), database, 0, unique_name("test"))
     stack.extra_env["ASSISTANT_REDIS_PORT"] = str(redis.port)
+    stack.extra_env.update(  # the webhook on both Rasa servers, against the stand-in
+        telegram_env(
+            telegram,
+            TELEGRAM_WEBHOOK_URL=f"{stack.url}/webhooks/telegram/webhook",
+            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
+    )
     try:
         stack.start()
-        yield Cluster(stack, redis)
+        yield Cluster(stack, redis, telegram)
     finally:
         if stack.running:
             stack.stop()
+        telegram.stop()
         redis.stop()
         drop_database(database)
 
@@ -293,3 +309,30 @@ def test_the_database_away_gets_the_apology_and_costs_no_stored_event(cluster: C
         "Wie viele sind das?",
     ]
     assert_one_turn_per_message(after_chat)
+
+
+def test_a_telegram_update_that_reaches_both_servers_is_answered_once(cluster: Cluster) -> None:
+    user = 7_320_000_001
+    update = build.text_update(user, "Welche Partnerstädte hat Berlin?", language_code="de")
+
+    def deliver(backend: str) -> int:
+        return httpx.post(
+            f"{backend}/webhooks/telegram/webhook",
+            json=update,
+            headers={SECRET_HEADER: WEBHOOK_SECRET},
+            timeout=60,
+        ).status_code
+
+    assert deliver(cluster.backends[0]) == 200  # answered before it is acknowledged
+    replies = cluster.telegram.sent_texts(user)
+    assert replies and "19 Partnerstädte" in replies[0]
+    # Telegram sends it again (it saw no 200 in time), and this time it reaches the other server.
+    assert deliver(cluster.backends[1]) == 200
+    assert deliver(cluster.backends[0]) == 200
+    assert cluster.telegram.sent_texts(user) == replies
+    stored = events(cluster, Pseudonymiser(PSEUDONYM_KEY)(user))
+    assert user_texts(stored) == ["Welche Partnerstädte hat Berlin?"]
+    # The servers share what was answered in Redis (assistant/channels/telegram/ledger.py).
+    prefix = cluster.stack.extra_env["ASSISTANT_REDIS_KEY_PREFIX"]
+    key = f"{prefix}:telegram:update:{bot_id(TOKEN)}:{update['update_id']}"
+    assert cluster.redis.client().get(key) == b"answered"
