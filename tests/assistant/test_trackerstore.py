@@ -258,3 +258,40 @@ async def test_the_database_work_leaves_the_event_loop_free(store: SQLTrackerSto
     await message(store, "visitor", "first")
     await store.retrieve("visitor")
     assert threads and threading.get_ident() not in threads
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+async def test_the_agent_reports_a_database_away_instead_of_answering_out_of_context(
+    store: SQLTrackerStore,
+) -> None:
+    from rasa.core.agent import Agent
+
+    await message(store, "visitor", "before")
+    agent = Agent(domain=DOMAIN, tracker_store=store)
+    assert agent.tracker_store is store  # Rasa's FailSafeTrackerStore is not around it
+    database = store.engine.url.database
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:  # the database is away; nothing else is
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+            connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+            )
+        # Rasa's wrapper gave None here, and the processor began a new conversation.
+        with pytest.raises(sa.exc.OperationalError):
+            await agent.tracker_store.get_or_create_tracker("visitor")
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        admin.dispose()
+    tracker = await agent.tracker_store.retrieve("visitor")
+    assert tracker is not None and tracker.get_slot("city") == "before"
+
+
+def test_without_a_tracker_store_the_agent_keeps_conversations_in_memory() -> None:
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    patches.apply()
+    assert isinstance(Agent(domain=DOMAIN).tracker_store, InMemoryTrackerStore)
