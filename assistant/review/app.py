@@ -489,7 +489,7 @@ async def conversation_delete(request: web.Request) -> web.StreamResponse:
     if form.get("confirm") != "yes":
         raise _back(sender)
     async with request.app[INDEX_LOCK]:
-        deleted = await _db(request, edits.erase_conversation, sender)
+        deleted = await asyncio.to_thread(edits.erase, request.app[ENGINE], sender)
     logger.info("Conversation erased on request by %s (%d events)", request["user"].name, deleted)
     return await _render(request, "message.html", message=text("deleted", request["lang"]))
 
