@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 
 from assistant.lang import Lang, normalise
-from assistant.review import accounts, charts, csrf, edits, exports, indexer, queries
+from assistant.review import accounts, charts, csrf, edits, exports, indexer, queries, sessions
 from assistant.review.filters import STATUSES, TIMEZONE, FilterError, Filters
 from assistant.review.indexer import CHANNELS
 from assistant.review.overview import overview
@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "review_session"
+# The key of the session's token (sessions.py) in the cookie's encrypted data.
+SESSION_TOKEN = "sid"
 # Paths that need no sign-in: the sign-in form, the health check for `serve`, the style sheet.
 PUBLIC = ("/login", "/healthz", "/static/")
 MAX_BODY_BYTES = 64 * 1024
@@ -138,6 +140,7 @@ def create_app(settings: Settings, engine: Engine) -> web.Application:
     r.add_get("/overview", overview_page)
     r.add_get("/users", users_page)
     r.add_post("/users/remove", user_remove)
+    r.add_post("/users/sign-out", user_sign_out)
     r.add_static("/static/", HERE / "static", show_index=False)
     return app
 
@@ -170,10 +173,10 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         request.headers.get("Accept-Language"), request.app[SETTINGS].default_language
     )
     if not _public(request.path):
-        name = session.get("user")
-        user = await _db(request, accounts.get_user, name) if isinstance(name, str) else None
+        token = session.get(SESSION_TOKEN)
+        user = await _db(request, sessions.user_of, token) if isinstance(token, str) else None
         if user is None:
-            session.pop("user", None)
+            session.pop(SESSION_TOKEN, None)
             if request.method == "GET" and not request.path.startswith("/export/"):
                 raise web.HTTPFound("/login?" + _urlencode({"next": request.path_qs}))
             raise web.HTTPUnauthorized(text="Sign-in required.\n")
@@ -312,15 +315,24 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
     await _db(request, limiter.succeeded, name)
     lang = request["lang"]
-    session = await new_session(request)  # a new session id on sign-in (no fixation)
-    session["user"] = user.name
+    lifetime = request.app[SETTINGS].review_session_hours * 3600.0
+    token = await _db(request, sessions.start, user.name, lifetime)
+    session = await new_session(request)  # a new token on sign-in (no fixation)
+    session[SESSION_TOKEN] = token
     session["lang"] = lang
     logger.info("Console sign-in: %s", user.name)
     raise web.HTTPFound(target)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """End this session, or with `everywhere=1` every session of the account."""
+    form = await request.post()
     session = await get_session(request)
+    if form.get("everywhere") == "1":
+        ended = await _db(request, accounts.end_sessions, request["user"].name)
+        logger.info("Console sign-out everywhere: %s (%d sessions)", request["user"].name, ended)
+    else:
+        await _db(request, sessions.end, session[SESSION_TOKEN])
     session.invalidate()
     raise web.HTTPFound("/login")
 
@@ -580,6 +592,16 @@ async def user_remove(request: web.Request) -> web.StreamResponse:
         await _db(request, accounts.remove_user, name)
     except accounts.AccountError as exc:
         raise web.HTTPBadRequest(text=f"{exc}\n") from None
+    raise web.HTTPFound("/users")
+
+
+async def user_sign_out(request: web.Request) -> web.StreamResponse:
+    """An admin ends every session of an account (e.g. a lost laptop)."""
+    _require_admin(request)
+    form = await request.post()
+    name = str(form.get("name") or "")
+    ended = await _db(request, accounts.end_sessions, name)
+    logger.info("Sessions of %s ended by %s (%d)", name[:64], request["user"].name, ended)
     raise web.HTTPFound("/users")
 
 

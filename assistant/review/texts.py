@@ -146,6 +146,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Create accounts and set passwords: python -m assistant.cli users …",
     ),
     "remove_user": ("Konto löschen", "Delete account"),
+    "end_sessions": ("Überall abmelden", "Sign out everywhere"),
+    "account_actions": ("Aktionen", "Actions"),
+    "sign_out_everywhere": ("Überall abmelden", "Sign out everywhere"),
     "forbidden": ("Dafür fehlt Ihnen die Berechtigung.", "You are not allowed to do this."),
     "bad_request": ("Die Anfrage war fehlerhaft.", "The request was malformed."),
 }
