@@ -27,7 +27,7 @@ from assistant.review.filters import STATUSES, TIMEZONE, FilterError, Filters
 from assistant.review.indexer import CHANNELS
 from assistant.review.overview import overview
 from assistant.review.schema import create_schema
-from assistant.review.texts import text
+from assistant.review.texts import label, text
 from assistant.settings import Settings
 from assistant.web.pages import preferred_language
 
@@ -169,9 +169,10 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     asked = normalise(request.query.get("lang", ""))
     if asked:
         session["lang"] = asked
-    request["lang"] = session.get("lang") or preferred_language(
+    lang: Lang = session.get("lang") or preferred_language(
         request.headers.get("Accept-Language"), request.app[SETTINGS].default_language
     )
+    request["lang"] = lang
     if not _public(request.path):
         token = session.get(SESSION_TOKEN)
         user = await _db(request, sessions.user_of, token) if isinstance(token, str) else None
@@ -179,16 +180,36 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             session.pop(SESSION_TOKEN, None)
             if request.method == "GET" and not request.path.startswith("/export/"):
                 raise web.HTTPFound("/login?" + _urlencode({"next": request.path_qs}))
-            raise web.HTTPUnauthorized(text="Sign-in required.\n")
+            raise _plain(request, web.HTTPUnauthorized, "sign_in_required")
         request["user"] = user
     if request.method not in ("GET", "HEAD"):
         try:
             form = await request.post()
+        except web.HTTPRequestEntityTooLarge as exc:
+            exc.text = text("too_large", lang) + "\n"
+            exc.headers["Content-Language"] = lang
+            raise
         except ValueError:
-            raise web.HTTPBadRequest(text="Malformed form.\n") from None
+            raise _plain(request, web.HTTPBadRequest, "bad_form") from None
         if not request.app[CSRF].valid(session, form.get(csrf.FIELD)):
-            raise web.HTTPForbidden(text="Missing or wrong CSRF token.\n")
-    return await handler(request)
+            raise _plain(request, web.HTTPForbidden, "csrf_failed")
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        # aiohttp's own answer to an unknown path or method ("404: Not Found"), in words.
+        if exc.text == f"{exc.status}: {exc.reason}":
+            key = "page_not_found" if exc.status == 404 else "method_not_allowed"
+            exc.text = text(key, lang) + "\n"
+            exc.headers["Content-Language"] = lang
+        raise
+
+
+def _plain(
+    request: web.Request, error: Callable[..., web.HTTPException], key: str, **values: object
+) -> web.HTTPException:
+    """A plain-text error answer in the console's language."""
+    lang: Lang = request["lang"]
+    return error(text=text(key, lang, **values) + "\n", headers={"Content-Language": lang})
 
 
 def _urlencode(values: dict[str, str]) -> str:
@@ -235,6 +256,7 @@ async def _render(
             path=request.path,
             path_qs=request.path_qs,
             local_time=exports.shown_time,
+            label=functools.partial(label, lang=lang),
             **values,
         )
     )
@@ -250,7 +272,7 @@ async def _render(
 def _sender(request: web.Request, form: Any = None) -> str:
     sender = (form or request.query).get("id", "")
     if not isinstance(sender, str) or not sender or len(sender) > 255:
-        raise web.HTTPBadRequest(text="A conversation id is required.\n")
+        raise _plain(request, web.HTTPBadRequest, "id_required")
     return sender
 
 
@@ -260,7 +282,7 @@ def _back(sender: str, **extra: str) -> web.HTTPFound:
 
 def _require_admin(request: web.Request) -> None:
     if not request["user"].is_admin:
-        raise web.HTTPForbidden(text=text("forbidden", request["lang"]) + "\n")
+        raise _plain(request, web.HTTPForbidden, "forbidden")
 
 
 # ------------------------------------------------------------------ sign-in
@@ -348,8 +370,27 @@ def _filters(request: web.Request) -> tuple[Filters, str | None]:
     try:
         return Filters.from_query(request.query), None
     except FilterError as exc:
-        message = text("filter_error", request["lang"], field=exc.field, message=str(exc))
+        lang: Lang = request["lang"]
+        message = text(
+            "filter_error",
+            lang,
+            field=text(_FILTER_LABELS.get(exc.field, exc.field), lang),
+            message=text(exc.key, lang, **exc.values),
+        )
         return Filters(), message
+
+
+# The list form's label of each filter, for the messages about a wrong value.
+_FILTER_LABELS = {
+    "date_from": "date_from",
+    "date_to": "date_to",
+    "channel": "channel",
+    "language": "language",
+    "intent": "intent",
+    "tag": "tag",
+    "status": "status",
+    "q": "search",
+}
 
 
 def _page_number(request: web.Request) -> int:
@@ -381,7 +422,8 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
 async def list_export(request: web.Request) -> web.StreamResponse:
     filters, error = _filters(request)
     if error:
-        raise web.HTTPBadRequest(text=error + "\n")
+        headers = {"Content-Language": request["lang"]}
+        raise web.HTTPBadRequest(text=error + "\n", headers=headers)
     await _refresh(request)
     low = request.app[SETTINGS].review_low_confidence
     rows = await _db(request, lambda conn: list(exports.all_rows(conn, filters, low)))
@@ -450,7 +492,7 @@ async def _edit(
     values = [str(form.get(f) or "") for f in fields]
     exists = await _db(request, queries.has_conversation, sender)
     if not exists:
-        raise web.HTTPNotFound(text=text("not_found", request["lang"]) + "\n")
+        raise _plain(request, web.HTTPNotFound, "not_found")
     try:
         await _db(request, change, sender, *values, request["user"].name)
     except edits.EditError as exc:
@@ -510,7 +552,7 @@ async def story_export(request: web.Request) -> web.StreamResponse:
     sender = _sender(request)
     found = await _db(request, queries.transcript, sender)
     if found is None:
-        raise web.HTTPNotFound(text=text("not_found", request["lang"]) + "\n")
+        raise _plain(request, web.HTTPNotFound, "not_found")
     return web.Response(
         text=exports.test_story(found),
         content_type="application/yaml",
@@ -530,9 +572,9 @@ def _period(request: web.Request) -> tuple[dt.date, dt.date]:
             request.query.get("date_from") or (last - dt.timedelta(days=29)).isoformat()
         )
     except ValueError:
-        raise web.HTTPBadRequest(text="Dates are written YYYY-MM-DD.\n") from None
+        raise _plain(request, web.HTTPBadRequest, "period_dates") from None
     if first > last or (last - first).days > 366:
-        raise web.HTTPBadRequest(text="The period is one day to one year.\n")
+        raise _plain(request, web.HTTPBadRequest, "period_length")
     return first, last
 
 
@@ -587,11 +629,11 @@ async def user_remove(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     name = str(form.get("name") or "")
     if name == request["user"].name:
-        raise web.HTTPBadRequest(text="You cannot delete your own account here.\n")
+        raise _plain(request, web.HTTPBadRequest, "remove_self")
     try:
         await _db(request, accounts.remove_user, name)
-    except accounts.AccountError as exc:
-        raise web.HTTPBadRequest(text=f"{exc}\n") from None
+    except accounts.AccountError:
+        raise _plain(request, web.HTTPBadRequest, "no_such_user") from None
     raise web.HTTPFound("/users")
 
 
@@ -600,8 +642,10 @@ async def user_sign_out(request: web.Request) -> web.StreamResponse:
     _require_admin(request)
     form = await request.post()
     name = str(form.get("name") or "")
+    if await _db(request, accounts.get_user, name) is None:
+        raise _plain(request, web.HTTPBadRequest, "no_such_user")
     ended = await _db(request, accounts.end_sessions, name)
-    logger.info("Sessions of %s ended by %s (%d)", name[:64], request["user"].name, ended)
+    logger.info("Sessions of %s ended by %s (%d)", name, request["user"].name, ended)
     raise web.HTTPFound("/users")
 
 

@@ -145,7 +145,7 @@ async def test_transcript_shows_nlu_language_reasons_replies_actions_and_ratings
     first, second = html.index("Welche Partnerstädte"), html.index("Ist Paris eine Partnerstadt?")
     assert first < second
     assert "list_partner_cities" in html and "confidence 0." in html
-    assert "city: paris" in html
+    assert "city: <bdi>paris</bdi>" in html
     assert "reason: " in html
     assert "action_answer" in html
     assert "Berlin hat 19 Partnerstädte" in html or "Partnerstädte" in html[first + 40 :]
