@@ -335,3 +335,41 @@ async def test_both_languages(console_for: ConsoleFactory) -> None:
     assert '<html lang="de">' in german and "Gespräche" in german
     english = await console.text("/conversations?lang=en")
     assert '<html lang="en">' in english and "Conversations" in english
+
+
+def console_paths() -> list[tuple[str, str]]:
+    """Every route of the console (method, path), read from its router; `/` and `/healthz`
+    are the public app's own too, and its static files are asked for by name."""
+    from assistant.review.app import create_app
+    from assistant.settings import Settings
+
+    engine = open_database(url="sqlite://")
+    routes = create_app(Settings(), engine).router.routes()
+    found = {
+        (route.method, route.resource.canonical)
+        for route in routes
+        if route.resource is not None and route.method != "HEAD"
+    }
+    engine.dispose()
+    found = {(m, "/static/console.css" if p == "/static" else p) for m, p in found}
+    return sorted(found - {("GET", "/"), ("GET", "/healthz")})
+
+
+@pytest.mark.parametrize(("method", "path"), console_paths())
+async def test_the_public_web_app_knows_nothing_of_the_console(method: str, path: str) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from assistant.settings import Settings
+    from assistant.web.app import create_app
+
+    async with TestClient(TestServer(create_app(Settings()))) as public:
+        response = await public.request(method, path, allow_redirects=False)
+        assert response.status == 404, await response.text()
+        again = await public.request(method, path + "?id=x&next=/users", allow_redirects=True)
+        assert again.status == 404
+
+
+def test_every_console_route_is_checked_for_the_public_app() -> None:
+    paths = {p for _, p in console_paths()}
+    assert {"/login", "/conversations", "/export/nlu.yml", "/users/remove"} <= paths
+    assert "/static/console.css" in paths and len(paths) >= 20
