@@ -28,6 +28,7 @@ from assistant.review.indexer import CHANNELS
 from assistant.review.overview import overview
 from assistant.review.schema import create_schema
 from assistant.review.texts import label, text
+from assistant.review.training import TrainingExamples
 from assistant.settings import Settings
 from assistant.web.pages import preferred_language
 
@@ -49,6 +50,7 @@ LIMITER = web.AppKey("limiter", accounts.SignInLimiter)
 CSRF = web.AppKey("csrf", csrf.Tokens)
 TEMPLATES = web.AppKey("templates", Environment)
 INTENTS: web.AppKey[frozenset[str]] = web.AppKey("intents")
+TRAINING = web.AppKey("training", TrainingExamples)
 INDEX_LOCK = web.AppKey("index_lock", asyncio.Lock)
 NEXT_SWEEP = web.AppKey("next_sweep", float)
 # How often the index looks for conversations the retention purge took out of it.
@@ -81,13 +83,15 @@ def session_key(secret: str | None) -> bytes:
     return key
 
 
-def create_app(settings: Settings, engine: Engine) -> web.Application:
+def create_app(settings: Settings, engine: Engine, nlu_dir: Path | None = None) -> web.Application:
     """Build the console.
 
     Args:
         settings: `review_secret`, `review_session_hours`, `review_secure_cookies`,
             `review_low_confidence` and `domain_file` are used.
         engine: the tracker store's database (Rasa's `events` plus our `review_*` tables).
+        nlu_dir: the training data that corrections are checked against (default: `data/nlu`
+            beside the domain file).
     """
     create_schema(engine)
     key = session_key(settings.review_secret)
@@ -108,6 +112,7 @@ def create_app(settings: Settings, engine: Engine) -> web.Application:
     app[LIMITER] = accounts.SignInLimiter()
     app[CSRF] = csrf.Tokens(key, lifetime)
     app[INTENTS] = domain_intents(settings.domain_file)
+    app[TRAINING] = TrainingExamples(nlu_dir or settings.domain_file.parent / "data" / "nlu")
     app[INDEX_LOCK] = asyncio.Lock()
     app[NEXT_SWEEP] = 0.0
     app[TEMPLATES] = Environment(
@@ -440,7 +445,7 @@ async def list_export(request: web.Request) -> web.StreamResponse:
 
 
 async def nlu_export(request: web.Request) -> web.StreamResponse:
-    body = await _db(request, exports.nlu_yaml)
+    body = await _db(request, exports.nlu_yaml, request.app[TRAINING])
     return web.Response(
         text=body,
         content_type="application/yaml",
@@ -461,10 +466,21 @@ async def conversation_view(request: web.Request) -> web.StreamResponse:
         )
     error = request.query.get("error")
     intents: frozenset[str] = request.app[INTENTS]
+    training = request.app[TRAINING]
+    conflicts = await asyncio.to_thread(
+        lambda: {
+            turn.event_id: training.conflicts(
+                exports.training_example(turn.text, None), turn.correction["intent"]
+            )
+            for turn in found.turns
+            if turn.correction
+        }
+    )
     return await _render(
         request,
         "conversation.html",
         c=found,
+        conflicts=conflicts,
         statuses=STATUSES,
         intents=sorted(intents),
         error=text(error, request["lang"])

@@ -86,6 +86,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "save": ("Speichern", "Save"),
     "remove": ("Entfernen", "Remove"),
     "corrected_to": ("Korrigiert zu", "Corrected to"),
+    "conflict": (
+        "Achtung: {file} führt diesen Text als Beispiel für {intent}. Der NLU-Export lässt "
+        "die Korrektur aus, bis entschieden ist, welcher Intent stimmt.",
+        "Note: {file} has this text as an example of {intent}. The NLU export leaves the "
+        "correction out until someone decides which intent is right.",
+    ),
     "tags": ("Schlagwörter", "Tags"),
     "add_tag": ("Schlagwort hinzufügen", "Add tag"),
     "notes": ("Notizen", "Notes"),

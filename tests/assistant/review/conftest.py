@@ -105,13 +105,16 @@ async def console_for(tmp_path: Path, empty_store: Path) -> AsyncIterator[Consol
     clients: list[TestClient] = []
 
     async def make(
-        db: Path | None = None, sign_in: str | None = "reviewer", url: str | None = None
+        db: Path | None = None,
+        sign_in: str | None = "reviewer",
+        url: str | None = None,
+        nlu_dir: Path | None = None,
     ) -> Console:
         if db is None and url is None:
             db = tmp_path / f"empty-{len(clients)}.db"
             shutil.copy(empty_store, db)
         engine = open_database(url=url or f"sqlite:///{db}")
-        client = TestClient(TestServer(create_app(Settings(), engine)))
+        client = TestClient(TestServer(create_app(Settings(), engine, nlu_dir=nlu_dir)))
         await client.start_server()
         clients.append(client)
         console = Console(client)

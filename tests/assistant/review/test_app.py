@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.review import open_database
 from assistant.review.queries import PAGE_SIZE
@@ -201,3 +202,66 @@ async def test_admin_errors_answer_in_the_consoles_language(
         assert await error_text(
             admin, "POST", path, data={"csrf_token": admin.csrf, "name": "nobody"}
         ) == f"400 {lang} " + ("Dieses Konto gibt es nicht." if de else "There is no such account.")
+
+
+TRAINING = """version: "3.1"
+nlu:
+- intent: ask_is_partner
+  metadata: {lang: de}
+  examples: |
+    - Ist [Paris](city) eine Partnerstadt?
+"""
+
+
+async def correct(console: Console, sender: str, intent: str, city: str = "") -> None:
+    html = await console.text(f"/conversation?id={sender}")
+    event_id = html.split('name="event_id" value="')[1].split('"')[0]
+    response = await console.post(
+        "/conversation/correct", id=sender, event_id=event_id, intent=intent, city=city
+    )
+    assert "saved=1" in response.headers["Location"], response.headers["Location"]
+
+
+async def test_a_correction_that_contradicts_the_training_data_is_flagged_and_left_out(
+    console_for: ConsoleFactory, tmp_path: Path, empty_store: Path
+) -> None:
+    nlu_dir = tmp_path / "data" / "nlu"
+    nlu_dir.mkdir(parents=True)
+    (nlu_dir / "partner_cities.yml").write_text(TRAINING, encoding="utf-8")
+    db = store_with(tmp_path, empty_store)
+    engine = open_database(url=f"sqlite:///{db}")
+    now = time.time()
+    # A line separator (a line break to YAML) must not end the export's comment early.
+    say(engine, "clash", "ist Paris\u2028eine Partnerstadt?", now - 30, lang="de")
+    say(engine, "fine", "Seit wann ist Paris Partnerstadt?", now - 20, lang="de")
+    say(engine, "twice-1", "Wer zahlt die Reise?", now - 10, lang="de")
+    say(engine, "twice-2", "Wer zahlt die Reise?", now - 5, lang="de")
+    engine.dispose()
+    console = await console_for(db=db, nlu_dir=nlu_dir)
+    await correct(console, "clash", "ask_partner_since", "Paris")
+    await correct(console, "fine", "ask_partner_since", "Paris")
+    await correct(console, "twice-1", "out_of_scope")
+    await correct(console, "twice-2", "request_contact")  # the newer one counts
+
+    html = await console.text("/conversation?id=clash&lang=de")
+    assert "Achtung: data/nlu/partner_cities.yml führt diesen Text als Beispiel für " in html
+    assert "ask_is_partner. Der NLU-Export lässt die Korrektur aus" in html
+    html = await console.text("/conversation?id=clash&lang=en")
+    assert "Note: data/nlu/partner_cities.yml has this text as an example of ask_is_partner" in html
+    assert 'class="warning"' not in await console.text("/conversation?id=fine")
+
+    exported = await console.text("/export/nlu.yml")
+    data = yaml.safe_load(exported)
+    examples = {block["intent"]: block["examples"] for block in data["nlu"]}
+    assert examples == {
+        "ask_partner_since": "- Seit wann ist [Paris](city) Partnerstadt?\n",
+        "request_contact": "- Wer zahlt die Reise?\n",
+    }
+    comment = exported.split("version:")[0]
+    assert "Left out (2): the same text is already under another intent." in comment
+    assert "Ausgelassen (2)" in comment
+    assert (
+        "#   ask_partner_since: ist [Paris](city) eine Partnerstadt?  <>  "
+        "data/nlu/partner_cities.yml: ask_is_partner" in comment
+    )
+    assert "#   out_of_scope: Wer zahlt die Reise?  <>  request_contact" in comment
