@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from assistant.review.schema import sign_in_failures, users
+from assistant.review.schema import sessions, sign_in_failures, users
 
 ROLES = ("reviewer", "admin")
 MIN_PASSWORD_CHARS = 12
@@ -69,17 +69,36 @@ def list_users(conn: Connection) -> list[User]:
 
 
 def remove_user(conn: Connection, name: str) -> None:
+    """Delete an account and end its sessions."""
     if not conn.execute(users.delete().where(users.c.name == name)).rowcount:
         raise AccountError(f"there is no user {name!r}")
+    end_sessions(conn, name)
 
 
 def reset_password(conn: Connection, name: str, password: str) -> None:
+    """Set a new password and end the account's sessions (a copied cookie is refused too)."""
     check_password(password)
     done = conn.execute(
         users.update().where(users.c.name == name).values(password_hash=_hasher.hash(password))
     ).rowcount
     if not done:
         raise AccountError(f"there is no user {name!r}")
+    end_sessions(conn, name)
+
+
+def set_role(conn: Connection, name: str, role: str) -> None:
+    """Give an account another role and end its sessions: it signs in again in its new role."""
+    if role not in ROLES:
+        raise AccountError(f"the role is one of {', '.join(ROLES)}")
+    if not conn.execute(users.update().where(users.c.name == name).values(role=role)).rowcount:
+        raise AccountError(f"there is no user {name!r}")
+    end_sessions(conn, name)
+
+
+def end_sessions(conn: Connection, name: str) -> int:
+    """End every session of an account, on every device ("sign out everywhere"); returns how
+    many there were."""
+    return int(conn.execute(sessions.delete().where(sessions.c.user_name == name)).rowcount)
 
 
 def get_user(conn: Connection, name: str) -> User | None:

@@ -22,12 +22,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 
 from assistant.lang import Lang, normalise
-from assistant.review import accounts, charts, csrf, edits, exports, indexer, queries
+from assistant.review import accounts, charts, csrf, edits, exports, indexer, queries, sessions
 from assistant.review.filters import STATUSES, TIMEZONE, FilterError, Filters
 from assistant.review.indexer import CHANNELS
 from assistant.review.overview import overview
 from assistant.review.schema import create_schema
-from assistant.review.texts import text
+from assistant.review.texts import label, text
+from assistant.review.training import TrainingExamples
 from assistant.settings import Settings
 from assistant.web.pages import preferred_language
 
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "review_session"
+# The key of the session's token (sessions.py) in the cookie's encrypted data.
+SESSION_TOKEN = "sid"
 # Paths that need no sign-in: the sign-in form, the health check for `serve`, the style sheet.
 PUBLIC = ("/login", "/healthz", "/static/")
 MAX_BODY_BYTES = 64 * 1024
@@ -47,6 +50,7 @@ LIMITER = web.AppKey("limiter", accounts.SignInLimiter)
 CSRF = web.AppKey("csrf", csrf.Tokens)
 TEMPLATES = web.AppKey("templates", Environment)
 INTENTS: web.AppKey[frozenset[str]] = web.AppKey("intents")
+TRAINING = web.AppKey("training", TrainingExamples)
 INDEX_LOCK = web.AppKey("index_lock", asyncio.Lock)
 NEXT_SWEEP = web.AppKey("next_sweep", float)
 # How often the index looks for conversations the retention purge took out of it.
@@ -79,13 +83,15 @@ def session_key(secret: str | None) -> bytes:
     return key
 
 
-def create_app(settings: Settings, engine: Engine) -> web.Application:
+def create_app(settings: Settings, engine: Engine, nlu_dir: Path | None = None) -> web.Application:
     """Build the console.
 
     Args:
         settings: `review_secret`, `review_session_hours`, `review_secure_cookies`,
             `review_low_confidence` and `domain_file` are used.
         engine: the tracker store's database (Rasa's `events` plus our `review_*` tables).
+        nlu_dir: the training data that corrections are checked against (default: `data/nlu`
+            beside the domain file).
     """
     create_schema(engine)
     key = session_key(settings.review_secret)
@@ -106,6 +112,7 @@ def create_app(settings: Settings, engine: Engine) -> web.Application:
     app[LIMITER] = accounts.SignInLimiter()
     app[CSRF] = csrf.Tokens(key, lifetime)
     app[INTENTS] = domain_intents(settings.domain_file)
+    app[TRAINING] = TrainingExamples(nlu_dir or settings.domain_file.parent / "data" / "nlu")
     app[INDEX_LOCK] = asyncio.Lock()
     app[NEXT_SWEEP] = 0.0
     app[TEMPLATES] = Environment(
@@ -138,6 +145,7 @@ def create_app(settings: Settings, engine: Engine) -> web.Application:
     r.add_get("/overview", overview_page)
     r.add_get("/users", users_page)
     r.add_post("/users/remove", user_remove)
+    r.add_post("/users/sign-out", user_sign_out)
     r.add_static("/static/", HERE / "static", show_index=False)
     return app
 
@@ -166,26 +174,47 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     asked = normalise(request.query.get("lang", ""))
     if asked:
         session["lang"] = asked
-    request["lang"] = session.get("lang") or preferred_language(
+    lang: Lang = session.get("lang") or preferred_language(
         request.headers.get("Accept-Language"), request.app[SETTINGS].default_language
     )
+    request["lang"] = lang
     if not _public(request.path):
-        name = session.get("user")
-        user = await _db(request, accounts.get_user, name) if isinstance(name, str) else None
+        token = session.get(SESSION_TOKEN)
+        user = await _db(request, sessions.user_of, token) if isinstance(token, str) else None
         if user is None:
-            session.pop("user", None)
+            session.pop(SESSION_TOKEN, None)
             if request.method == "GET" and not request.path.startswith("/export/"):
                 raise web.HTTPFound("/login?" + _urlencode({"next": request.path_qs}))
-            raise web.HTTPUnauthorized(text="Sign-in required.\n")
+            raise _plain(request, web.HTTPUnauthorized, "sign_in_required")
         request["user"] = user
     if request.method not in ("GET", "HEAD"):
         try:
             form = await request.post()
+        except web.HTTPRequestEntityTooLarge as exc:
+            exc.text = text("too_large", lang) + "\n"
+            exc.headers["Content-Language"] = lang
+            raise
         except ValueError:
-            raise web.HTTPBadRequest(text="Malformed form.\n") from None
+            raise _plain(request, web.HTTPBadRequest, "bad_form") from None
         if not request.app[CSRF].valid(session, form.get(csrf.FIELD)):
-            raise web.HTTPForbidden(text="Missing or wrong CSRF token.\n")
-    return await handler(request)
+            raise _plain(request, web.HTTPForbidden, "csrf_failed")
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        # aiohttp's own answer to an unknown path or method ("404: Not Found"), in words.
+        if exc.text == f"{exc.status}: {exc.reason}":
+            key = "page_not_found" if exc.status == 404 else "method_not_allowed"
+            exc.text = text(key, lang) + "\n"
+            exc.headers["Content-Language"] = lang
+        raise
+
+
+def _plain(
+    request: web.Request, error: Callable[..., web.HTTPException], key: str, **values: object
+) -> web.HTTPException:
+    """A plain-text error answer in the console's language."""
+    lang: Lang = request["lang"]
+    return error(text=text(key, lang, **values) + "\n", headers={"Content-Language": lang})
 
 
 def _urlencode(values: dict[str, str]) -> str:
@@ -232,6 +261,7 @@ async def _render(
             path=request.path,
             path_qs=request.path_qs,
             local_time=exports.shown_time,
+            label=functools.partial(label, lang=lang),
             **values,
         )
     )
@@ -247,7 +277,7 @@ async def _render(
 def _sender(request: web.Request, form: Any = None) -> str:
     sender = (form or request.query).get("id", "")
     if not isinstance(sender, str) or not sender or len(sender) > 255:
-        raise web.HTTPBadRequest(text="A conversation id is required.\n")
+        raise _plain(request, web.HTTPBadRequest, "id_required")
     return sender
 
 
@@ -257,7 +287,7 @@ def _back(sender: str, **extra: str) -> web.HTTPFound:
 
 def _require_admin(request: web.Request) -> None:
     if not request["user"].is_admin:
-        raise web.HTTPForbidden(text=text("forbidden", request["lang"]) + "\n")
+        raise _plain(request, web.HTTPForbidden, "forbidden")
 
 
 # ------------------------------------------------------------------ sign-in
@@ -312,15 +342,24 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
     await _db(request, limiter.succeeded, name)
     lang = request["lang"]
-    session = await new_session(request)  # a new session id on sign-in (no fixation)
-    session["user"] = user.name
+    lifetime = request.app[SETTINGS].review_session_hours * 3600.0
+    token = await _db(request, sessions.start, user.name, lifetime)
+    session = await new_session(request)  # a new token on sign-in (no fixation)
+    session[SESSION_TOKEN] = token
     session["lang"] = lang
     logger.info("Console sign-in: %s", user.name)
     raise web.HTTPFound(target)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """End this session, or with `everywhere=1` every session of the account."""
+    form = await request.post()
     session = await get_session(request)
+    if form.get("everywhere") == "1":
+        ended = await _db(request, accounts.end_sessions, request["user"].name)
+        logger.info("Console sign-out everywhere: %s (%d sessions)", request["user"].name, ended)
+    else:
+        await _db(request, sessions.end, session[SESSION_TOKEN])
     session.invalidate()
     raise web.HTTPFound("/login")
 
@@ -336,8 +375,27 @@ def _filters(request: web.Request) -> tuple[Filters, str | None]:
     try:
         return Filters.from_query(request.query), None
     except FilterError as exc:
-        message = text("filter_error", request["lang"], field=exc.field, message=str(exc))
+        lang: Lang = request["lang"]
+        message = text(
+            "filter_error",
+            lang,
+            field=text(_FILTER_LABELS.get(exc.field, exc.field), lang),
+            message=text(exc.key, lang, **exc.values),
+        )
         return Filters(), message
+
+
+# The list form's label of each filter, for the messages about a wrong value.
+_FILTER_LABELS = {
+    "date_from": "date_from",
+    "date_to": "date_to",
+    "channel": "channel",
+    "language": "language",
+    "intent": "intent",
+    "tag": "tag",
+    "status": "status",
+    "q": "search",
+}
 
 
 def _page_number(request: web.Request) -> int:
@@ -369,7 +427,8 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
 async def list_export(request: web.Request) -> web.StreamResponse:
     filters, error = _filters(request)
     if error:
-        raise web.HTTPBadRequest(text=error + "\n")
+        headers = {"Content-Language": request["lang"]}
+        raise web.HTTPBadRequest(text=error + "\n", headers=headers)
     await _refresh(request)
     low = request.app[SETTINGS].review_low_confidence
     rows = await _db(request, lambda conn: list(exports.all_rows(conn, filters, low)))
@@ -386,7 +445,7 @@ async def list_export(request: web.Request) -> web.StreamResponse:
 
 
 async def nlu_export(request: web.Request) -> web.StreamResponse:
-    body = await _db(request, exports.nlu_yaml)
+    body = await _db(request, exports.nlu_yaml, request.app[TRAINING])
     return web.Response(
         text=body,
         content_type="application/yaml",
@@ -407,10 +466,21 @@ async def conversation_view(request: web.Request) -> web.StreamResponse:
         )
     error = request.query.get("error")
     intents: frozenset[str] = request.app[INTENTS]
+    training = request.app[TRAINING]
+    conflicts = await asyncio.to_thread(
+        lambda: {
+            turn.event_id: training.conflicts(
+                exports.training_example(turn.text, None), turn.correction["intent"]
+            )
+            for turn in found.turns
+            if turn.correction
+        }
+    )
     return await _render(
         request,
         "conversation.html",
         c=found,
+        conflicts=conflicts,
         statuses=STATUSES,
         intents=sorted(intents),
         error=text(error, request["lang"])
@@ -438,7 +508,7 @@ async def _edit(
     values = [str(form.get(f) or "") for f in fields]
     exists = await _db(request, queries.has_conversation, sender)
     if not exists:
-        raise web.HTTPNotFound(text=text("not_found", request["lang"]) + "\n")
+        raise _plain(request, web.HTTPNotFound, "not_found")
     try:
         await _db(request, change, sender, *values, request["user"].name)
     except edits.EditError as exc:
@@ -489,7 +559,7 @@ async def conversation_delete(request: web.Request) -> web.StreamResponse:
     if form.get("confirm") != "yes":
         raise _back(sender)
     async with request.app[INDEX_LOCK]:
-        deleted = await _db(request, edits.erase_conversation, sender)
+        deleted = await asyncio.to_thread(edits.erase, request.app[ENGINE], sender)
     logger.info("Conversation erased on request by %s (%d events)", request["user"].name, deleted)
     return await _render(request, "message.html", message=text("deleted", request["lang"]))
 
@@ -498,7 +568,7 @@ async def story_export(request: web.Request) -> web.StreamResponse:
     sender = _sender(request)
     found = await _db(request, queries.transcript, sender)
     if found is None:
-        raise web.HTTPNotFound(text=text("not_found", request["lang"]) + "\n")
+        raise _plain(request, web.HTTPNotFound, "not_found")
     return web.Response(
         text=exports.test_story(found),
         content_type="application/yaml",
@@ -518,9 +588,9 @@ def _period(request: web.Request) -> tuple[dt.date, dt.date]:
             request.query.get("date_from") or (last - dt.timedelta(days=29)).isoformat()
         )
     except ValueError:
-        raise web.HTTPBadRequest(text="Dates are written YYYY-MM-DD.\n") from None
+        raise _plain(request, web.HTTPBadRequest, "period_dates") from None
     if first > last or (last - first).days > 366:
-        raise web.HTTPBadRequest(text="The period is one day to one year.\n")
+        raise _plain(request, web.HTTPBadRequest, "period_length")
     return first, last
 
 
@@ -575,11 +645,23 @@ async def user_remove(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     name = str(form.get("name") or "")
     if name == request["user"].name:
-        raise web.HTTPBadRequest(text="You cannot delete your own account here.\n")
+        raise _plain(request, web.HTTPBadRequest, "remove_self")
     try:
         await _db(request, accounts.remove_user, name)
-    except accounts.AccountError as exc:
-        raise web.HTTPBadRequest(text=f"{exc}\n") from None
+    except accounts.AccountError:
+        raise _plain(request, web.HTTPBadRequest, "no_such_user") from None
+    raise web.HTTPFound("/users")
+
+
+async def user_sign_out(request: web.Request) -> web.StreamResponse:
+    """An admin ends every session of an account (e.g. a lost laptop)."""
+    _require_admin(request)
+    form = await request.post()
+    name = str(form.get("name") or "")
+    if await _db(request, accounts.get_user, name) is None:
+        raise _plain(request, web.HTTPBadRequest, "no_such_user")
+    ended = await _db(request, accounts.end_sessions, name)
+    logger.info("Sessions of %s ended by %s (%d)", name, request["user"].name, ended)
     raise web.HTTPFound("/users")
 
 

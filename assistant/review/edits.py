@@ -6,8 +6,9 @@ import re
 import time
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from assistant.retention import reclaim
 from assistant.review.filters import STATUSES
 from assistant.review.queries import Turn
 from assistant.review.schema import (
@@ -15,6 +16,7 @@ from assistant.review.schema import (
     conversations,
     corrections,
     events,
+    is_sqlite,
     messages,
     notes,
     statuses,
@@ -118,9 +120,23 @@ def remove_correction(conn: Connection, sender_id: str, event_id: int) -> None:
 
 def erase_conversation(conn: Connection, sender_id: str) -> int:
     """Delete a conversation's events and every row of ours about it; returns the events
-    deleted. For a visitor's erasure request (GDPR Art. 17)."""
+    deleted. For a visitor's erasure request (GDPR Art. 17); `erase` also wipes the files."""
+    if is_sqlite(conn):
+        # Deleted cells and pages are overwritten with zeros (the setting is the connection's).
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
     for table in CONVERSATION_TABLES:
         conn.execute(table.delete().where(table.c.sender_id == sender_id))
     deleted = conn.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount
     compact_search_index(conn)
     return int(deleted or 0)
+
+
+def erase(engine: Engine, sender_id: str) -> int:
+    """`erase_conversation` in a transaction of its own, then the database files wiped of it
+    as the retention purge wipes them (`assistant.retention.reclaim`: SQLite's `VACUUM` and an
+    emptied write-ahead log, PostgreSQL's `VACUUM`), so that the text is gone at once, not at
+    the next purge. Returns the events deleted."""
+    with engine.begin() as conn:
+        deleted = erase_conversation(conn, sender_id)
+    reclaim(engine)
+    return deleted

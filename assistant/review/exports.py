@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 from assistant.review.filters import TIMEZONE, Filters
 from assistant.review.queries import Row, Transcript, list_conversations
 from assistant.review.schema import corrections
+from assistant.review.training import TrainingExamples, comparable
 
 # The columns of the list export: what the list shows, nothing more.
 COLUMNS = (
@@ -96,35 +98,85 @@ def to_jsonl(rows: Iterable[Row]) -> str:
     return "".join(json.dumps(record(row), ensure_ascii=False) + "\n" for row in rows)
 
 
-def nlu_yaml(conn: Connection) -> str:
+@dataclass(frozen=True)
+class LeftOut:
+    """A correction the NLU export leaves out, and why.
+
+    Attributes:
+        example (str): the training example it would have been.
+        intent (str): the intent it was corrected to.
+        other (str): what contradicts it: `file: intent` of an example in the training data,
+            or the other intent a newer correction of the same text gave it.
+    """
+
+    example: str
+    intent: str
+    other: str
+
+
+def nlu_yaml(conn: Connection, training: TrainingExamples | None = None) -> str:
     """All corrections as Rasa NLU training data for `data/nlu/`: one block per intent and
-    language (with `metadata: {lang: ...}`, as our training files have), the city annotated."""
-    blocks: dict[tuple[str, str], list[str]] = {}
+    language (with `metadata: {lang: ...}`, as our training files have), the city annotated.
+
+    A correction whose text the training data (`training`) has under another intent, or that
+    a newer correction of the same text gives another intent, is left out and named in a
+    comment at the top: the file must pass `rasa data validate` when added, and which intent is
+    right is for a person to decide.
+    """
+    blocks: dict[tuple[str, str], dict[str, int]] = {}  # example -> its message's event id
+    chosen: dict[str, str] = {}  # comparable text -> intent of its newest correction
+    left_out: list[LeftOut] = []
     for r in conn.execute(
-        sa.select(corrections).order_by(corrections.c.intent, corrections.c.event_id)
+        sa.select(corrections).order_by(corrections.c.corrected_at.desc(), corrections.c.event_id)
     ).mappings():
         example = training_example(r["text"], r["city"])
         if not example:
             continue
-        key = (r["intent"], r["language"] or "en")
-        if example not in blocks.setdefault(key, []):
-            blocks[key].append(example)
+        plain, intent = training_example(r["text"], None), r["intent"]
+        key = comparable(plain)
+        if chosen.setdefault(key, intent) != intent:
+            left_out.append(LeftOut(example, intent, chosen[key]))
+            continue
+        clash = training.conflicts(plain, intent) if training else []
+        if clash:
+            left_out.append(LeftOut(example, intent, f"{clash[0].file}: {clash[0].intent}"))
+            continue
+        block = blocks.setdefault((intent, r["language"] or "en"), {})
+        block[example] = min(block.get(example, r["event_id"]), r["event_id"])
     nlu = [
         {
             "intent": intent,
             "metadata": {"lang": lang},
-            "examples": "".join(f"- {e}\n" for e in examples),
+            "examples": "".join(f"- {e}\n" for e in sorted(examples, key=examples.__getitem__)),
         }
         for (intent, lang), examples in sorted(blocks.items())
     ]
     header = "# Corrections from the review console; add to data/nlu/ and run `make train`.\n"
-    return header + yaml.dump(
-        {"version": "3.1", "nlu": nlu},
-        Dumper=_BlockDumper,
-        allow_unicode=True,
-        sort_keys=False,
-        width=1000,
+    return (
+        header
+        + _left_out_comment(left_out)
+        + yaml.dump(
+            {"version": "3.1", "nlu": nlu},
+            Dumper=_BlockDumper,
+            allow_unicode=True,
+            sort_keys=False,
+            width=1000,
+        )
     )
+
+
+def _left_out_comment(left_out: list[LeftOut]) -> str:
+    if not left_out:
+        return ""
+    lines = [
+        "#",
+        f"# Ausgelassen ({len(left_out)}): derselbe Text steht schon unter einem anderen Intent.",
+        "# Bitte entscheiden, welcher Intent stimmt, das andere Beispiel ändern, neu exportieren.",
+        f"# Left out ({len(left_out)}): the same text is already under another intent.",
+        "# Please decide which intent is right, change the other example and export again.",
+    ]
+    lines += [f"#   {item.intent}: {item.example}  <>  {item.other}" for item in left_out]
+    return "\n".join(lines) + "\n#\n"
 
 
 def training_example(text: str, city: str | None) -> str:

@@ -21,11 +21,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class FilterError(ValueError):
-    """A filter value that cannot be used; `field` names the filter."""
+    """A filter value that cannot be used.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    Attributes:
+        field (str): the filter's name (its query parameter).
+        key (str): the console text that says what is wrong (`texts.py`, `filter_*`).
+        values (dict): the text's placeholders.
+    """
+
+    def __init__(self, field: str, key: str, **values: object) -> None:
+        super().__init__(f"{field}: {key} {values}" if values else f"{field}: {key}")
         self.field = field
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -67,13 +75,13 @@ class Filters:
         def text(name: str, limit: int = MAX_FIELD_CHARS) -> str | None:
             value = (query.get(name) or "").strip()
             if len(value) > limit:
-                raise FilterError(name, f"at most {limit} characters")
+                raise FilterError(name, "filter_too_long", limit=limit)
             return value or None
 
         def choice(name: str, allowed: tuple[str, ...]) -> str | None:
             value = text(name)
             if value is not None and value not in allowed:
-                raise FilterError(name, f"one of {', '.join(allowed)}")
+                raise FilterError(name, "filter_one_of", allowed=", ".join(allowed))
             return value
 
         def day(name: str) -> dt.date | None:
@@ -83,7 +91,7 @@ class Filters:
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                raise FilterError(name, "a date as YYYY-MM-DD") from None
+                raise FilterError(name, "filter_date") from None
 
         def flag(name: str) -> bool:
             return (query.get(name) or "") in ("1", "on", "true")
@@ -101,7 +109,7 @@ class Filters:
             q=text("q", MAX_SEARCH_CHARS),
         )
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            raise FilterError("date_to", "not before the first day")
+            raise FilterError("date_to", "filter_date_order")
         return filters
 
     def query_string(self, **changes: object) -> str:

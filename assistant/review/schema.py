@@ -148,6 +148,18 @@ users = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# Signed-in sessions (assistant/review/sessions.py): the cookie carries a random token, the
+# database its SHA-256 only (a copy of the database signs no one in). A session ends when its row
+# goes: on sign-out, on a new password or role, when the account is removed, or at `expires_at`.
+sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.String(64), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+
 # Failed console sign-ins of the last window (accounts.SignInLimiter): kept in the database so that
 # a restart or a second console process does not reset the limit; rows older than the window go.
 sign_in_failures = sa.Table(

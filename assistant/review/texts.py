@@ -82,9 +82,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "correction": ("Korrektur", "Correction"),
     "correct": ("Intent korrigieren", "Correct the intent"),
     "city_as_written": ("Stadt (wie geschrieben, optional)", "City (as written, optional)"),
+    "city": ("Stadt", "city"),
     "save": ("Speichern", "Save"),
     "remove": ("Entfernen", "Remove"),
     "corrected_to": ("Korrigiert zu", "Corrected to"),
+    "conflict": (
+        "Achtung: {file} führt diesen Text als Beispiel für {intent}. Der NLU-Export lässt "
+        "die Korrektur aus, bis entschieden ist, welcher Intent stimmt.",
+        "Note: {file} has this text as an example of {intent}. The NLU export leaves the "
+        "correction out until someone decides which intent is right.",
+    ),
     "tags": ("Schlagwörter", "Tags"),
     "add_tag": ("Schlagwort hinzufügen", "Add tag"),
     "notes": ("Notizen", "Notes"),
@@ -146,8 +153,58 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Create accounts and set passwords: python -m assistant.cli users …",
     ),
     "remove_user": ("Konto löschen", "Delete account"),
+    "end_sessions": ("Überall abmelden", "Sign out everywhere"),
+    "account_actions": ("Aktionen", "Actions"),
+    "sign_out_everywhere": ("Überall abmelden", "Sign out everywhere"),
     "forbidden": ("Dafür fehlt Ihnen die Berechtigung.", "You are not allowed to do this."),
     "bad_request": ("Die Anfrage war fehlerhaft.", "The request was malformed."),
+    # Plain-text answers to requests that cannot be served.
+    "sign_in_required": ("Bitte melden Sie sich an.", "Sign-in required."),
+    "bad_form": ("Das Formular war fehlerhaft.", "Malformed form."),
+    "csrf_failed": (
+        "Das Formular ist abgelaufen oder stammt nicht von dieser Seite (CSRF-Token fehlt oder "
+        "ist falsch). Bitte die Seite neu laden.",
+        "The form has expired or did not come from this page (missing or wrong CSRF token). "
+        "Please reload the page.",
+    ),
+    "too_large": ("Die Anfrage ist zu groß.", "The request is too large."),
+    "page_not_found": ("Diese Seite gibt es nicht.", "There is no such page."),
+    "method_not_allowed": (
+        "Diese Seite nimmt solche Anfragen nicht an.",
+        "This page does not take such requests.",
+    ),
+    "id_required": ("Die Gesprächs-ID fehlt.", "A conversation id is required."),
+    "period_dates": ("Daten werden JJJJ-MM-TT geschrieben.", "Dates are written YYYY-MM-DD."),
+    "period_length": (
+        "Der Zeitraum umfasst einen Tag bis ein Jahr.",
+        "The period is one day to one year.",
+    ),
+    "remove_self": (
+        "Das eigene Konto kann hier nicht gelöscht werden.",
+        "You cannot delete your own account here.",
+    ),
+    "no_such_user": ("Dieses Konto gibt es nicht.", "There is no such account."),
+    # Filter mistakes: "Filter „Kanal“: einer der Werte web, telegram, rest, other".
+    "filter_too_long": ("höchstens {limit} Zeichen", "at most {limit} characters"),
+    "filter_one_of": ("einer der Werte {allowed}", "one of {allowed}"),
+    "filter_date": ("ein Datum als JJJJ-MM-TT", "a date as YYYY-MM-DD"),
+    "filter_date_order": ("nicht vor dem ersten Tag", "not before the first day"),
+    # Why the reply language was chosen (assistant.lang.decide_with_reason, nlu/language.py).
+    "reason_requested": ("ausdrücklich gewünscht", "asked for explicitly"),
+    "reason_requested_earlier": (
+        "früher im Gespräch ausdrücklich gewünscht",
+        "asked for earlier in the conversation",
+    ),
+    "reason_words": ("die Wörter der Nachricht", "the words of the message"),
+    "reason_place_name": ("die Schreibweise eines Ortsnamens", "the spelling of a place name"),
+    "reason_channel_hint": (
+        "Hinweis des Kanals (Sprache der Webseite oder des Telefons)",
+        "the channel's hint (the web page's or the phone's language)",
+    ),
+    "reason_kept": ("Sprache des Gesprächs beibehalten", "the conversation's language, kept"),
+    "reason_default": ("Standardsprache", "the default language"),
+    "foreign": ("in anderer Sprache geschrieben: {code}", "written in another language: {code}"),
+    "lang_und": ("unbestimmt", "undetermined"),
 }
 
 
@@ -156,3 +213,10 @@ def text(key: str, lang: Lang, **values: object) -> str:
     german, english = TEXTS[key]
     chosen = german if lang == "de" else english
     return chosen.format(**values) if values else chosen
+
+
+def label(prefix: str, code: object, lang: Lang) -> str:
+    """The text for a code (`label("reason_", "words", "de")`), or the code itself when there
+    is none (a code of a newer version, say)."""
+    key = f"{prefix}{code}"
+    return text(key, lang) if key in TEXTS else str(code)

@@ -12,9 +12,12 @@ from assistant.review.accounts import (
     ROLES,
     AccountError,
     add_user,
+    end_sessions,
+    get_user,
     list_users,
     remove_user,
     reset_password,
+    set_role,
 )
 from assistant.review.schema import create_schema
 
@@ -28,8 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("list", help="list the accounts")
     remove = sub.add_parser("remove", help="delete an account")
     remove.add_argument("name")
-    reset = sub.add_parser("reset-password", help="set a new password (prompt or stdin)")
+    reset = sub.add_parser(
+        "reset-password", help="set a new password (prompt or stdin); ends the sessions"
+    )
     reset.add_argument("name")
+    role = sub.add_parser("set-role", help="give an account another role; ends its sessions")
+    role.add_argument("name")
+    role.add_argument("--role", choices=ROLES, required=True)
+    sign_out = sub.add_parser("sign-out", help="end every session of an account")
+    sign_out.add_argument("name")
 
 
 def _password() -> str:
@@ -56,6 +66,18 @@ def run(args: argparse.Namespace, endpoints: Path) -> int:
                 remove_user(conn, args.name)
             print(f"Removed {args.name}.")
             return 0
+        if args.action == "set-role":
+            with engine.begin() as conn:
+                set_role(conn, args.name, args.role)
+            print(f"{args.name} is now {args.role}; their sessions have ended.")
+            return 0
+        if args.action == "sign-out":
+            with engine.begin() as conn:
+                if get_user(conn, args.name) is None:
+                    raise AccountError(f"there is no user {args.name!r}")
+                ended = end_sessions(conn, args.name)
+            print(f"Ended the sessions of {args.name} ({ended}).")
+            return 0
         password = _password()
         with engine.begin() as conn:
             if args.action == "add":
@@ -63,7 +85,7 @@ def run(args: argparse.Namespace, endpoints: Path) -> int:
                 print(f"Added {args.name} ({args.role}).")
             else:
                 reset_password(conn, args.name, password)
-                print(f"New password set for {args.name}.")
+                print(f"New password set for {args.name}; their sessions have ended.")
         return 0
     except AccountError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable, Coroutine
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
@@ -38,8 +40,9 @@ def filled(
     return target, senders
 
 
-def make_engine(path: Path) -> Engine:
-    engine = open_database(url=f"sqlite:///{path}")
+def make_engine(path: Path | str) -> Engine:
+    """The console's tables and the two accounts in a database (a SQLite file or a URL)."""
+    engine = open_database(url=path if isinstance(path, str) else f"sqlite:///{path}")
     create_schema(engine)
     with engine.begin() as conn:
         add_user(conn, "admin", "admin", PASSWORD)
@@ -102,13 +105,16 @@ async def console_for(tmp_path: Path, empty_store: Path) -> AsyncIterator[Consol
     clients: list[TestClient] = []
 
     async def make(
-        db: Path | None = None, sign_in: str | None = "reviewer", url: str | None = None
+        db: Path | None = None,
+        sign_in: str | None = "reviewer",
+        url: str | None = None,
+        nlu_dir: Path | None = None,
     ) -> Console:
         if db is None and url is None:
             db = tmp_path / f"empty-{len(clients)}.db"
             shutil.copy(empty_store, db)
         engine = open_database(url=url or f"sqlite:///{db}")
-        client = TestClient(TestServer(create_app(Settings(), engine)))
+        client = TestClient(TestServer(create_app(Settings(), engine, nlu_dir=nlu_dir)))
         await client.start_server()
         clients.append(client)
         console = Console(client)
@@ -129,3 +135,24 @@ def store(filled: tuple[Path, dict[str, str]], tmp_path: Path) -> tuple[Path, di
     copy_store(source, target, set(senders.values()))
     make_engine(target).dispose()
     return target, senders
+
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (127.0.0.1:5432, trust auth) with the console's tables and
+    the two accounts; dropped afterwards."""
+    name = f"review_test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = f"{PG_SERVER}/{name}"
+    try:
+        make_engine(url).dispose()
+        yield url
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        server.dispose()

@@ -102,3 +102,36 @@ def test_users_command_adds_lists_resets_and_removes(
     assert "12" in capsys.readouterr().err
     assert cli.main([*base, "remove", "anna"]) == 0
     assert cli.main([*base, "remove", "anna"]) == 1
+
+
+def test_users_command_ends_sessions_on_a_new_password_a_new_role_and_sign_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.review.sessions import start, user_of
+
+    db = tmp_path / "t.db"
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n", encoding="utf-8"
+    )
+    base = ["users", "--endpoints", str(endpoints)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a password of length\n"))
+    assert cli.main([*base, "add", "anna", "--role", "reviewer"]) == 0
+    engine = open_database(url=f"sqlite:///{db}")
+    for command in (
+        ["reset-password", "anna"],
+        ["set-role", "anna", "--role", "admin"],
+        ["sign-out", "anna"],
+    ):
+        with engine.begin() as conn:
+            token = start(conn, "anna", 3600)
+        monkeypatch.setattr("sys.stdin", io.StringIO("another good password\n"))
+        assert cli.main([*base, *command]) == 0, command
+        with engine.connect() as conn:
+            assert user_of(conn, token) is None, command
+    assert "Ended the sessions of anna (1)." in capsys.readouterr().out
+    with engine.connect() as conn:
+        assert [(u.name, u.role) for u in list_users(conn)] == [("anna", "admin")]
+    engine.dispose()
+    assert cli.main([*base, "sign-out", "nobody"]) == 1
+    assert cli.main([*base, "set-role", "nobody", "--role", "admin"]) == 1

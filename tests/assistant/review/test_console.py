@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ import yaml
 
 from assistant.review.filters import Filters
 from tests.assistant.review.conftest import PASSWORD, Console, ConsoleFactory
+from tests.assistant.review.test_security import FIELDS, HOSTILE
 from tests.assistant.review.visitors import CONVERSATIONS, SCRIPT, SQL
 from tests.stack import ROOT
 
@@ -124,6 +127,76 @@ async def test_filter_mistakes_get_a_clear_400(console_for: ConsoleFactory, stor
     assert response.status == 400
 
 
+def words_of(text: str) -> list[str]:
+    """Words as the full-text index splits and folds them (letters and digits; no accents)."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return re.findall(r"[^\W_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def found_by_search(db: Path, q: str) -> set[str]:
+    """The conversations with a visitor message that has every word of `q` as a word start."""
+    wanted = words_of(q)
+    found = set()
+    for sender, event in raw_user_events(db):
+        have = words_of(event.get("text") or "")
+        if wanted and all(any(h.startswith(w) for h in have) for w in wanted):
+            found.add(sender)
+    return found
+
+
+def counts(db: Path) -> tuple[int, int, str]:
+    with sqlite3.connect(db) as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        users = conn.execute("SELECT count(*), group_concat(password_hash) FROM console_users")
+        number, hashes = users.fetchone()
+    return events, number, hashes
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+async def test_hostile_filter_values_over_real_conversations_are_only_text(
+    console_for: ConsoleFactory, store: Store, value: str
+) -> None:
+    db, senders = store
+    console = await console_for(db=db)
+    everyone = await listed(console)
+    before = counts(db)
+    expected: dict[str, set[str] | None] = {
+        "q": found_by_search(db, value),
+        "tag": set(),
+        "intent": set(),
+        "page": everyone,  # not a page number: the first page
+        **dict.fromkeys(["channel", "language", "status", "date_from", "date_to"]),  # 400
+    }
+    assert set(expected) == set(FIELDS)
+    for field in FIELDS:
+        response = await console.client.get("/export/conversations.jsonl", params={field: value})
+        body = await response.text()
+        want = expected[field]
+        if want is None:
+            assert response.status == 400, (field, body)
+        else:
+            assert response.status == 200, (field, body)
+            assert {json.loads(line)["conversation"] for line in body.splitlines()} == want, field
+        page = await console.client.get("/conversations", params={field: value})
+        html = await page.text()
+        assert page.status == (400 if want is None else 200), (field, html[:300])
+        assert "<script>alert(1)</script>" not in html and "$argon2" not in html
+        if want is not None and field != "page":
+            assert set(rows_of(html)) == want, field
+    # Together with real filters, and the visitor's own SQL found as words.
+    combined = await console.client.get(
+        "/export/conversations.csv", params={"q": value, "language": "en", "channel": "rest"}
+    )
+    assert combined.status == 200
+    assert names(senders, await listed(console, q=SQL)) == {"rest_en"}
+    assert counts(db) == before  # nothing was changed, dropped or read out
+    assert await listed(console) == everyone
+
+
+def rows_of(html: str) -> list[str]:
+    return re.findall(r'href="/conversation\?id=([^"]+)"', html)
+
+
 async def test_list_rows_show_first_question_language_channel_turns_and_markers(
     console_for: ConsoleFactory, store: Store
 ) -> None:
@@ -145,7 +218,7 @@ async def test_transcript_shows_nlu_language_reasons_replies_actions_and_ratings
     first, second = html.index("Welche Partnerstädte"), html.index("Ist Paris eine Partnerstadt?")
     assert first < second
     assert "list_partner_cities" in html and "confidence 0." in html
-    assert "city: paris" in html
+    assert "city: <bdi>paris</bdi>" in html
     assert "reason: " in html
     assert "action_answer" in html
     assert "Berlin hat 19 Partnerstädte" in html or "Partnerstädte" in html[first + 40 :]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy.engine import Engine
 from assistant.review import open_database
 from assistant.review.indexer import channel_of, refresh
 from assistant.review.schema import conversations, create_schema, events, messages, metadata
+from tests.assistant.review.rasa_events import say
 
 
 @pytest.fixture
@@ -19,38 +19,6 @@ def engine(tmp_path: Path) -> Engine:
     engine = open_database(url=f"sqlite:///{tmp_path / 'index.db'}")
     create_schema(engine)
     return engine
-
-
-def say(engine: Engine, sender: str, text: str, when: float, channel: str = "rest") -> None:
-    """One visitor message and its answer, as Rasa stores them."""
-    user = {
-        "event": "user",
-        "timestamp": when,
-        "text": text,
-        "input_channel": channel,
-        "parse_data": {
-            "intent": {"name": "ask_is_partner", "confidence": 0.9},
-            "entities": [],
-            "language": {"reply": "en", "reason": "words", "detected": "en"},
-        },
-    }
-    bot = {"event": "bot", "timestamp": when + 1, "text": "An answer."}
-    rating = {
-        "event": "slot",
-        "timestamp": when + 2,
-        "name": "feedback",
-        "value": {"rating": "down", "message": "An answer.", "message_timestamp": when + 1},
-    }
-    with engine.begin() as conn:
-        for type_name, data in (("user", user), ("bot", bot), ("slot", rating)):
-            conn.execute(
-                events.insert().values(
-                    sender_id=sender,
-                    type_name=type_name,
-                    timestamp=data["timestamp"],
-                    data=json.dumps(data),
-                )
-            )
 
 
 def test_refresh_reads_only_conversations_with_new_events(engine: Engine) -> None:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-from tests.assistant.review.conftest import PASSWORD, ConsoleFactory, csrf_of
+import aiohttp
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from assistant.review import open_database
+from assistant.review.accounts import end_sessions, reset_password, set_role
+from assistant.review.app import COOKIE
+from assistant.review.schema import sessions
+from tests.assistant.review.conftest import PASSWORD, Console, ConsoleFactory, csrf_of
 
 PAGES = [
     "/",
@@ -24,6 +35,7 @@ ACTIONS = [
     "/conversation/uncorrect",
     "/conversation/delete",
     "/users/remove",
+    "/users/sign-out",
     "/logout",
 ]
 
@@ -98,6 +110,102 @@ async def test_sign_out_ends_the_session(console_for: ConsoleFactory) -> None:
     assert response.status == 302
 
 
+def session_cookie(console: Console) -> str:
+    """The console's session cookie as the browser holds it (to be copied)."""
+    jar = console.client.session.cookie_jar
+    return jar.filter_cookies(console.client.make_url("/"))[COOKIE].value
+
+
+async def status_with(console: Console, cookie: str, path: str = "/conversations") -> int:
+    """The status of a request with a copy of a session cookie, from another client."""
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as other,
+        other.get(
+            console.client.make_url(path),
+            headers={"Cookie": f"{COOKIE}={cookie}"},
+            allow_redirects=False,
+        ) as response,
+    ):
+        return response.status
+
+
+async def test_a_copied_cookie_is_refused_after_sign_out(console_for: ConsoleFactory) -> None:
+    console = await console_for(sign_in="reviewer")
+    copied = session_cookie(console)
+    assert await status_with(console, copied) == 200  # the copy works like the original ...
+    assert (await console.post("/logout")).status == 302
+    assert await status_with(console, copied) == 302  # ... until the session is signed out
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda conn: reset_password(conn, "reviewer", "a brand new password"),
+        lambda conn: set_role(conn, "reviewer", "admin"),
+        lambda conn: end_sessions(conn, "reviewer"),
+    ],
+    ids=["reset-password", "set-role", "sign-out-everywhere"],
+)
+async def test_sessions_end_with_a_new_password_a_new_role_or_sign_out_everywhere(
+    console_for: ConsoleFactory, tmp_path: Path, change: Callable[[Connection], object]
+) -> None:
+    laptop = await console_for(sign_in="reviewer")
+    phone = Console(laptop.client)
+    copied = session_cookie(laptop)
+    laptop.client.session.cookie_jar.clear()
+    assert await phone.sign_in("reviewer") == 302
+    other = await console_for(db=tmp_path / "empty-0.db", sign_in="admin")
+    engine = open_database(url=f"sqlite:///{tmp_path / 'empty-0.db'}")
+    with engine.begin() as conn:
+        change(conn)
+    engine.dispose()
+    assert await status_with(laptop, copied) == 302
+    response = await phone.client.get("/conversations", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"].startswith("/login")
+    assert (await other.client.get("/conversations")).status == 200  # other accounts stay
+
+
+async def test_sign_out_everywhere_ends_the_accounts_other_sessions(
+    console_for: ConsoleFactory,
+) -> None:
+    console = await console_for(sign_in="reviewer")
+    elsewhere = session_cookie(console)
+    console.client.session.cookie_jar.clear()
+    assert await console.sign_in("reviewer") == 302
+    assert await status_with(console, elsewhere) == 200
+    assert (await console.post("/logout", everywhere="1")).status == 302
+    assert await status_with(console, elsewhere) == 302
+
+
+async def test_admin_ends_the_sessions_of_an_account(console_for: ConsoleFactory) -> None:
+    reviewer = await console_for(sign_in="reviewer")
+    copied = session_cookie(reviewer)
+    admin = Console(reviewer.client)
+    reviewer.client.session.cookie_jar.clear()
+    assert await admin.sign_in("admin") == 302
+    assert (await admin.post("/users/sign-out", name="reviewer")).status == 302
+    assert await status_with(reviewer, copied) == 302
+    assert (await admin.client.get("/users")).status == 200
+
+
+async def test_the_server_ends_a_session_at_its_expiry_whatever_the_cookie_says(
+    console_for: ConsoleFactory, tmp_path: Path
+) -> None:
+    console = await console_for(sign_in="reviewer")
+    assert (await console.client.get("/conversations", allow_redirects=False)).status == 200
+    engine = open_database(url=f"sqlite:///{tmp_path / 'empty-0.db'}")
+    with engine.begin() as conn:  # eight hours later, as the database sees it
+        conn.execute(sessions.update().values(expires_at=time.time() - 1))
+    response = await console.client.get("/conversations", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"].startswith("/login")
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(sessions)) == 1
+    assert await console.sign_in("reviewer") == 302  # a sign-in clears expired sessions
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(sessions)) == 1
+    engine.dispose()
+
+
 async def test_removed_account_loses_its_session(console_for: ConsoleFactory, tmp_path) -> None:
     admin = await console_for(sign_in="admin")
     assert (await admin.post("/users/remove", name="admin")).status == 400  # not oneself
@@ -116,7 +224,11 @@ async def test_reviewer_cannot_reach_the_users_page(console_for: ConsoleFactory,
 
 @pytest.mark.parametrize(
     ("path", "data"),
-    [("/conversation/delete", {"id": "x", "confirm": "yes"}), ("/users/remove", {"name": "admin"})],
+    [
+        ("/conversation/delete", {"id": "x", "confirm": "yes"}),
+        ("/users/remove", {"name": "admin"}),
+        ("/users/sign-out", {"name": "admin"}),
+    ],
 )
 async def test_reviewer_cannot_do_admin_actions(
     console_for: ConsoleFactory, path: str, data: dict[str, str]
@@ -223,3 +335,41 @@ async def test_both_languages(console_for: ConsoleFactory) -> None:
     assert '<html lang="de">' in german and "Gespräche" in german
     english = await console.text("/conversations?lang=en")
     assert '<html lang="en">' in english and "Conversations" in english
+
+
+def console_paths() -> list[tuple[str, str]]:
+    """Every route of the console (method, path), read from its router; `/` and `/healthz`
+    are the public app's own too, and its static files are asked for by name."""
+    from assistant.review.app import create_app
+    from assistant.settings import Settings
+
+    engine = open_database(url="sqlite://")
+    routes = create_app(Settings(), engine).router.routes()
+    found = {
+        (route.method, route.resource.canonical)
+        for route in routes
+        if route.resource is not None and route.method != "HEAD"
+    }
+    engine.dispose()
+    found = {(m, "/static/console.css" if p == "/static" else p) for m, p in found}
+    return sorted(found - {("GET", "/"), ("GET", "/healthz")})
+
+
+@pytest.mark.parametrize(("method", "path"), console_paths())
+async def test_the_public_web_app_knows_nothing_of_the_console(method: str, path: str) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from assistant.settings import Settings
+    from assistant.web.app import create_app
+
+    async with TestClient(TestServer(create_app(Settings()))) as public:
+        response = await public.request(method, path, allow_redirects=False)
+        assert response.status == 404, await response.text()
+        again = await public.request(method, path + "?id=x&next=/users", allow_redirects=True)
+        assert again.status == 404
+
+
+def test_every_console_route_is_checked_for_the_public_app() -> None:
+    paths = {p for _, p in console_paths()}
+    assert {"/login", "/conversations", "/export/nlu.yml", "/users/remove"} <= paths
+    assert "/static/console.css" in paths and len(paths) >= 20
