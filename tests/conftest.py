@@ -25,6 +25,18 @@ for _key in set(os.environ) - set(_clean):
 os.environ.update(_clean)
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """What a test, or the code it calls (`cli.main` fills the production profile's variables
+    into os.environ), changes in this process's environment is undone after it: no test
+    depends on the ones before it."""
+    saved = dict(os.environ)
+    yield
+    for key in set(os.environ) - set(saved):
+        del os.environ[key]
+    os.environ.update(saved)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="also run slow tests (full stack, model)")
 
