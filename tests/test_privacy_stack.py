@@ -63,14 +63,22 @@ class PrivacyStack:
     def ask(
         self, channel: str, lang: str, text: str, metadata: dict[str, Any] | None = None
     ) -> str:
-        """Send `text` on `channel` and return the assistant's answer."""
+        """Send `text` on `channel` and return the assistant's answer. `metadata` goes along as
+        the channel allows: REST's and the web chat's `metadata`, Telegram's profile fields of
+        the sender (first and last name, user name), which are all it sends about a visitor."""
         if channel == "rest":
             return "\n".join(self.stack.ask(f"privacy-{uuid.uuid4().hex[:8]}", text, metadata))
         if channel == "webchat":
-            return "\n".join(m["text"] for m in webchat(self.stack, uuid.uuid4().hex, text, lang))
+            replies = webchat(self.stack, uuid.uuid4().hex, text, lang, metadata)
+            return "\n".join(m["text"] for m in replies)
         user = 7_420_000_001 + len(self.telegram_users) * 7919
         self.telegram_users.append(user)
         update = build.text_update(user, text, language_code=lang)
+        if metadata:
+            sender = update["message"]["from"]
+            values = [str(v) for v in metadata.values()]
+            sender["first_name"], sender["last_name"] = values[0], " ".join(values[1:]) or "X"
+            sender["username"] = "visitor_" + "".join(c for c in values[0] if c.isdigit())
         response = httpx.post(
             f"{self.stack.url}/webhooks/telegram/webhook",
             json=update,
@@ -92,10 +100,16 @@ class PrivacyStack:
             time.sleep(0.1)
 
 
-def webchat(stack: Stack, sender: str, text: str, lang: str) -> list[dict[str, Any]]:
+def webchat(
+    stack: Stack, sender: str, text: str, lang: str, metadata: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     response = httpx.post(
         f"{stack.url}/webhooks/webchat/webhook",
-        json={"sender": sender, "message": text, "metadata": {"language": lang}},
+        json={
+            "sender": sender,
+            "message": text,
+            "metadata": {**(metadata or {}), "language": lang},
+        },
         timeout=30,
     )
     assert response.status_code == 200, response.text
@@ -171,8 +185,9 @@ def test_personal_data_is_replaced_before_it_is_stored_or_logged(
     privacy: PrivacyStack, channel: str, lang: str
 ) -> None:
     text, originals = CASES[lang]
-    # Our REST channel passes any metadata on: it is redacted like the text.
-    metadata = {"note": "call +49 176 98765432"} if channel == "rest" else None
+    # Our REST channel passes any metadata on: it is redacted like the text. The web chat keeps
+    # only the language of its metadata; Telegram's profile fields are not passed on at all.
+    metadata = {"note": "call +49 176 98765432", "contact": "meta.person@example.com"}
     answer = privacy.ask(channel, lang, text, metadata)
     # The rest of the message is answered, in the visitor's language, without placeholders.
     assert answer and "[" not in answer
@@ -180,7 +195,7 @@ def test_personal_data_is_replaced_before_it_is_stored_or_logged(
     privacy.log_is_flushed()
     stored, log = privacy.database_bytes(), privacy.log()
     assert b"[email]" in stored and b"[phone]" in stored
-    for original in [*originals, "98765432"]:
+    for original in [*originals, "98765432", "meta.person@example.com"]:
         for form in {original, original.replace(" ", "")}:
             assert form.encode() not in stored, form
             assert form not in log, form
