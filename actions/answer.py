@@ -57,7 +57,7 @@ class ActionAnswer(Action):
             if lang != current:
                 events.append(SlotSet("language", lang))
         k = knowledge()
-        words = _wording(domain)
+        words = Wording(_responses(domain), k)
         if decision.get("foreign"):
             reply = Reply(kind="other_language").add("a_other_language", web_en=k.contact.web("en"))
             text, _ = words.render(reply, lang)
@@ -69,10 +69,7 @@ class ActionAnswer(Action):
         context = Context.from_dict(tracker.get_slot(CONTEXT_SLOT))
         try:
             replies, context = answer(queries, knowledge=k, lang=lang, context=context)
-            rendered = []
-            for reply in replies:
-                _fill_chitchat(reply, k, lang)
-                rendered.append(words.render(reply, lang))
+            rendered = [words.render(reply, lang) for reply in replies]
         except Exception as error:  # a bug must cost one answer, not the conversation
             # Only the error's type: the message and the queries would contain visitor text.
             logger.error("action_answer failed: %s", type(error).__name__)
@@ -101,30 +98,22 @@ def _payload_language(tracker: Tracker) -> Lang:
     )[0]
 
 
-def _wording(domain: dict[str, Any]) -> Wording:
+def _responses(domain: dict[str, Any]) -> dict[str, Any]:
     """The templates: from the request's domain if Rasa sent one, else from domain.yml.
 
     endpoints.yml enables Rasa's selective domain, so Rasa does not serialise the whole domain
     (some hundred templates) into every action call; the action server reads domain.yml once.
     """
     responses = domain.get("responses") if domain else None
-    return Wording(responses) if responses else _wording_from_file()
+    return responses if responses else _responses_from_file()
 
 
 @lru_cache(maxsize=1)
-def _wording_from_file() -> Wording:
+def _responses_from_file() -> dict[str, Any]:
     path = settings().domain_file
-    return Wording(yaml.safe_load(path.read_text(encoding="utf-8"))["responses"])
+    responses: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+    return responses
 
 
 def _intent(message: dict[str, Any]) -> str | None:
     return (message.get("intent") or {}).get("name")
-
-
-def _fill_chitchat(reply: Reply, k: Any, lang: str) -> None:
-    """Facts that fixed responses mention: the department's and the units' names."""
-    for part in reply.parts:
-        if part.template in ("utter_greet", "utter_capabilities"):
-            part.values.setdefault("department", k.department.name(lang))
-            part.values.setdefault("unit_a", k.units["II A"].name(lang))
-            part.values.setdefault("unit_b", k.units["II B"].name(lang))

@@ -10,6 +10,7 @@ answer always comes first, the supporting facts after it, the source last.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -87,14 +88,29 @@ class Part:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+class InWords(int):
+    """A count that running text writes as a word ("zwei Referate"): the template
+    `w_number_<count>` of domain.yml, or digits where there is none."""
+
+
+@dataclass
+class Choice:
+    """A button of a reply: its title (a template and its values) and the payload it sends."""
+
+    title: Part
+    payload: str
+
+
 @dataclass
 class Reply:
-    """One answer: its parts in order, the source to cite, and buttons (a response name)."""
+    """One answer: its parts in order, the source to cite, and buttons: those of a response
+    (`buttons`, its name) or built from the knowledge (`choices`)."""
 
     parts: list[Part] = field(default_factory=list)
     source: str | None = None
     buttons: str | None = None
     kind: str = "answer"
+    choices: list[Choice] = field(default_factory=list)
 
     def add(self, template: str, **values: Any) -> Reply:
         self.parts.append(Part(template, values))
@@ -2233,13 +2249,27 @@ class Answerer:
         if q.route and subject.get("kind") == "network":
             return self.route("network", q)  # "welches Referat betreut das?" after Metropolis
         if intent == "ask_unit_info":
-            return Reply(kind="clarify").add("utter_ask_unit")
+            return self._ask_unit()
         dept = self.k.department
         reply = Reply(kind="department", source=dept.source)
         reply.add("a_text", text=dept.summary(self.lang))
         for unit in self.k.units.values():
             reply.add("a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang))
         self._remember(q, {"kind": "topic", "id": "department"}, [])
+        return reply
+
+    def _ask_unit(self) -> Reply:
+        """ "Which unit?": the department's units, and a button for each that asks about it."""
+        units = list(self.k.units.values())
+        reply = Reply(kind="clarify").add(
+            "utter_ask_unit",
+            count=InWords(len(units)),
+            units=[Part("w_unit", {"id": u.id, "name": u.short_name(self.lang)}) for u in units],
+        )
+        for u in units:
+            title = Part("w_unit_button", {"id": u.id, "name": u.short_name(self.lang)})
+            entities = json.dumps({"unit": u.id}, ensure_ascii=False)
+            reply.choices.append(Choice(title, f"/ask_unit_info{entities}"))
         return reply
 
     def route(self, route_id: str, q: Query) -> Reply:
@@ -2465,6 +2495,7 @@ def answer_templates() -> list[str]:
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     names += ["a_city_years", "a_city_years_about"]
+    names += ["w_unit", "w_unit_button", "w_number_2"]
     return names
 
 

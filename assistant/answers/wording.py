@@ -1,14 +1,18 @@
-"""Turns a `Reply` into text with the wording of domain.yml, in the reply language."""
+"""Turns a `Reply` into text with the wording of domain.yml, in the reply language.
+
+The templates hold wording only. Their values come from the knowledge: those of a `Part`, set
+by the engine, and the organisation's names, which any template may use (`Wording.name`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.answers.engine import Part, Reply
-from assistant.knowledge import format_day
+from assistant.answers.engine import InWords, Part, Reply
+from assistant.knowledge import Knowledge, format_day
 from assistant.lang import Lang
 
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -26,9 +30,11 @@ class Wording:
     Args:
         responses (Mapping): the domain's `responses` section: name -> list of variations, each
             with a `condition` on the `language` slot, a `text` and optional `buttons`.
+        knowledge (Knowledge): where the organisation's names in templates come from (`name`).
     """
 
-    def __init__(self, responses: Mapping[str, Any]) -> None:
+    def __init__(self, responses: Mapping[str, Any], knowledge: Knowledge) -> None:
+        self._knowledge = knowledge
         self._variants: dict[tuple[str, str], dict[str, Any]] = {}
         for name, variations in responses.items():
             for variation in variations or []:
@@ -48,9 +54,33 @@ class Wording:
     def part(self, part: Part, lang: Lang) -> str:
         values = {k: self._value(v, lang) for k, v in part.values.items()}
         text = str(self.template(part.template, lang).get("text") or "")
-        return text.format_map(_Values(values)).strip()
+        return text.format_map(_Values(values, lambda key: self.name(key, lang))).strip()
+
+    def name(self, key: str, lang: Lang) -> str:
+        """One of the organisation's names (organisation.yml), which any template may use.
+
+        Raises:
+            WordingError: `key` is none of them (and the part has no value of that name).
+        """
+        k = self._knowledge
+        names = {
+            "department": k.department.name,  # "Abteilung II – Protokoll und Internationales"
+            "department_short": k.department.short_name,  # "Abteilung II"
+            "organisation_short": k.contact.short_name,  # "Senatskanzlei"
+            "building": k.contact.building,  # "Rotes Rathaus"
+        }
+        if key in names:
+            return names[key](lang)
+        if key == "units_either":  # "Referat II A – Protokoll oder Referat II B – Internationales"
+            units = [u.name(lang) for u in k.units.values()]
+            pair = {"first": ", ".join(units[:-1]), "second": units[-1]}
+            return self.part(Part("w_either", pair), lang) if len(units) > 1 else units[0]
+        raise WordingError(f"template value {key!r} is missing")
 
     def _value(self, value: Any, lang: Lang) -> str:
+        if isinstance(value, InWords):
+            word = f"w_number_{int(value)}"
+            return self.part(Part(word), lang) if self.has(word, lang) else str(int(value))
         if isinstance(value, dt.date):
             return format_day(value, lang)
         if isinstance(value, Part):
@@ -83,7 +113,11 @@ class Wording:
             source = self.part(Part("a_source", {"url": reply.source}), lang)
             text = f"{text}\n{source}"
         buttons: list[dict[str, Any]] = []
-        if reply.buttons:
+        if reply.choices:
+            buttons = [
+                {"title": self.part(c.title, lang), "payload": c.payload} for c in reply.choices
+            ]
+        elif reply.buttons:
             buttons = list(self.template(reply.buttons, lang).get("buttons") or [])
         elif len(reply.parts) == 1 and self.has(reply.parts[0].template, lang):
             buttons = list(self.template(reply.parts[0].template, lang).get("buttons") or [])
@@ -104,8 +138,14 @@ def tidy(text: str) -> str:
 
 
 class _Values(dict):  # type: ignore[type-arg]
+    """A part's values; a key it lacks is looked up with `missing` (the organisation's names)."""
+
+    def __init__(self, values: Mapping[str, str], missing: Callable[[str], str]) -> None:
+        super().__init__(values)
+        self._missing = missing
+
     def __missing__(self, key: str) -> str:
-        raise WordingError(f"template value {key!r} is missing")
+        return self._missing(key)
 
 
 def _condition_language(variation: Mapping[str, Any]) -> str | None:

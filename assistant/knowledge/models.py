@@ -139,9 +139,18 @@ class Place:
 
 @dataclass(frozen=True)
 class Department:
-    """Department II of the Senate Chancellery."""
+    """Department II of the Senate Chancellery.
+
+    Attributes:
+        name (LocalText): the full name ("Abteilung II – Protokoll und Internationales").
+        short_name (LocalText): the name in running text ("Abteilung II").
+        summary (LocalText): what the department does.
+        source (str): public source URL.
+        as_of (dt.date): when the record was last checked.
+    """
 
     name: LocalText
+    short_name: LocalText
     summary: LocalText
     source: str
     as_of: dt.date
@@ -149,10 +158,21 @@ class Department:
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit (Referat) of Department II: "II A" or "II B"."""
+    """A unit (Referat) of Department II: "II A" or "II B".
+
+    Attributes:
+        id (str): the unit's code, as visitors and staff write it ("II A").
+        name (LocalText): the full name ("Referat II A – Protokoll").
+        short_name (LocalText): what the unit is called after its code ("Protokoll"), as in
+            "II A (Protokoll)" and on the buttons that choose a unit.
+        tasks (LocalText): what the unit is responsible for.
+        source (str): public source URL.
+        as_of (dt.date): when the record was last checked.
+    """
 
     id: str
     name: LocalText
+    short_name: LocalText
     tasks: LocalText
     source: str
     as_of: dt.date
@@ -160,10 +180,25 @@ class Unit:
 
 @dataclass(frozen=True)
 class Contact:
-    """Public, institutional contact data. There is deliberately no e-mail field."""
+    """Public, institutional contact data. There is deliberately no e-mail field.
+
+    Attributes:
+        organisation (LocalText): the official name, as on a letter.
+        short_name (LocalText): the organisation in running text ("Senatskanzlei").
+        address (str): the postal address.
+        building (LocalText): the building of the visitors' entrance ("Rotes Rathaus").
+        visitor_entrance (str): the address of the visitors' entrance.
+        phone (str): the switchboard.
+        fax (str): the fax number.
+        web (LocalText): the web page in each language.
+        source (str): public source URL.
+        as_of (dt.date): when the record was last checked.
+    """
 
     organisation: LocalText
+    short_name: LocalText
     address: str
+    building: LocalText
     visitor_entrance: str
     phone: str
     fax: str

@@ -229,6 +229,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
             Unit(
                 id=r.choice("id", ("II A", "II B")),
                 name=r.text("name"),
+                short_name=r.text("short_name"),
                 tasks=r.text("tasks"),
                 source=r.url("source"),
                 as_of=r.date("as_of"),
@@ -320,6 +321,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         other_cities=other_cities,
         department=Department(
             name=dept.text("name"),
+            short_name=dept.text("short_name"),
             summary=dept.text("summary"),
             source=dept.url("source"),
             as_of=dept.date("as_of"),
@@ -327,7 +329,9 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         units=units,
         contact=Contact(
             organisation=contact.text("organisation"),
+            short_name=contact.text("short_name"),
             address=contact.string("address"),
+            building=contact.text("building"),
             visitor_entrance=contact.string("visitor_entrance"),
             phone=contact.string("phone"),
             fax=contact.string("fax"),

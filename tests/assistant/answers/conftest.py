@@ -28,9 +28,9 @@ def knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="session")
-def wording() -> Wording:
+def wording(knowledge: Knowledge) -> Wording:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return Wording(domain["responses"])
+    return Wording(domain["responses"], knowledge)
 
 
 def places(text: str, knowledge: Knowledge) -> list[dict[str, Any]]:
