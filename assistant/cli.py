@@ -265,16 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="default ASSISTANT_PROFILE, else embedded",
     )
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
-    telegram = sub.add_parser(
-        "telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)"
-    )
-    telegram.add_argument(
-        "--endpoints",
-        type=Path,
-        default=PROJECT_ROOT / "endpoints.yml",
-        help="the Rasa server's: its tracker database remembers the answered updates "
-        "(the production profile keeps them in Redis)",
-    )
+    sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
     cron = sub.add_parser(
         "purge", help="delete conversations older than ASSISTANT_RETENTION_DAYS (for cron)"
     )
@@ -302,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "telegram":
         from assistant.channels.telegram import run_polling  # PTB only when needed
 
-        return run_polling(settings, args.endpoints)
+        return run_polling(settings)
     if args.command == "purge":
         return purge_command(settings, args.endpoints, args.full)
     if args.profile:

@@ -7,10 +7,7 @@ PostgreSQL restarted (`assistant.trackerstore`), event types looked up in a tabl
 answers about the model's graph and domain remembered instead of worked out per message.
 
 Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
-is unchanged (tests/assistant/test_patches.py). One changes behaviour on purpose: the agent's
-tracker store is used without Rasa's fail-safe wrapper, so that a database that cannot be
-reached fails the message (the channel apologises) instead of answering it out of context and
-keeping it in memory only (`assistant.trackerstore.unguarded`, tested in test_trackerstore.py).
+is unchanged (tests/assistant/test_patches.py).
 """
 
 from __future__ import annotations
@@ -427,7 +424,6 @@ def apply() -> None:
     """Apply every patch; safe to call more than once."""
     from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
-    from rasa.core.agent import Agent
     from rasa.core.processor import MessageProcessor
     from rasa.engine.graph import GraphSchema
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -447,7 +443,6 @@ def apply() -> None:
     tracker_store.SQLTrackerStore.retrieve = trackerstore.retrieve  # type: ignore[method-assign]
     tracker_store.SQLTrackerStore.save = trackerstore.save  # type: ignore[method-assign]
     tracker_store.create_engine_kwargs = _engine_options(tracker_store.create_engine_kwargs)
-    Agent._create_tracker_store = staticmethod(trackerstore.unguarded)  # type: ignore[method-assign]
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     EndpointConfig.session = _keeping_connections(EndpointConfig.session)  # type: ignore[method-assign]

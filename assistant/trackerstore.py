@@ -28,17 +28,6 @@ replaces the whole pool, and loading or saving runs once more on a new connectio
 failed before its commit, when PostgreSQL has already discarded the transaction. This replaces a
 ``SELECT 1`` before every use of a connection (``pool_pre_ping``, 9.5 % of a Rasa server's time
 in the production profile). `assistant.patches` puts these methods on Rasa's class.
-
-A database that cannot be reached fails the message (`unguarded`). Rasa's agent wraps its
-tracker store in a `FailSafeTrackerStore`, which turns a failed load into "no conversation" and
-a failed save into a save in process memory: while PostgreSQL was away, every message was
-answered as the first of a new conversation (out of context), the turn never reached the
-database (the review console never sees it, and the visitor's text stays in a process's memory
-beyond the retention period), and a save that worked again after a failed load appended the
-events of that new conversation after as many events as the stored one had. Without the
-wrapper the error reaches the channel, which sends the apology with the contact data
-(`assistant.channels.apology`); once the database is back the visitor asks again, and what is
-stored is exactly what was answered.
 """
 
 from __future__ import annotations
@@ -48,16 +37,12 @@ import itertools
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-
-if TYPE_CHECKING:
-    from rasa.shared.core.domain import Domain
 
 logger = logging.getLogger(__name__)
 
@@ -167,19 +152,3 @@ async def save(store: Any, tracker: DialogueStateTracker) -> None:
 
     await asyncio.to_thread(_on_a_live_connection, write)
     setattr(tracker, STORED, len(tracker.events))
-
-
-def unguarded(store: TrackerStore | None, domain: Domain) -> TrackerStore:
-    """`Agent._create_tracker_store` without Rasa's `FailSafeTrackerStore` around the store.
-
-    Args:
-        store: the configured tracker store; None gives Rasa's in-memory store, as Rasa does.
-        domain: the model's domain, which the store needs to rebuild trackers.
-
-    Returns:
-        The store itself, so that its errors reach the channel (see the module docstring).
-    """
-    if store is None:
-        return InMemoryTrackerStore(domain)
-    store.domain = domain
-    return store

@@ -1,12 +1,10 @@
 """The production profile: two Rasa servers share PostgreSQL and Redis behind nginx.
 
 One `serve --profile production` for the module, on the machine's PostgreSQL (a scratch
-database, created and dropped here) and a redis-server of the module's own (tests/services.py),
-which the tests pause, stop and start again without touching the machine's shared Redis.
-Conversations alternate between the two Rasa servers, concurrent messages to one conversation
-are taken one at a time, and the tracker holds every event once, in order, also across a
-PostgreSQL restart, a Redis pause, and Redis or the database away for longer than the lock
-store's retries (the visitor then gets the apology, never a server error).
+database, created and dropped here) and Redis (the tests' database number and a key prefix of
+this run, tests/services.py). Conversations alternate between the two Rasa servers, concurrent
+messages to one conversation are taken one at a time, and the tracker holds every event once,
+in order, also across a PostgreSQL restart and a Redis pause.
 
 This is a stack of its own, not the session's shared one (tests/conftest.py): the shared stack
 is the embedded profile that `make run` starts (SQLite, one Rasa server, no nginx), and every
@@ -20,29 +18,19 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from assistant.channels.apology import Apology
-from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.ledger import bot_id
-from assistant.channels.telegram.webhook import SECRET_HEADER
-from assistant.lang import Lang
-from tests.assistant.channels.telegram import update_builders as build
-from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
-from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.services import (
-    PG_HOST,
-    PG_PORT,
-    PG_USER,
-    PrivateRedis,
+    TEST_REDIS_DB,
     create_database,
+    delete_keys,
     drop_database,
     query,
     restart_postgresql,
+    shared_redis,
     unique_name,
 )
 from tests.stack import ProductionStack
@@ -59,55 +47,22 @@ QUESTIONS = [
 ]
 
 
-@dataclass
-class Cluster:
-    """The running production stack, the redis-server it uses and its Bot API stand-in."""
-
-    stack: ProductionStack
-    redis: PrivateRedis
-    telegram: FakeBotApi
-
-    @property
-    def backends(self) -> list[str]:
-        return self.stack.backends
-
-    @property
-    def url(self) -> str:
-        return self.stack.url
-
-    @property
-    def database(self) -> str:
-        return self.stack.database
-
-    def apology(self, lang: Lang) -> str:
-        return Apology.from_knowledge(self.stack.settings().knowledge_dir).text(lang)
-
-
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionStack]:
     database = unique_name("assistant_test_")
+    prefix = unique_name("test")
     create_database(database)
-    redis = PrivateRedis()
-    redis.start()
-    telegram = FakeBotApi().start()
-    stack = ProductionStack(tmp_path_factory.mktemp("production"), database, 0, unique_name("test"))
-    stack.extra_env["ASSISTANT_REDIS_PORT"] = str(redis.port)
-    stack.extra_env.update(  # the webhook on both Rasa servers, against the stand-in
-        telegram_env(
-            telegram,
-            TELEGRAM_WEBHOOK_URL=f"{stack.url}/webhooks/telegram/webhook",
-            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        )
-    )
+    stack = ProductionStack(tmp_path_factory.mktemp("production"), database, TEST_REDIS_DB, prefix)
     try:
         stack.start()
-        yield Cluster(stack, redis, telegram)
+        yield stack
     finally:
         if stack.running:
             stack.stop()
-        telegram.stop()
-        redis.stop()
         drop_database(database)
+        client = shared_redis()
+        delete_keys(client, prefix)
+        client.close()
 
 
 def ask(url: str, sender: str, text: str) -> list[str]:
@@ -120,7 +75,7 @@ def ask(url: str, sender: str, text: str) -> list[str]:
     return texts
 
 
-def events(stack: Cluster, sender: str) -> list[dict[str, Any]]:
+def events(stack: ProductionStack, sender: str) -> list[dict[str, Any]]:
     """The conversation's events as stored in PostgreSQL, in the order of their ids."""
     rows = query(
         stack.database,
@@ -152,7 +107,7 @@ def assert_one_turn_per_message(stored: list[dict[str, Any]]) -> None:
 
 
 def test_one_conversation_alternates_between_the_two_rasa_servers(
-    cluster: Cluster,
+    cluster: ProductionStack,
 ) -> None:
     sender = unique_name("alternate")
     first, second = cluster.backends
@@ -173,7 +128,7 @@ def test_one_conversation_alternates_between_the_two_rasa_servers(
 
 
 def test_concurrent_messages_to_one_conversation_are_taken_one_at_a_time(
-    cluster: Cluster,
+    cluster: ProductionStack,
 ) -> None:
     sender = unique_name("concurrent")
     texts = [f"{q} ({i})" for i, q in enumerate(QUESTIONS + QUESTIONS[:2])]
@@ -199,7 +154,7 @@ def test_concurrent_messages_to_one_conversation_are_taken_one_at_a_time(
 
 
 def test_a_postgresql_restart_costs_no_answer_and_no_stored_event(
-    cluster: Cluster,
+    cluster: ProductionStack,
 ) -> None:
     sender = unique_name("pgrestart")
     for i, question in enumerate(QUESTIONS[:3]):
@@ -214,13 +169,13 @@ def test_a_postgresql_restart_costs_no_answer_and_no_stored_event(
     assert_one_turn_per_message(after)
 
 
-def test_a_redis_pause_delays_answers_and_loses_nothing(cluster: Cluster) -> None:
+def test_a_redis_pause_delays_answers_and_loses_nothing(cluster: ProductionStack) -> None:
     sender = unique_name("redispause")
     ask(cluster.backends[0], sender, QUESTIONS[0])
     before = events(cluster, sender)
     pause_ms = 2000
     # Redis answers no client for two seconds (every command waits), as in a failover.
-    cluster.redis.client().execute_command("CLIENT", "PAUSE", pause_ms, "ALL")
+    shared_redis().execute_command("CLIENT", "PAUSE", pause_ms, "ALL")
     started = time.monotonic()
     ask(cluster.backends[1], sender, QUESTIONS[1])
     waited = time.monotonic() - started
@@ -230,117 +185,3 @@ def test_a_redis_pause_delays_answers_and_loses_nothing(cluster: Cluster) -> Non
     assert after[: len(before)] == before
     assert user_texts(after) == QUESTIONS[:3]
     assert_one_turn_per_message(after)
-
-
-def chat(url: str, sender: str, text: str, lang: Lang) -> list[str]:
-    """The texts of the web chat's reply (the widget's request)."""
-    response = httpx.post(
-        f"{url}/webhooks/webchat/webhook",
-        json={"sender": sender, "message": text, "metadata": {"language": lang}},
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return [m["text"] for m in response.json()["messages"]]
-
-
-def test_redis_away_gets_the_apology_and_costs_no_stored_event(cluster: Cluster) -> None:
-    sender, visitor = unique_name("redisdown"), unique_name("widget")
-    ask(cluster.backends[0], sender, QUESTIONS[0])
-    before = events(cluster, sender)
-    cluster.redis.stop()  # longer than the lock store's retries: each message waits ~4 s
-    try:
-        rest = ask(cluster.backends[1], sender, "Welche Partnerstädte liegen in Europa?")
-        web = chat(cluster.backends[0], visitor, "Which partner cities are in Asia?", "en")
-    finally:
-        cluster.redis.start()  # on the same port, empty: no lock of the outage is left
-    assert "\n\n".join(rest) == cluster.apology("de")
-    assert web == [cluster.apology("en")]
-    # Back: both conversations are answered again, on either server.
-    assert cluster.apology("de") not in ask(cluster.backends[0], sender, QUESTIONS[1])
-    assert cluster.apology("de") not in ask(cluster.backends[1], sender, QUESTIONS[2])
-    assert chat(cluster.backends[1], visitor, "Is Vienna a partner city?", "en") != web
-    after = events(cluster, sender)
-    assert after[: len(before)] == before
-    assert user_texts(after) == QUESTIONS[:3]  # the message of the outage was never taken
-    assert_one_turn_per_message(after)
-    assert user_texts(events(cluster, visitor)) == ["Is Vienna a partner city?"]
-
-
-def set_connections(database: str, allowed: bool) -> None:
-    """Let clients connect to `database` again, or refuse them and end the open connections:
-    the database is away for the assistant, the machine's other databases are not."""
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=5
-    )
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {allowed}')
-            if not allowed:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (database,),
-                )
-    finally:
-        connection.close()
-
-
-def test_the_database_away_gets_the_apology_and_costs_no_stored_event(cluster: Cluster) -> None:
-    sender, visitor = unique_name("dbdown"), unique_name("widget")
-    ask(cluster.backends[0], sender, QUESTIONS[0])
-    [listed] = chat(cluster.backends[1], visitor, "Welche Partnerstädte liegen in Asien?", "de")
-    before, before_chat = events(cluster, sender), events(cluster, visitor)
-    set_connections(cluster.database, allowed=False)
-    try:
-        rest = ask(cluster.backends[1], sender, "Which partner cities are in Europe?")
-        web = chat(cluster.backends[0], visitor, "Ist Wien eine Partnerstadt?", "de")
-    finally:
-        set_connections(cluster.database, allowed=True)
-    assert "\n\n".join(rest) == cluster.apology("en")
-    assert web == [cluster.apology("de")]
-    assert cluster.apology("de") not in ask(cluster.backends[0], sender, QUESTIONS[1])
-    after = events(cluster, sender)
-    assert after[: len(before)] == before
-    assert user_texts(after) == QUESTIONS[:2]
-    assert_one_turn_per_message(after)
-    # The widget's conversation goes on in its context: "Wie viele sind das?" counts the Asian
-    # partner cities listed before the outage (a message answered as the first of a new
-    # conversation would have reset it).
-    [count] = chat(cluster.backends[1], visitor, "Wie viele sind das?", "de")
-    assert listed.split()[0].isdigit() and listed.split()[0] in count and "Tokio" in count
-    after_chat = events(cluster, visitor)
-    assert after_chat[: len(before_chat)] == before_chat
-    assert user_texts(after_chat) == [
-        "Welche Partnerstädte liegen in Asien?",
-        "Wie viele sind das?",
-    ]
-    assert_one_turn_per_message(after_chat)
-
-
-def test_a_telegram_update_that_reaches_both_servers_is_answered_once(cluster: Cluster) -> None:
-    user = 7_320_000_001
-    update = build.text_update(user, "Welche Partnerstädte hat Berlin?", language_code="de")
-
-    def deliver(backend: str) -> int:
-        return httpx.post(
-            f"{backend}/webhooks/telegram/webhook",
-            json=update,
-            headers={SECRET_HEADER: WEBHOOK_SECRET},
-            timeout=60,
-        ).status_code
-
-    assert deliver(cluster.backends[0]) == 200  # answered before it is acknowledged
-    replies = cluster.telegram.sent_texts(user)
-    assert replies and "19 Partnerstädte" in replies[0]
-    # Telegram sends it again (it saw no 200 in time), and this time it reaches the other server.
-    assert deliver(cluster.backends[1]) == 200
-    assert deliver(cluster.backends[0]) == 200
-    assert cluster.telegram.sent_texts(user) == replies
-    stored = events(cluster, Pseudonymiser(PSEUDONYM_KEY)(user))
-    assert user_texts(stored) == ["Welche Partnerstädte hat Berlin?"]
-    # The servers share what was answered in Redis (assistant/channels/telegram/ledger.py).
-    prefix = cluster.stack.extra_env["ASSISTANT_REDIS_KEY_PREFIX"]
-    key = f"{prefix}:telegram:update:{bot_id(TOKEN)}:{update['update_id']}"
-    assert cluster.redis.client().get(key) == b"answered"

@@ -4,18 +4,10 @@ Every answer comes from a custom action, so while the action server cannot be re
 answers nothing at all (200 with no messages). The channels then send this short text in the
 visitor's language, with the public contact data of the Senate Chancellery, without needing
 the action server; the answers resume by themselves once it is back.
-
-The same apology answers a message whose handling failed: in the production profile Redis (the
-lock store) or PostgreSQL (the tracker store) away for longer than the lock store's retries
-(about 4 s), in either profile any other error. The visitor reads that the question cannot be
-answered now and whom to call instead, rather than a bare server error (the widget could only
-say "something went wrong"); nothing of the conversation is lost, since a message whose turn
-failed before it was stored leaves the stored events as they were. `unanswered` logs why.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 
@@ -63,40 +55,3 @@ class Apology:
             return APOLOGY[lang]
         contact = CONTACT[lang].format(phone=self.contact.phone, web=self.contact.web(lang))
         return f"{APOLOGY[lang]}\n\n{contact}"
-
-
-def unanswered(channel: str, error: Exception) -> None:
-    """Log that a message could not be handled and gets the apology instead.
-
-    A store outage is one warning line per message, naming the error's type (the lock store
-    logs its retries as well); anything else is logged with its traceback. Neither quotes the
-    visitor's text (`assistant.logs` withholds exception messages).
-
-    Args:
-        channel: the channel's name, for the log line.
-        error: what handling the message raised.
-    """
-    if isinstance(error, store_outages()):
-        logger.warning(
-            "%s: a store cannot be reached (%s); the apology was sent",
-            channel,
-            type(error).__name__,
-        )
-    else:
-        logger.error("%s: handling a message failed; the apology was sent", channel, exc_info=error)
-
-
-@functools.cache
-def store_outages() -> tuple[type[Exception], ...]:
-    """What a store outage raises through Rasa's `handle_message`: the lock store's `LockError`
-    after its retries (Redis away), Redis errors while waiting for the lock, and the database
-    driver's errors from the tracker store (PostgreSQL away, SQLite locked).
-
-    Imported when first needed: the Telegram polling process uses this module without Rasa.
-    """
-    from rasa.core.lock_store import LockError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-    from sqlalchemy.exc import OperationalError
-
-    return (LockError, RedisConnectionError, RedisTimeoutError, OperationalError)

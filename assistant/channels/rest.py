@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 
-from assistant.channels.apology import Apology, unanswered
+from assistant.channels.apology import Apology
 from assistant.channels.payload import (
     MAX_MESSAGE_CHARS,
     RequestError,
@@ -41,10 +41,7 @@ class RestInput(InputChannel):
     answers a body without sender or message with an empty list and status 200, so a broken
     client never learns what is wrong. This one reads at most `payload.MAX_BODY_BYTES`, takes
     messages up to `max_message_length` characters, and answers 400 or 413 with a JSON error
-    that names the field (never echoing the visitor's text). A message the assistant cannot
-    handle (a store away, any error) or answers with nothing (actions down) gets the apology
-    with status 200, never a 500; what was answered before a failure is returned as it
-    is. Rasa's streaming replies
+    that names the field (never echoing the visitor's text). Rasa's streaming replies
     (``?stream=true``) are not offered. Registered in `credentials.yml` in place of `rest:`
     (so Rasa's channel is not served); the URL is the same.
 
@@ -52,9 +49,8 @@ class RestInput(InputChannel):
         max_message_length (int): longest message accepted (characters), default 1000.
         limits (RateLimits | None): per-sender and per-address limits (429); None: no limits.
             Registered from credentials.yml, the channel takes them from the settings.
-        apology (Apology | None): sent when the assistant answers nothing (actions down) or
-            fails (a store away); registered from credentials.yml, with the contact data of
-            the knowledge files.
+        apology (Apology | None): sent when the assistant answers nothing (actions down);
+            registered from credentials.yml, with the contact data of the knowledge files.
     """
 
     def __init__(
@@ -100,20 +96,17 @@ class RestInput(InputChannel):
             if refused:
                 return refused
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                text, collector, sender, input_channel=self.name(), metadata=metadata
-            )
             try:
+                message = UserMessage(
+                    text, collector, sender, input_channel=self.name(), metadata=metadata
+                )
                 await on_new_message(message)
-            except Exception as error:  # e.g. Redis or PostgreSQL away: see `apology`
-                unanswered("rest", error)
-                failed = True
-            else:
-                failed = False
+            except Exception:
+                logger.exception("rest: handling a message failed")  # without the visitor's text
+                return response.json({"error": "the assistant could not answer"}, status=500)
             if not collector.messages:
-                if not failed:
-                    # Every answer comes from a custom action: nothing at all means they are down.
-                    logger.warning("rest: the assistant gave no answer; the apology was sent")
+                # Every answer comes from a custom action: nothing at all means they are down.
+                logger.warning("rest: the assistant gave no answer; the apology was sent")
                 lang = self._language(text) or normalise((metadata or {}).get("language"))
                 await collector.send_text_message(sender, self.apology.text(lang))
             return response.json(collector.messages)

@@ -12,7 +12,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from rasa.shared.core.events import BotUttered, SlotSet
 from sanic import Blueprint, response
 
-from assistant.channels.apology import Apology, unanswered
+from assistant.channels.apology import Apology
 from assistant.channels.payload import (
     MAX_BODY_BYTES,
     MAX_MESSAGE_CHARS,
@@ -41,8 +41,6 @@ _RATINGS: tuple[Rating, ...] = ("up", "down")
 # Longest rated answer (characters) and feedback body (bytes): the rated text is a whole answer.
 _MAX_RATED_CHARS = 20_000
 _MAX_FEEDBACK_BYTES = 4 * _MAX_RATED_CHARS
-# Retry-After of a rating that could not be stored (a store away).
-_RETRY_FEEDBACK_SECONDS = 30
 
 
 class WebchatMessage(TypedDict, total=False):
@@ -104,19 +102,13 @@ class WebchatInput(InputChannel):
     `SlotSet("feedback", ...)` event to the conversation so that staff see it with the
     conversation. Cross-origin access is limited by the Rasa server's `--cors` origins.
 
-    A message the assistant cannot handle (a store away, any error) or answers with nothing
-    (actions down) gets a `WebchatReply` with the apology, never a 500: the widget shows it as
-    the answer, with the contact data, where a failed request would only give its generic
-    error. A rating that cannot be stored gets 503 (the widget says the rating failed).
-
     Args:
         max_message_length (int): longest visitor message accepted (characters), default 1000.
         limits (RateLimits | None): per-sender and per-address limits on messages and feedback
             (429); None: no limits. Registered from credentials.yml, the channel takes them
             from the settings.
-        apology (Apology | None): sent when the assistant answers nothing (actions down) or
-            fails (a store away); registered from credentials.yml, with the contact data of
-            the knowledge files.
+        apology (Apology | None): sent when the assistant answers nothing (actions down);
+            registered from credentials.yml, with the contact data of the knowledge files.
     """
 
     def __init__(
@@ -178,18 +170,15 @@ class WebchatInput(InputChannel):
             await on_new_message(
                 UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
             )
-        except Exception as error:  # e.g. Redis or PostgreSQL away: see `apology`
-            unanswered("webchat", error)
-            failed = True
-        else:
-            failed = False
-        # The NLU pipeline's LanguageDecider owns the language: the channel reads its decision
-        # (not after a failure: the tracker store may be what failed).
-        language, detected = (None, None) if failed else await _languages(_agent(request), sender)
+        except Exception:
+            # Logged without the visitor's text; the widget offers a retry.
+            logger.exception("webchat: handling a message failed")
+            return response.json({"error": "the assistant could not answer"}, status=500)
+        # The NLU pipeline's LanguageDecider owns the language: the channel reads its decision.
+        language, detected = await _languages(_agent(request), sender)
         if not collector.messages:
-            if not failed:
-                # Every answer comes from a custom action: nothing at all means they are down.
-                logger.warning("webchat: the assistant gave no answer; the apology was sent")
+            # Every answer comes from a custom action: nothing at all means they are down.
+            logger.warning("webchat: the assistant gave no answer; the apology was sent")
             # Rasa may have failed before its NLU decided: then the channel guesses from the
             # words, for this apology only (as the REST channel does).
             apology_lang = detected or language or self._guess(text) or metadata.get("language")
@@ -217,16 +206,7 @@ class WebchatInput(InputChannel):
         agent = _agent(request)
         if agent is None or not agent.is_ready():
             return response.json({"error": "the assistant is not ready"}, status=503)
-        try:
-            stored = await store_feedback(agent, sender, rating, message)
-        except Exception as error:  # Redis or PostgreSQL away: the widget says it failed
-            unanswered("webchat feedback", error)
-            return response.json(
-                {"error": "the rating cannot be stored right now; try again later"},
-                status=503,
-                headers={"Retry-After": str(_RETRY_FEEDBACK_SECONDS)},
-            )
-        if not stored:
+        if not await store_feedback(agent, sender, rating, message):
             return response.json({"error": "unknown conversation or message"}, status=404)
         logger.info("webchat: stored a '%s' rating", rating)
         return response.json({"status": "stored"}, status=201)

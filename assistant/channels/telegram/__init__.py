@@ -9,13 +9,6 @@ from assistant.channels.telegram.bridge import ChatOrder, TelegramBridge, build_
 from assistant.channels.telegram.buttons import CallbackPayloads, inline_keyboard
 from assistant.channels.telegram.chunks import TEXT_LIMIT, split_text, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.ledger import (
-    MemoryLedger,
-    RedisLedger,
-    SqlLedger,
-    UpdateLedger,
-    ledger_for,
-)
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.polling import RestAssistant, TelegramPolling, run_polling
 from assistant.channels.telegram.retry import RetryPolicy, call_bot_api
@@ -37,24 +30,19 @@ __all__ = [
     "CallbackPayloads",
     "ChatOrder",
     "Incoming",
-    "MemoryLedger",
     "Notice",
     "Pseudonymiser",
-    "RedisLedger",
     "RestAssistant",
     "RetryPolicy",
-    "SqlLedger",
     "TelegramBridge",
     "TelegramInput",
     "TelegramOutput",
     "TelegramPolling",
-    "UpdateLedger",
     "build_application",
     "build_bot",
     "call_bot_api",
     "config_problem",
     "inline_keyboard",
-    "ledger_for",
     "notice",
     "reading_handlers",
     "run_polling",

@@ -9,9 +9,8 @@ handling and the concurrency limit in both modes. Two things it cannot do are wr
 - Handing a message to the assistant and answering it: `Deliver` differs per mode (Rasa's
   `on_new_message` in the server, the REST channel from the polling process).
 
-Duplicates (the same ``update_id`` again) are stopped before PTB sees them, by the update
-`ledger`, which outlives the process and, in the production profile, is shared by the Rasa
-servers: `handle` claims an update there, and records it as answered once PTB handled it.
+Duplicates (the same ``update_id`` again) are stopped with PTB's own means: a `TypeHandler` in a
+group before the reading handlers raises `ApplicationHandlerStop`.
 """
 
 from __future__ import annotations
@@ -20,23 +19,25 @@ import asyncio
 import contextlib
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    TypeHandler,
 )
 
 from assistant.channels.apology import Apology
 from assistant.channels.payload import MAX_MESSAGE_CHARS
 from assistant.channels.ratelimit import Bucket, take
 from assistant.channels.telegram.buttons import CallbackPayloads
-from assistant.channels.telegram.ledger import MemoryLedger, UpdateLedger
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
 from assistant.channels.telegram.updates import Incoming, Notice, Reading, reading_handlers
@@ -51,16 +52,15 @@ logger = logging.getLogger(__name__)
 Deliver = Callable[[Incoming, TelegramOutput], Awaitable[None]]
 """Hands a message to the assistant; the replies go out through the output channel."""
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
-Handled = Literal["handled", "duplicate", "elsewhere"]
-"""What `TelegramBridge.handle` did with an update: handled it now; ignored it (answered before,
-or being answered here); left it to the process that is answering it."""
 
 # Best-effort calls (the typing indicator) are tried once: a retry would come too late.
 _ONCE = RetryPolicy(attempts=1)
-# Handler group that runs before the reading handlers (group 0).
+# Handler groups that run before the reading handlers (group 0), in this order; PTB runs at
+# most one handler per group.
+_DUPLICATES = -2
 _BEFORE_READING = -1
-# Chats remembered at most as told to wait (rate limit).
-_REMEMBERED_CHATS = 10_000
+# How many recent update ids are remembered to recognise a duplicate.
+_REMEMBERED_UPDATES = 10_000
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -140,9 +140,9 @@ class TelegramBridge:
 
     A notice is sent at once; a message for the assistant shows the typing indicator, goes to
     `deliver`, and gets an apology if the assistant fails. Every button press is answered
-    (which stops the spinner on the button) before its update is read. An update that the
-    ledger knows as answered or being answered (Telegram sends a webhook update again when it
-    saw no answer) is ignored; one whose handling failed gets another chance when sent again.
+    (which stops the spinner on the button) before its update is read. An update whose id was
+    taken before (Telegram sends a webhook update again when it saw no answer) is ignored,
+    unless handling it failed.
 
     Args:
         application (TelegramApplication): from `build_application`; its bot sends the replies.
@@ -154,11 +154,6 @@ class TelegramBridge:
         chat_limit (Bucket | None): messages per chat; one over the limit gets a notice
             (once until the chat may write again) instead of an answer. None: no limit.
         apology (Apology | None): sent when the assistant answers nothing (actions down).
-        ledger (UpdateLedger | None): which updates were answered (`ledger.ledger_for`);
-            default one in this process's memory.
-        take_over_claims (bool): handle an update that another process claimed but did not
-            answer (polling mode: only one process fetches a bot's updates, so the claim is one
-            a crashed run left); otherwise `handle` leaves it to that process.
     """
 
     def __init__(
@@ -171,72 +166,36 @@ class TelegramBridge:
         sleep: Sleep | None = None,
         chat_limit: Bucket | None = None,
         apology: Apology | None = None,
-        ledger: UpdateLedger | None = None,
-        take_over_claims: bool = False,
     ) -> None:
         self.application = application
         self.chat_limit = chat_limit
         self.apology = apology or Apology(None)
-        self.ledger: UpdateLedger = ledger or MemoryLedger()
-        self.take_over_claims = take_over_claims
         self._told_to_wait: set[int] = set()
-        self._failed: set[int] = set()  # updates whose handlers raised (PTB's error handler)
         self.deliver = deliver
         self.payloads = payloads or CallbackPayloads()
         self.retry = retry or RetryPolicy()
         self.sleep: Sleep = sleep or asyncio.sleep
+        self._taken: OrderedDict[int, None] = OrderedDict()
+        application.add_handler(TypeHandler(Update, self._skip_duplicate), _DUPLICATES)
         application.add_handler(CallbackQueryHandler(self._answer_button), _BEFORE_READING)
         application.add_handlers(
             reading_handlers(self._answer, pseudonymise=pseudonymise, payloads=self.payloads)
         )
         application.add_error_handler(self._log_error)
 
-    async def handle(self, update: Update) -> Handled:
-        """Handle one update the way the polling `Application` does, once; never raises.
+    async def handle(self, update: Update) -> None:
+        """Handle one update the way the polling `Application` does; never raises.
 
-        Both modes feed their updates here (PTB's `Updater` is not used). The application must
-        be initialised.
-
-        Returns:
-            "handled" when it was handled now (the ledger records it as answered, or releases
-            it when a handler failed), "duplicate" when it was answered before or is being
-            answered here, "elsewhere" when another process claimed it and is answering it.
+        For the webhook route, which receives updates itself. The application must be
+        initialised.
         """
-        outcome: list[Handled] = []
+        application = self.application
         try:
-            await self.application.update_processor.process_update(
-                update, self._once(update, outcome)
+            await application.update_processor.process_update(
+                update, application.process_update(update)
             )
         except Exception:
             logger.exception("Telegram update %s could not be handled", update.update_id)
-        return outcome[0] if outcome else "handled"
-
-    async def _once(self, update: Update, outcome: list[Handled]) -> None:
-        """Claim, handle and record one update, within its chat's turn (`ChatOrder`): so the
-        ledger's round trips keep the order of one chat's updates."""
-        update_id = update.update_id
-        claim = await self.ledger.claim(update_id, take_over=self.take_over_claims)
-        if claim in ("answered", "in_hand"):
-            logger.info("Telegram update %s ignored: it arrived before", update_id)
-            outcome.append("duplicate")
-            return
-        if claim == "elsewhere":
-            logger.info("Telegram update %s is being answered by another process", update_id)
-            outcome.append("elsewhere")
-            return
-        outcome.append("handled")
-        self._failed.discard(update_id)
-        try:
-            await self.application.process_update(update)
-        except BaseException:  # cut off (a stop) or a bug: a copy gets another chance
-            self._failed.discard(update_id)
-            await self.ledger.release(update_id)
-            raise
-        if update_id in self._failed:  # a handler failed (`_log_error`)
-            self._failed.discard(update_id)
-            await self.ledger.release(update_id)
-        else:
-            await self.ledger.answered(update_id)
 
     async def _answer(self, reading: Reading, context: Context) -> None:
         output = TelegramOutput(
@@ -248,7 +207,7 @@ class TelegramBridge:
             return
         if self.chat_limit and await take(self.chat_limit, str(reading.chat_id)):
             if reading.chat_id not in self._told_to_wait:  # one notice, not one per message
-                if len(self._told_to_wait) > _REMEMBERED_CHATS:
+                if len(self._told_to_wait) > _REMEMBERED_UPDATES:
                     self._told_to_wait.clear()
                 self._told_to_wait.add(reading.chat_id)
                 await output.send_notice("rate_limited")
@@ -274,6 +233,14 @@ class TelegramBridge:
             )
             await output.send_text(self.apology.text(reading.lang))
 
+    async def _skip_duplicate(self, update: Update, context: Context) -> None:
+        if update.update_id in self._taken:
+            logger.info("Telegram update %s ignored: it arrived before", update.update_id)
+            raise ApplicationHandlerStop
+        self._taken[update.update_id] = None
+        if len(self._taken) > _REMEMBERED_UPDATES:
+            self._taken.popitem(last=False)
+
     async def _answer_button(self, update: Update, context: Context) -> None:
         # Stops the spinner on the pressed button; the answer itself follows as a message.
         if update.callback_query is None:
@@ -290,4 +257,4 @@ class TelegramBridge:
         update_id = update.update_id if isinstance(update, Update) else None
         logger.error("Telegram update %s could not be handled", update_id, exc_info=context.error)
         if update_id is not None:
-            self._failed.add(update_id)  # `handle` releases it in the ledger
+            self._taken.pop(update_id, None)  # if it is sent again, it gets another chance

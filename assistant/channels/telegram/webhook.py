@@ -15,12 +15,9 @@ already keeps for us and would need its own draining, locking and clean-up. The 
   a webhook (not documented; about a minute in practice); after it the route answers 503, the
   update keeps being answered here, and Telegram's next try joins that work instead of
   starting it again (`_Webhook.inflight`).
-- An update sent again after it was answered is ignored: the bridge's update ledger
-  (`ledger`, by ``update_id``) remembers it in the tracker store's database (embedded profile)
-  or in Redis (production, shared by the Rasa servers), so also after a restart and on another
-  server. A copy that reaches a server while another one is still answering it gets 503, and
-  Telegram's next try finds it answered. An update whose replies were partly sent when the
-  process died is answered again once its claim lapses (at least once, never lost).
+- An update sent again after it was answered is ignored by the duplicate filter of `bridge`
+  (by ``update_id``, in memory). After a crash that memory is gone: an update whose replies
+  were partly sent when the process died is answered again (at least once, never lost).
 """
 
 from __future__ import annotations
@@ -32,7 +29,6 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal
 
-import sqlalchemy as sa
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from telegram import Update
@@ -43,7 +39,6 @@ from assistant.channels.ratelimit import bucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.ledger import UpdateLedger, ledger_for
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
 from assistant.channels.telegram.updates import ALLOWED_UPDATES
 from assistant.settings import Settings
@@ -106,9 +101,6 @@ class TelegramInput(InputChannel):
         bot_factory (Callable[[Settings], Bot]): builds the Bot API client (tests inject one).
         retry (RetryPolicy | None): retry limits for Bot API calls.
         sleep (Sleep | None): waits between retries (injected in tests).
-        ledger (UpdateLedger | None): which updates were answered; None: the profile's
-            (`ledger.ledger_for`: Redis in production, else the tracker store's database),
-            chosen once the Rasa server's agent is there.
     """
 
     def __init__(
@@ -118,13 +110,11 @@ class TelegramInput(InputChannel):
         bot_factory: Callable[[Settings], Bot] = build_bot,
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
-        ledger: UpdateLedger | None = None,
     ) -> None:
         self.settings = settings
         self.bot_factory = bot_factory
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        self.ledger = ledger
 
     @classmethod
     def name(cls) -> str:
@@ -194,9 +184,7 @@ class _Webhook:
             sleep=channel.sleep,
             chat_limit=bucket(settings, "telegram", settings.rate_limit_per_sender),
             apology=Apology.from_knowledge(settings.knowledge_dir),
-            ledger=channel.ledger,
         )
-        self.ledger_chosen = channel.ledger is not None
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -209,8 +197,7 @@ class _Webhook:
 
         The body is read only after the secret matched, and only up to `MAX_UPDATE_BYTES`.
         Returns 200 once the update was answered (or cannot be), 503 when its answer did not
-        finish in `ANSWER_TIMEOUT`, was cut off by a shutdown, or is being given by another
-        server: Telegram sends it again.
+        finish in `ANSWER_TIMEOUT` or was cut off by a shutdown: Telegram sends it again.
         """
         cap_body(request, MAX_UPDATE_BYTES)
         given = request.headers.get(SECRET_HEADER, "")
@@ -231,7 +218,6 @@ class _Webhook:
             return response.json({"error": "the body is not a Telegram update"}, status=400)
         if self.stopping:
             return _retry_later()
-        self._choose_ledger(request)
         task = self.inflight.get(update.update_id)
         if task is None:
             task = self.spawn(self.process(update))
@@ -245,35 +231,15 @@ class _Webhook:
         )
         return _retry_later()
 
-    def _choose_ledger(self, request: Request) -> None:
-        """The profile's ledger, once: Redis, or the database of the agent's tracker store."""
-        if self.ledger_chosen:
-            return
-        agent = getattr(request.app.ctx, "agent", None)
-        if agent is None and self.settings.profile != "production":
-            return  # the model is still loading; the ledger in memory serves meanwhile
-        database = getattr(getattr(agent, "tracker_store", None), "engine", None)  # SQL store
-        self.bridge.ledger = ledger_for(
-            self.settings, database if isinstance(database, sa.engine.Engine) else None
-        )
-        self.ledger_chosen = True
-
     def _finished(self, update_id: int, task: asyncio.Task[Any]) -> None:
         self.inflight.pop(update_id, None)
-        if task.cancelled():
-            return
-        error = task.exception()  # retrieved: no asyncio warning
-        if isinstance(error, _Elsewhere):
-            logger.info("Telegram update %s left to the server that is answering it", update_id)
-        elif error is not None:
+        if not task.cancelled() and task.exception() is not None:  # retrieved: no asyncio warning
             logger.info("Telegram update %s not answered: the Bot API is unreachable", update_id)
 
     async def process(self, update: Update) -> None:
-        """Answer one update; raises `_Unreachable` or `_Elsewhere` so that Telegram sends it
-        again."""
+        """Answer one update; raises `_Unreachable` so that Telegram sends it again."""
         if await self.ensure_ready():
-            if await self.bridge.handle(update) == "elsewhere":
-                raise _Elsewhere
+            await self.bridge.handle(update)
         elif self.state == "unreachable":
             raise _Unreachable
         else:  # a refused token: no retry helps
@@ -345,10 +311,6 @@ class _Webhook:
 
 class _Unreachable(Exception):
     """The Bot API cannot be reached: the update stays unacknowledged."""
-
-
-class _Elsewhere(Exception):
-    """Another server is answering the update: it stays unacknowledged here."""
 
 
 def _retry_later() -> HTTPResponse:

@@ -13,9 +13,7 @@ from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
-from sqlalchemy.exc import OperationalError
 
-from assistant.channels.apology import APOLOGY
 from assistant.channels.webchat import WebchatInput
 from tests.assistant.channels.conftest import ChannelServer
 
@@ -157,30 +155,13 @@ async def test_webchat_refuses_bad_message_requests(client: Client, body: bytes)
     assert "error" in response.body
 
 
-async def test_webchat_answers_a_failed_turn_with_the_apology_not_a_500(
+async def test_webchat_reports_a_failed_turn_as_server_error(
     client: Client, agent: FakeAgent
 ) -> None:
     agent.fail = True
-    response = await ask(client, "Welche Partnerstädte hat Berlin?", language="de")
-    assert response.status == 200
-    [message] = response.body["messages"]
-    assert message["text"].startswith(APOLOGY["de"])
-
-
-async def test_feedback_while_the_store_is_away_gets_503_not_a_500(
-    client: Client, agent: FakeAgent, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await ask(client, "Welche Partnerstädte hat Berlin?", language="de")
-
-    async def away(sender_id: str) -> None:
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
-
-    monkeypatch.setattr(agent.tracker_store, "retrieve", away)
-    response = await client.post(
-        "/feedback", json={"sender": SENDER, "rating": "up", "message": REPLIES["de"]}
-    )
-    assert response.status == 503
-    assert "error" in response.body
+    response = await ask(client, "Hallo")
+    assert response.status == 500
+    assert response.body == {"error": "the assistant could not answer"}
 
 
 @pytest.mark.parametrize("rating", ["up", "down"])

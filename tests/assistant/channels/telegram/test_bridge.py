@@ -1,24 +1,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from telegram import Bot, Update
 from telegram.ext import TypeHandler
 
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.ledger import MemoryLedger, SqlLedger, UpdateLedger, bot_id
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.updates import Incoming
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, Sleeps
-from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 USER = 4242424501
 
@@ -46,26 +43,13 @@ def assistant() -> EchoAssistant:
     return EchoAssistant()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UpdateLedger]:
-    """In memory, or in a database (a round trip in a worker thread per claim and answer)."""
-    if request.param == "memory":
-        yield MemoryLedger()
-        return
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
-    yield SqlLedger(engine, bot_id(TOKEN))
-    engine.dispose()
-
-
 @pytest.fixture
 async def bridge(
-    bot: Bot, assistant: EchoAssistant, sleeps: Sleeps, ledger: UpdateLedger
+    bot: Bot, assistant: EchoAssistant, sleeps: Sleeps
 ) -> AsyncIterator[TelegramBridge]:
     application = build_application(bot, max_concurrent_updates=16)
     await application.initialize()
-    yield TelegramBridge(
-        application, Pseudonymiser(PSEUDONYM_KEY), assistant, sleep=sleeps, ledger=ledger
-    )
+    yield TelegramBridge(application, Pseudonymiser(PSEUDONYM_KEY), assistant, sleep=sleeps)
     await application.shutdown()
 
 

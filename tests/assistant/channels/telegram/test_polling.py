@@ -12,16 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.ledger import SqlLedger, UpdateLedger, bot_id
 from assistant.channels.telegram.polling import TelegramPolling, run_polling
 from assistant.channels.telegram.texts import NOTICES
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, Sleeps, telegram_env
-from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 USER = 4242424701
 RASA = "http://rasa.test"
@@ -34,12 +32,11 @@ class RestStub:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
         self.hold: asyncio.Event | None = None  # answers only once set: an answer in progress
-        self.hold_only: str | None = None  # with `hold`: only this message waits
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         self.requests.append({"url": str(request.url), **body})
-        if self.hold is not None and self.hold_only in (None, body["message"]):
+        if self.hold is not None:
             await self.hold.wait()
         if self.status != 200:
             return httpx.Response(self.status, json={"error": "down"})
@@ -88,16 +85,14 @@ async def polling(
     """Starts polling as a background task; returns a function that stops it."""
     clients: list[httpx.AsyncClient] = []
 
-    async def start(ledger: UpdateLedger | None = None, **env: str) -> Run:
+    async def start(**env: str) -> Run:
         settings = Settings.from_env(
             {**telegram_env(bot_api, ASSISTANT_RASA_URL=RASA), **env}, env_file=tmp_path / "no.env"
         )
         client = httpx.AsyncClient(transport=httpx.MockTransport(rest))
         clients.append(client)
         stop = asyncio.Event()
-        runner = TelegramPolling(
-            settings, rest_client=client, sleep=sleeps, poll_timeout=1, ledger=ledger
-        )
+        runner = TelegramPolling(settings, rest_client=client, sleep=sleeps, poll_timeout=1)
         return Run(asyncio.create_task(runner.run(stop)), stop)
 
     yield start
@@ -169,31 +164,6 @@ async def test_an_update_cut_off_by_a_crash_is_answered_after_the_restart_exactl
     await bot_api.until(lambda: len(bot_api.calls("getUpdates")) >= polls + 2, timeout=20)
     assert await run() == 0
     assert bot_api.sent_texts(USER) == ["echo: Hallo"]
-
-
-async def test_after_a_crash_only_the_updates_not_answered_yet_are_answered(
-    polling: Runner, bot_api: FakeBotApi, rest: RestStub, tmp_path: Path
-) -> None:
-    database = f"sqlite:///{tmp_path / 'tracker.db'}"  # the embedded profile's tracker store
-    other = USER + 1
-    quick, slow = build.text_update(USER, "Hallo"), build.text_update(other, "Tokio?")
-    bot_api.queue_update(quick)
-    bot_api.queue_update(slow)  # one batch: confirmed only when both are answered
-    rest.hold, rest.hold_only = asyncio.Event(), "Tokio?"
-    run = await polling(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
-    await bot_api.until(
-        lambda: bot_api.sent_texts(USER) == ["echo: Hallo"] and len(rest.requests) == 2,
-        timeout=20,
-    )
-    await run.crash()  # "Tokio?" is cut off
-    assert bot_api.confirmed_offset == 0  # Telegram sends the whole batch again
-    rest.hold = None
-    run = await polling(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
-    await bot_api.until(lambda: bot_api.sent_texts(other) == ["echo: Tokio?"], timeout=20)
-    assert await run() == 0
-    assert bot_api.sent_texts(USER) == ["echo: Hallo"]  # answered before the crash: not again
-    assert sorted(r["message"] for r in rest.requests) == ["Hallo", "Tokio?", "Tokio?"]
-    assert bot_api.confirmed_offset == slow["update_id"] + 1
 
 
 async def test_a_failed_poll_is_retried(

@@ -9,12 +9,10 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 import yaml
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
@@ -23,15 +21,13 @@ from assistant.channels.apology import Apology
 from assistant.channels.telegram import webhook
 from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.ledger import RedisLedger, SqlLedger, UpdateLedger, bot_id
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
 from assistant.knowledge import load_knowledge
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
-from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
-from tests.services import shared_redis
+from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
 
 PUBLIC_URL = "https://bot.example.org/webhooks/telegram/webhook"
 USER = 4242424601
@@ -69,9 +65,7 @@ async def serve(
     monkeypatch.setattr(Sanic, "test_mode", True)
     running: list[Any] = []
 
-    async def start(
-        ledger: UpdateLedger | None = None, agent: Any = None, **env: str
-    ) -> WebhookServer:
+    async def start(**env: str) -> WebhookServer:
         settings = Settings.from_env(
             {
                 **telegram_env(
@@ -82,7 +76,6 @@ async def serve(
             env_file=tmp_path / "no.env",
         )
         app = Sanic(f"telegram_test_{next(_app_names)}", configure_logging=False)
-        app.ctx.agent = agent  # where Rasa keeps its agent
         state = WebhookServer("")
 
         async def on_new_message(message: UserMessage) -> None:
@@ -96,8 +89,7 @@ async def serve(
             await message.output_channel.send_response(message.sender_id, {"text": state.reply})
 
         app.blueprint(
-            TelegramInput(settings, ledger=ledger).blueprint(on_new_message),
-            url_prefix="/webhooks/telegram",
+            TelegramInput(settings).blueprint(on_new_message), url_prefix="/webhooks/telegram"
         )
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))  # a free port; Sanic takes port=0 for its default 8000
@@ -219,67 +211,6 @@ async def test_a_slow_answer_is_not_acknowledged_and_a_retry_joins_it(
     assert (await server.post(update)).status_code == 200
     assert bot_api.sent_texts(USER) == ["Antwort"]
     assert len(server.received) == 1
-
-
-async def test_an_update_answered_before_a_restart_is_not_answered_after_it(
-    serve: ServerFactory, bot_api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(webhook, "ANSWER_TIMEOUT", 0.2)
-    database = f"sqlite:///{tmp_path / 'tracker.db'}"  # the embedded profile's tracker store
-    update = build.text_update(USER, "Welche Partnerstädte?")
-    first = await serve(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
-    first.hold = asyncio.Event()
-    assert (await first.post(update)).status_code == 503  # slow: Telegram will send it again
-    first.hold.set()
-    await bot_api.until(lambda: bot_api.sent_texts(USER) == ["Antwort"], timeout=10)
-    assert first.stop is not None
-    await first.stop()  # restarted before Telegram's next try
-    second = await serve(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
-    assert (await second.post(update)).status_code == 200
-    assert second.received == []
-    assert bot_api.sent_texts(USER) == ["Antwort"]
-
-
-async def test_the_ledger_is_kept_in_the_tracker_stores_database(
-    serve: ServerFactory, bot_api: FakeBotApi, tmp_path: Path
-) -> None:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
-    agent = SimpleNamespace(tracker_store=SimpleNamespace(engine=engine))  # Rasa's SQL store
-    update = build.text_update(USER, "Welche Partnerstädte?")
-    first = await serve(agent=agent)
-    assert (await first.post(update)).status_code == 200
-    assert first.stop is not None
-    await first.stop()
-    second = await serve(agent=agent)
-    assert (await second.post(update)).status_code == 200
-    assert (len(first.received), len(second.received)) == (1, 0)
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql("SELECT update_id, owner FROM telegram_updates").all()
-    assert rows == [(update["update_id"], None)]  # answered; nothing about the visitor
-    engine.dispose()
-
-
-async def test_a_copy_reaching_another_server_is_left_to_the_one_answering_it(
-    serve: ServerFactory,
-    bot_api: FakeBotApi,
-    redis_prefix: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(webhook, "ANSWER_TIMEOUT", 0.2)
-    update = build.text_update(USER, "Welche Partnerstädte?")
-    # Two Rasa servers of the production profile: one ledger in Redis, a connection each.
-    first = await serve(ledger=RedisLedger(shared_redis(), bot_id(TOKEN), redis_prefix))
-    second = await serve(ledger=RedisLedger(shared_redis(), bot_id(TOKEN), redis_prefix))
-    first.hold = asyncio.Event()
-    assert (await first.post(update)).status_code == 503  # still being answered
-    assert (await second.post(update)).status_code == 503  # Telegram's retry, elsewhere
-    assert second.received == []
-    first.hold.set()
-    await bot_api.until(lambda: bot_api.sent_texts(USER) == ["Antwort"], timeout=10)
-    assert (await second.post(update)).status_code == 200  # the next retry: answered
-    assert (await first.post(update)).status_code == 200
-    assert (len(first.received), len(second.received)) == (1, 0)
-    assert bot_api.sent_texts(USER) == ["Antwort"]
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}', b'{"a": "\xff"}'])
