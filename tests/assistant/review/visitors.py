@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from assistant.review.schema import FTS_TABLE
 from tests.stack import Stack
 
 SCRIPT = "<script>window.__xss=1</script><img src=x onerror=window.__xss=2>"
@@ -61,11 +62,32 @@ def fill(stack: Stack) -> dict[str, str]:
     return senders
 
 
+# Tables of the review console (assistant/review/schema.py) in the tracker database.
+_CONSOLE_TABLES = ("review_", "console_", "fts_review_")
+
+
 def copy_store(source: Path, target: Path, keep: set[str]) -> None:
     """A consistent copy of the stack's SQLite store holding only the conversations `keep`
-    (other tests of the session write to the same store)."""
+    (other tests of the session write to the same store), as Rasa wrote it.
+
+    The console's own tables are left out: when the stack's console has already indexed the
+    store (a web test ran first), its index holds every conversation of the session, and a
+    copy of it would show conversations that the copy's events no longer have.
+    """
     with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
         live.backup(copy)
         marks = ",".join("?" * len(keep))
         copy.execute(f"DELETE FROM events WHERE sender_id NOT IN ({marks})", tuple(keep))
+        ours = sorted(
+            (
+                name
+                for (name,) in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if name.startswith(_CONSOLE_TABLES)
+            ),
+            key=lambda name: name != FTS_TABLE,
+        )
+        # The full-text table first: it drops its shadow tables, and it needs them to be dropped.
+        for name in ours:
+            if copy.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone():
+                copy.execute(f'DROP TABLE "{name}"')
         copy.commit()
