@@ -72,10 +72,21 @@ class Wording:
         if key in names:
             return names[key](lang)
         if key == "units_either":  # "Referat II A – Protokoll oder Referat II B – Internationales"
-            units = [u.name(lang) for u in k.units.values()]
-            pair = {"first": ", ".join(units[:-1]), "second": units[-1]}
-            return self.part(Part("w_either", pair), lang) if len(units) > 1 else units[0]
+            return self._either([u.name(lang) for u in k.units.values()], lang)
+        if key == "topic_examples":  # ", etwa das Goldene Buch oder das Emigrantenprogramm"
+            named = [t.name(lang) for t in k.topics.values() if t.name is not None]
+            if not named:
+                return ""
+            return self.part(Part("w_for_example", {"names": self._either(named, lang)}), lang)
         raise WordingError(f"template value {key!r} is missing")
+
+    def _either(self, names: list[str], lang: Lang) -> str:
+        """ "A, B oder C" / "A, B or C"."""
+        if len(names) == 1:
+            return names[0]
+        return self.part(
+            Part("w_either", {"first": ", ".join(names[:-1]), "second": names[-1]}), lang
+        )
 
     def _value(self, value: Any, lang: Lang) -> str:
         if isinstance(value, InWords):

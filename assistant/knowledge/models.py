@@ -235,6 +235,9 @@ class Topic:
         facts (tuple[TopicFact, ...]): details a question can ask for one by one.
         person (str | None): the person the topic is about (the Governing Mayor), whom a
             follow-up's "he" or "she" means.
+        name (LocalText | None): what the topic is called inside a sentence ("das Goldene
+            Buch"); the topics with a name are the examples the assistant gives when asked
+            what it can do.
     """
 
     id: str
@@ -246,6 +249,7 @@ class Topic:
     verify: tuple[tuple[tuple[str, ...], str], ...] = ()
     facts: tuple[TopicFact, ...] = ()
     person: str | None = None
+    name: LocalText | None = None
 
     def verify_answer(self, question: str) -> str | None:
         """ "yes" or "no" for a yes/no question about this topic, if the knowledge says."""

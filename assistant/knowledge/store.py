@@ -276,6 +276,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                     for f in (r.items("facts") if r.has("facts") else ())
                 ),
                 person=r.string("person") if r.has("person") else None,
+                name=r.optional_text("name"),
             )
             for r in services.items("topics")
         ],

@@ -85,6 +85,56 @@ def test_a_renamed_organisation_is_renamed_in_every_reply(renamed: Knowledge, la
         assert name in everything
 
 
+def _topic_names(folder: Path, names: dict[str, dict[str, str] | None]) -> Knowledge:
+    """The fixture knowledge with the topics' `name` set (None removes it)."""
+    path = folder / "services.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for topic in data["topics"]:
+        if topic["id"] in names:
+            topic.pop("name", None)
+            if names[topic["id"]] is not None:
+                topic["name"] = names[topic["id"]]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_knowledge(folder)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("de", "bietet, etwa das Goldene Buch, das Rote Rathaus oder das Emigrantenprogramm."),
+        ("en", "offers international guests, such as the Golden Book, the Rotes Rathaus or the "),
+    ],
+)
+def test_what_the_assistant_can_do_names_the_topics_that_have_a_name(
+    tmp_path: Path, lang: Lang, expected: str
+) -> None:
+    # The examples follow services.yml: a topic given a name there is named, in file order.
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_KNOWLEDGE, folder)
+    town_hall = {"de": "das Rote Rathaus", "en": "the Rotes Rathaus"}
+    k = _topic_names(folder, {"rotes_rathaus": town_hall})
+    ((text, _),) = replies(
+        k, lang, "ask_capabilities", "Was kannst du?" if lang == "de" else "What can you do?"
+    )
+    assert expected in text
+    assert language_of(text) == lang
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_what_the_assistant_can_do_without_named_topics_is_still_a_sentence(
+    tmp_path: Path, lang: Lang
+) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_KNOWLEDGE, folder)
+    k = _topic_names(folder, {"golden_book": None, "emigrant_program": None})
+    ((text, _),) = replies(
+        k, lang, "ask_capabilities", "Was kannst du?" if lang == "de" else "What can you do?"
+    )
+    ending = "Gästen bietet. Ich antworte" if lang == "de" else "international guests. I answer"
+    assert ending in text
+    assert "Golde" not in text
+
+
 @pytest.mark.parametrize(("lang", "count"), [("de", "zwei Referate"), ("en", "two units")])
 def test_which_unit_offers_a_button_for_each_unit(
     knowledge: Knowledge, lang: Lang, count: str
