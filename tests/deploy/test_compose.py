@@ -135,3 +135,63 @@ def test_nginx_accepts_the_configuration(tmp_path):
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _readme_proxy_example() -> str:
+    """The nginx site of the README's "Behind a reverse proxy" section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Behind a reverse proxy", 1)[1]
+    found = re.search(r"```nginx\n(.*?)```", section, re.DOTALL)
+    assert found, "the README's reverse proxy section has an nginx example"
+    return found.group(1)
+
+
+def test_nginx_accepts_the_readmes_reverse_proxy_example(tmp_path):
+    nginx = nginx_binary()
+    assert nginx, "nginx is a test prerequisite (README, Tests; .ci/run installs it)"
+    site = _readme_proxy_example()
+    for needed in (
+        "Strict-Transport-Security",
+        "client_max_body_size",
+        "limit_req ",
+        "ssl_certificate",
+    ):
+        assert needed in site, needed
+    # nginx -t opens the certificate files: a throwaway self-signed pair stands in for them.
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=assistant.berlin.example",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    site = site.replace("/etc/ssl/assistant/fullchain.pem", str(cert))
+    site = site.replace("/etc/ssl/assistant/privkey.pem", str(key))
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        "pid nginx.pid;\nerror_log stderr;\nevents {}\n"
+        f"http {{\n  include {tmp_path / 'site.conf'};\n}}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
