@@ -51,6 +51,9 @@ FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
 ELSEWHERE_TOPICS = ("admin_services", "visas")
 # Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
 CHITCHAT_CONFIDENCE = 0.6
+# From this confidence on, an out-of-scope message that refers back to nothing is not a
+# follow-up of the topic before it.
+_OUT_OF_SCOPE_CONFIDENCE = 0.8
 # A message that only acknowledges ("ok", "alles klar", "great, thanks!").
 _THANKS = re.compile(r"\b(?:danke|dank|thanks?|thank you|thx|merci|cheers)\b", re.IGNORECASE)
 _ACKNOWLEDGEMENT = re.compile(
@@ -2340,6 +2343,11 @@ class Answerer:
             # "Who is the Governing Mayor and who leads Department II?": the second question
             # has its own answer, whatever the first one was about.
             about_topic = False
+        if q.intent == "out_of_scope" and q.confidence >= _OUT_OF_SCOPE_CONFIDENCE:
+            # "Wie wird das Wetter morgen?" after administrative services is not about them,
+            # and its "das" is an article: only an attribute asked of the topic refers back.
+            about_topic = False
+            asks_back = q.attribute or q.continuation
         if not asks_back and not q.route and not about_topic:
             return None
         if (
@@ -2423,6 +2431,9 @@ class Answerer:
                 "a_unit", name=unit.name(self.lang), tasks=unit.tasks(self.lang)
             )
         if kind == "topic" and subject_id == "department":
+            if self._unit_named(q) or self._other_unit(q):
+                # "What is unit II A responsible for?" after the department: that unit's tasks.
+                return self.department(q, "ask_unit_info")
             dept = self.k.department
             return Reply(kind="department", source=dept.source).add(
                 "a_text", text=dept.summary(self.lang)

@@ -1244,3 +1244,43 @@ def test_a_count_by_status_names_the_dormant_partnership(conversation, knowledge
         reply = one(conversation(lang)(text))
         for city in dormant:
             assert city.name(lang) in reply and str(city.status_since) in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "overview", "question"),
+    [
+        ("de", "Was macht die Abteilung II?", "Wofür ist das Referat II B zuständig?"),
+        ("en", "What does Department II do?", "What is unit II A responsible for?"),
+    ],
+)
+def test_a_unit_asked_about_after_the_department_gets_its_tasks(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge, lang, overview, question
+) -> None:
+    ask = conversation(lang)
+    ask(overview, intent="ask_department")
+    unit = knowledge.units["II B" if lang == "de" else "II A"]
+    reply = one(ask(question, intent="ask_unit_info"))
+    assert reply.startswith(unit.name(lang)), reply
+    assert unit.tasks(lang)[0] in reply
+    assert knowledge.department.summary(lang) not in reply
+    assert language_of(reply) == lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "topic", "unrelated"),
+    [
+        ("de", "Wo kann ich meinen Aufenthaltstitel verlängern?", "Wie wird das Wetter morgen?"),
+        ("en", "Where can I renew my residence permit?", "Any good restaurants nearby?"),
+    ],
+)
+def test_an_unrelated_question_after_a_topic_is_not_answered_with_the_topic(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge, lang, topic, unrelated
+) -> None:
+    ask = conversation(lang)
+    first = one(ask(topic, intent="ask_admin_service"))
+    source = knowledge.topics["admin_services"].source
+    assert source in first
+    reply = one(ask(unrelated, intent="out_of_scope"))
+    assert source not in reply
+    assert knowledge.contact.phone in reply  # "I don't know" with the contact data
+    assert language_of(reply) == lang
