@@ -92,6 +92,11 @@ def test_operation_and_region(text: str, op: str, regions: list[str], knowledge:
         ("Partnerstädte aus den 90er Jahren", {"op": "between", "year": 1990, "to": 1999}),
         ("partner cities from the 1990s", {"op": "between", "year": 1990, "to": 1999}),
         ("zwischen 1990 und 1995", {"op": "between", "year": 1990, "to": 1995}),
+        # two-digit years where a count cannot be meant
+        ("welche städte sind 94 dazugekommen", {"op": "in", "year": 1994}),
+        ("which ones were 94 signed?", {"op": "in", "year": 1994}),
+        ("Which cities joined in 94?", {"op": "in", "year": 1994}),
+        ("Partnerstädte seit '94", {"op": "from", "year": 1994}),
     ],
 )
 def test_periods(text: str, period: dict[str, int], knowledge: Knowledge) -> None:
