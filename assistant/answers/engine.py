@@ -49,6 +49,28 @@ CITY_FACT_ATTRIBUTES = ("signers", "country", "continent", "capital", "status")
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope", None}
 # Topics that are other authorities' business (services.yml): visas, passports, permits.
 ELSEWHERE_TOPICS = ("admin_services", "visas")
+# Beginnings of words in a question about networks that describe none of them: asking words
+# and what every network does ("arbeitet mit", "takes part", "member").
+_NOT_DESCRIBING = (
+    "welch",
+    "which",
+    "where",
+    "there",
+    "about",
+    "netzw",
+    "network",
+    "arbeit",
+    "mitarb",
+    "work",
+    "beteilig",
+    "take",
+    "part",
+    "member",
+    "mitglied",
+    "gehor",
+    "belong",
+    "berlin",
+)
 # Below this, a greeting or a thank-you that follows a topic is more likely a follow-up.
 CHITCHAT_CONFIDENCE = 0.6
 # From this confidence on, an out-of-scope message that refers back to nothing is not a
@@ -2172,10 +2194,13 @@ class Answerer:
         return reply
 
     def networks(self, q: Query) -> Reply:
+        described = not q.network and q.op != "count"
+        if described:
+            q.network = self._network_described(q)
         if q.network:
             network = self.k.networks[q.network]
             reply = Reply(kind="network", source=network.source)
-            if q.op == "verify" and not network.dormant:
+            if q.op == "verify" and not network.dormant and not described:
                 reply.add("a_yes")
             reply.add("a_network", name=network.name(self.lang), summary=network.summary(self.lang))
             self._remember(q, {"kind": "network", "id": network.id}, [])
@@ -2194,6 +2219,40 @@ class Answerer:
         )
         self._remember(q, {"kind": "topic", "id": "networks"}, [])
         return reply
+
+    def _network_described(self, q: Query) -> str | None:
+        """The one network a question describes without naming it.
+
+        "the world association with a regional secretariat in Berlin - which one is that?" is
+        Metropolis, "the network whose flag day is 8 July" Mayors for Peace: a word of the
+        question that only one network's texts contain (in either language, inside compounds:
+        "Sekretariat" in "Regionalsekretariat") counts for that network; the network with the
+        most such words wins, a tie names none. Words every network's text has ("Berlin",
+        "member") count for none.
+        """
+        texts = {
+            n.id: normalise_name(
+                " ".join([n.name.de, n.name.en, *n.aliases, n.summary.de, n.summary.en])
+            )
+            for n in self.k.networks.values()
+        }
+        stems = {
+            w[:7]
+            for w in re.findall(r"[^\W\d_]{5,}|\d{4}", normalise_name(q.text))
+            if not w.startswith(_NOT_DESCRIBING)
+        }
+        stems |= {day for day in re.findall(r"\b\d{1,2}\.? ?(?:juli|july)\b", q.text.lower())}
+        scores: dict[str, int] = {}
+        for stem in stems:
+            having = [
+                i for i, text in texts.items() if stem.replace(". ", " ") in text.replace(". ", " ")
+            ]
+            if len(having) == 1:
+                scores[having[0]] = scores.get(having[0], 0) + 1
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return None
+        return ranked[0][0]
 
     def _other_unit(self, q: Query) -> str | None:
         """ "and the other unit?" after one unit: the other one."""

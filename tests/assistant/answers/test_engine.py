@@ -1284,3 +1284,44 @@ def test_an_unrelated_question_after_a_topic_is_not_answered_with_the_topic(  # 
     assert source not in reply
     assert knowledge.contact.phone in reply  # "I don't know" with the contact data
     assert language_of(reply) == lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "network"),
+    [
+        (
+            "en",
+            "Berlin hosts a regional secretariat of a world association of cities. Which is it?",
+            "metropolis",
+        ),
+        ("de", "Welches Netzwerk hat seinen Flaggentag am 8. Juli?", "mayors_for_peace"),
+        ("en", "which network is about the climate?", "c40"),
+        ("de", "In welchem Netzwerk arbeitet Berlin mit europäischen Städten?", "eurocities"),
+    ],
+)
+def test_a_network_described_but_not_named_is_that_network(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge, lang, question, network
+) -> None:
+    ask = conversation(lang)
+    reply = one(ask(question, intent="ask_city_networks"))
+    assert reply.startswith(knowledge.networks[network].name(lang)), reply
+    others = [n for n in knowledge.networks.values() if n.id != network]
+    assert not any(n.summary(lang) in reply for n in others)
+    # and it stays the subject: "since when?" is that network's date
+    assert one(ask("since when?" if lang == "en" else "seit wann?")).startswith(
+        knowledge.networks[network].name(lang)
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "Which city networks is Berlin part of?"),
+        ("de", "In welchen Städtenetzwerken ist Berlin Mitglied?"),
+    ],
+)
+def test_a_question_about_networks_in_general_lists_them_all(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge, lang, question
+) -> None:
+    reply = one(conversation(lang)(question, intent="ask_city_networks"))
+    assert all(n.name(lang) in reply for n in knowledge.networks.values()), reply
