@@ -66,8 +66,9 @@ test-unit: install
 test-e2e: $(MODEL)
 	$(BIN)/pytest --slow tests/test_conversations.py
 
+# The ten slowest tests are listed at the end, to keep an eye on the suite's wall time.
 test: check-data validate lint $(MODEL) node_modules/.installed
-	$(BIN)/pytest --slow
+	$(BIN)/pytest --slow --durations=10
 
 # Held-out multi-turn conversations (issue 7) through a fresh stack -> var/results/conversation-eval.md.
 .PHONY: eval
