@@ -9,6 +9,7 @@ from the knowledge the stack answers from, not copied from data/knowledge.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import subprocess
 import sys
@@ -217,6 +218,29 @@ def test_reply_arrives_once_despite_flood_control_and_server_errors(
     assert_count_answer(reply, telegram.stack.knowledge(), "en")
     failures = [c for c in telegram.api.calls("sendMessage") if c.status == status]
     assert len(failures) == failures_before + 1 and failures[-1].params["chat_id"] == user
+
+
+def test_an_update_sent_again_is_answered_once_and_kept_in_the_tracker_database(
+    telegram: TelegramStack,
+) -> None:
+    user = new_user()
+    update = build.text_update(
+        user, "How many partner cities does Berlin have?", language_code="en"
+    )
+    assert telegram.post(update).status_code == 200
+    [reply] = telegram.replies(user)
+    assert telegram.post(update).status_code == 200  # Telegram did not get the first 200
+    assert telegram.api.sent_texts(user) == [reply]
+    # Remembered where a restarted server finds it: the tracker store's database.
+    with sqlite3.connect(f"file:{telegram.stack.db}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT owner FROM telegram_updates WHERE update_id = ?", (update["update_id"],)
+        ).fetchall()
+    assert rows == [(None,)]  # answered
+    events = [
+        json.loads(data) for sender, data in telegram.events() if sender == pseudonymise(user)
+    ]
+    assert [e["text"] for e in events if e["event"] == "user"] == [update["message"]["text"]]
 
 
 def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramStack) -> None:
