@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -148,6 +149,7 @@ class SqlLedger:
         self.clock = clock
         self.owner = uuid.uuid4().hex
         self._created = False
+        self._creating = threading.Lock()
 
     async def claim(self, update_id: int, take_over: bool = False) -> Claim:
         try:
@@ -222,8 +224,15 @@ class SqlLedger:
             )
 
     def _create(self) -> None:
-        if not self._created:
-            _METADATA.create_all(self.engine, checkfirst=True)
+        with self._creating:  # the worker threads of this ledger
+            if self._created:
+                return
+            try:
+                _METADATA.create_all(self.engine, checkfirst=True)
+            except sa.exc.DBAPIError:
+                # Another process created it between the check and the CREATE TABLE.
+                if not sa.inspect(self.engine).has_table(UPDATES.name):
+                    raise
             self._created = True
 
     async def _run(self, work: Callable[..., None], *args: Any) -> None:

@@ -3,6 +3,7 @@ shares the store and after a restart; in memory, in SQLite and PostgreSQL, and i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -235,3 +236,13 @@ def test_the_database_of_rasas_tracker_store_is_found_through_its_wrappers(
     assert tracker_database(FailSafeTrackerStore(InMemoryTrackerStore(Domain.empty()))) is None
     assert tracker_database(None) is None
     store.engine.dispose()
+
+
+async def test_processes_that_start_together_claim_an_update_once(
+    process: Process, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The first claims of a new store also create its table (SQL), from several processes.
+    ledgers = [process() for _ in range(4)]
+    claims = await asyncio.gather(*(ledger.claim(11) for ledger in ledgers))
+    assert sorted(claims) == ["elsewhere"] * 3 + ["new"]
+    assert "cannot be reached" not in caplog.text
