@@ -246,3 +246,18 @@ async def test_processes_that_start_together_claim_an_update_once(
     claims = await asyncio.gather(*(ledger.claim(11) for ledger in ledgers))
     assert sorted(claims) == ["elsewhere"] * 3 + ["new"]
     assert "cannot be reached" not in caplog.text
+
+
+async def test_rows_are_pruned_by_age_at_the_next_claim(tmp_path: Path, clock: Clock) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    ledger = SqlLedger(engine, BOT, clock)
+    for update_id in range(1, 6):
+        assert await ledger.claim(update_id) == "new"
+        await ledger.answered(update_id)
+    assert await ledger.claim(6) == "new"  # claimed, never answered (a crash)
+    clock.now += ANSWERED_SECONDS + 1
+    assert await ledger.claim(7) == "new"
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT update_id FROM telegram_updates").all()
+    assert rows == [(7,)]
+    engine.dispose()
