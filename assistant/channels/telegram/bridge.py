@@ -234,7 +234,7 @@ class TelegramBridge:
             turn.failed = True
             raise
         finally:
-            del self._turns[id(update)]
+            self._turns.pop(id(update), None)
             if turn.claim == "new":
                 if turn.failed:
                     await self.ledger.release(update.update_id)
