@@ -265,7 +265,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="default ASSISTANT_PROFILE, else embedded",
     )
     run.add_argument("--credentials", type=Path, default=PROJECT_ROOT / "credentials.yml")
-    sub.add_parser("telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)")
+    telegram = sub.add_parser(
+        "telegram", help="Telegram in polling mode, beside `serve` (docs/telegram.md)"
+    )
+    telegram.add_argument(
+        "--endpoints",
+        type=Path,
+        help="the Rasa server's (as for serve): its tracker database remembers the answered "
+        "updates; default endpoints.yml (the production profile keeps them in Redis)",
+    )
+    telegram.add_argument(
+        "--profile",
+        choices=["embedded", "production"],
+        help="default ASSISTANT_PROFILE, else embedded",
+    )
     cron = sub.add_parser(
         "purge", help="delete conversations older than ASSISTANT_RETENTION_DAYS (for cron)"
     )
@@ -290,10 +303,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "users":
         _service_defaults(settings)
         return review_users.run(args, args.endpoints)
-    if args.command == "telegram":
-        from assistant.channels.telegram import run_polling  # PTB only when needed
-
-        return run_polling(settings)
     if args.command == "purge":
         return purge_command(settings, args.endpoints, args.full)
     if args.profile:
@@ -301,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     endpoints = args.endpoints or (
         production.ENDPOINTS if settings.profile == "production" else PROJECT_ROOT / "endpoints.yml"
     )
+    if args.command == "telegram":
+        from assistant.channels.telegram import run_polling  # PTB only when needed
+
+        return run_polling(settings, endpoints)
     return serve(settings, args.model, endpoints, args.credentials)
 
 

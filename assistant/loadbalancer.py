@@ -8,9 +8,10 @@ widget, the Telegram polling bridge and REST clients need no other address.
 - Messages go to the Rasa server with the fewest open requests (``least_conn``); a server that
   refuses the connection (being restarted) is skipped and the request goes to the next one.
   A request that reached a server is never sent twice (nginx does not resend a POST).
-- Telegram updates go to the first server while it is up, the others are its backups: the
-  duplicate filter and the in-flight bookkeeping of the Telegram channel are per process
-  (assistant/channels/telegram/webhook.py), and one process sees every resent update.
+- Telegram updates go to the first server while it is up, the others are its backups: a
+  resent update then joins its answer in progress there (the in-flight bookkeeping of
+  assistant/channels/telegram/webhook.py is per process); which updates were answered is
+  shared in Redis (assistant/channels/telegram/ledger.py), so a backup answers none twice.
 - Bodies over 64 KB are refused before they reach Python; bodies and answers stay in memory
   (the worker process, user ``nobody``, writes no files); no access log (visitor addresses are
   personal data); the client's address goes on in ``X-Forwarded-For``, for the per-address

@@ -4,7 +4,8 @@ One `serve --profile production` for the module, on the machine's PostgreSQL (a 
 database, created and dropped here) and Redis (the tests' database number and a key prefix of
 this run, tests/services.py). Conversations alternate between the two Rasa servers, concurrent
 messages to one conversation are taken one at a time, and the tracker holds every event once,
-in order, also across a PostgreSQL restart and a Redis pause.
+in order, also across a PostgreSQL restart and a Redis pause. A Telegram update that reaches
+both servers (webhook mode, against the Bot API stand-in) is answered once.
 
 This is a stack of its own, not the session's shared one (tests/conftest.py): the shared stack
 is the embedded profile that `make run` starts (SQLite, one Rasa server, no nginx), and every
@@ -23,6 +24,12 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.ledger import RedisLedger, bot_id
+from assistant.channels.telegram.webhook import SECRET_HEADER
+from tests.assistant.channels.telegram import update_builders as build
+from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
+from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.services import (
     TEST_REDIS_DB,
     create_database,
@@ -48,11 +55,28 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionStack]:
+def telegram_api() -> Iterator[FakeBotApi]:
+    """The Bot API stand-in that the cluster's Telegram webhook (on both servers) talks to."""
+    api = FakeBotApi().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeBotApi
+) -> Iterator[ProductionStack]:
     database = unique_name("assistant_test_")
     prefix = unique_name("test")
     create_database(database)
     stack = ProductionStack(tmp_path_factory.mktemp("production"), database, TEST_REDIS_DB, prefix)
+    stack.extra_env.update(
+        telegram_env(
+            telegram_api,
+            TELEGRAM_WEBHOOK_URL=f"{stack.url}/webhooks/telegram/webhook",
+            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
+    )
     try:
         stack.start()
         yield stack
@@ -185,3 +209,33 @@ def test_a_redis_pause_delays_answers_and_loses_nothing(cluster: ProductionStack
     assert after[: len(before)] == before
     assert user_texts(after) == QUESTIONS[:3]
     assert_one_turn_per_message(after)
+
+
+def test_a_telegram_update_that_reaches_both_servers_is_answered_once(
+    cluster: ProductionStack, telegram_api: FakeBotApi
+) -> None:
+    user = 7_320_000_001
+    update = build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de")
+
+    def deliver(backend: str) -> int:
+        return httpx.post(
+            f"{backend}/webhooks/telegram/webhook",
+            json=update,
+            headers={SECRET_HEADER: WEBHOOK_SECRET},
+            timeout=60,
+        ).status_code
+
+    first, second = cluster.backends
+    assert deliver(first) == 200  # answered before it is acknowledged
+    [reply] = telegram_api.sent_texts(user)
+    assert "Tokio" in reply
+    # Telegram sends it again (its 200 was lost), and this time it reaches the other server.
+    assert deliver(second) == 200
+    assert deliver(first) == 200
+    assert telegram_api.sent_texts(user) == [reply]
+    stored = events(cluster, Pseudonymiser(PSEUDONYM_KEY)(user))
+    assert user_texts(stored) == [update["message"]["text"]]
+    # What was answered is shared in Redis (assistant/channels/telegram/ledger.py).
+    prefix = cluster.extra_env["ASSISTANT_REDIS_KEY_PREFIX"]
+    key = RedisLedger(shared_redis(), bot_id(TOKEN), prefix).key(update["update_id"])
+    assert shared_redis().get(key) == b"answered"

@@ -10,7 +10,10 @@ handling and the concurrency limit in both modes. Two things it cannot do are wr
   `on_new_message` in the server, the REST channel from the polling process).
 
 Duplicates (the same ``update_id`` again) are stopped with PTB's own means: a `TypeHandler` in a
-group before the reading handlers raises `ApplicationHandlerStop`.
+group before the reading handlers claims the update in the update `ledger` and raises
+`ApplicationHandlerStop` when it was answered before or is being answered. The ledger outlives
+the process and, in the production profile, is shared by every process of the bot; `handle`
+records the update as answered once PTB handled it, or releases it when handling failed.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from telegram import Update
 from telegram.constants import ChatAction
@@ -38,8 +40,10 @@ from assistant.channels.apology import Apology
 from assistant.channels.payload import MAX_MESSAGE_CHARS
 from assistant.channels.ratelimit import Bucket, take
 from assistant.channels.telegram.buttons import CallbackPayloads
+from assistant.channels.telegram.ledger import Claim, MemoryLedger, UpdateLedger
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
+from assistant.channels.telegram.texts import unavailable
 from assistant.channels.telegram.updates import Incoming, Notice, Reading, reading_handlers
 
 if TYPE_CHECKING:
@@ -52,6 +56,9 @@ logger = logging.getLogger(__name__)
 Deliver = Callable[[Incoming, TelegramOutput], Awaitable[None]]
 """Hands a message to the assistant; the replies go out through the output channel."""
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
+Handled = Literal["handled", "duplicate", "elsewhere"]
+"""What `TelegramBridge.handle` did with an update: handled it now; ignored it (answered before,
+or being answered here); left it to the process that is answering it."""
 
 # Best-effort calls (the typing indicator) are tried once: a retry would come too late.
 _ONCE = RetryPolicy(attempts=1)
@@ -59,8 +66,8 @@ _ONCE = RetryPolicy(attempts=1)
 # most one handler per group.
 _DUPLICATES = -2
 _BEFORE_READING = -1
-# How many recent update ids are remembered to recognise a duplicate.
-_REMEMBERED_UPDATES = 10_000
+# Chats remembered at most as told to wait (rate limit).
+_REMEMBERED_CHATS = 10_000
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -140,9 +147,9 @@ class TelegramBridge:
 
     A notice is sent at once; a message for the assistant shows the typing indicator, goes to
     `deliver`, and gets an apology if the assistant fails. Every button press is answered
-    (which stops the spinner on the button) before its update is read. An update whose id was
-    taken before (Telegram sends a webhook update again when it saw no answer) is ignored,
-    unless handling it failed.
+    (which stops the spinner on the button) before its update is read. An update that the
+    ledger knows as answered or being answered (Telegram sends an update again when it saw no
+    acknowledgement) is ignored; one whose handling failed gets another chance when sent again.
 
     Args:
         application (TelegramApplication): from `build_application`; its bot sends the replies.
@@ -153,7 +160,13 @@ class TelegramBridge:
         sleep (Sleep | None): waits between retries (injected in tests).
         chat_limit (Bucket | None): messages per chat; one over the limit gets a notice
             (once until the chat may write again) instead of an answer. None: no limit.
-        apology (Apology | None): sent when the assistant answers nothing (actions down).
+        apology (Apology | None): sent when the assistant answers nothing (actions down); its
+            contact data also goes with the notice that the assistant is unavailable.
+        ledger (UpdateLedger | None): which updates were answered (`ledger.ledger_for`);
+            default one in this process's memory.
+        take_over_claims (bool): handle an update that another process claimed but did not
+            answer (polling mode: only one process fetches a bot's updates, so the claim is one
+            a crashed run left); otherwise `handle` leaves it to that process.
     """
 
     def __init__(
@@ -166,16 +179,22 @@ class TelegramBridge:
         sleep: Sleep | None = None,
         chat_limit: Bucket | None = None,
         apology: Apology | None = None,
+        ledger: UpdateLedger | None = None,
+        take_over_claims: bool = False,
     ) -> None:
         self.application = application
         self.chat_limit = chat_limit
         self.apology = apology or Apology(None)
+        self.ledger: UpdateLedger = ledger or MemoryLedger()
+        self.take_over_claims = take_over_claims
         self._told_to_wait: set[int] = set()
+        # The updates being handled by `handle`, by the identity of the Update object (a copy
+        # of an update is another object): what the ledger said, and whether a handler failed.
+        self._turns: dict[int, _Turn] = {}
         self.deliver = deliver
         self.payloads = payloads or CallbackPayloads()
         self.retry = retry or RetryPolicy()
         self.sleep: Sleep = sleep or asyncio.sleep
-        self._taken: OrderedDict[int, None] = OrderedDict()
         application.add_handler(TypeHandler(Update, self._skip_duplicate), _DUPLICATES)
         application.add_handler(CallbackQueryHandler(self._answer_button), _BEFORE_READING)
         application.add_handlers(
@@ -183,19 +202,44 @@ class TelegramBridge:
         )
         application.add_error_handler(self._log_error)
 
-    async def handle(self, update: Update) -> None:
-        """Handle one update the way the polling `Application` does; never raises.
+    async def handle(self, update: Update) -> Handled:
+        """Handle one update the way the polling `Application` does, once; never raises.
 
-        For the webhook route, which receives updates itself. The application must be
-        initialised.
+        Both modes feed their updates here (PTB's `Updater` is not used). The application must
+        be initialised.
+
+        Returns:
+            "handled" when it was handled now (the ledger records it as answered, or releases
+            it when a handler failed), "duplicate" when it was answered before or is being
+            answered here, "elsewhere" when another process claimed it and is answering it.
         """
-        application = self.application
+        turn = _Turn()
         try:
-            await application.update_processor.process_update(
-                update, application.process_update(update)
+            await self.application.update_processor.process_update(
+                update, self._process(update, turn)
             )
         except Exception:
             logger.exception("Telegram update %s could not be handled", update.update_id)
+        if turn.claim in ("answered", "in_hand"):
+            return "duplicate"
+        return "elsewhere" if turn.claim == "elsewhere" else "handled"
+
+    async def _process(self, update: Update, turn: _Turn) -> None:
+        """PTB's handling of `update` within its chat's turn (`ChatOrder`), then the ledger's
+        record of it: so a chat's updates keep their order through the ledger's round trips."""
+        self._turns[id(update)] = turn
+        try:
+            await self.application.process_update(update)
+        except BaseException:  # cut off (a stop) or a bug: a copy gets another chance
+            turn.failed = True
+            raise
+        finally:
+            self._turns.pop(id(update), None)
+            if turn.claim == "new":
+                if turn.failed:
+                    await self.ledger.release(update.update_id)
+                else:
+                    await self.ledger.answered(update.update_id)
 
     async def _answer(self, reading: Reading, context: Context) -> None:
         output = TelegramOutput(
@@ -207,7 +251,7 @@ class TelegramBridge:
             return
         if self.chat_limit and await take(self.chat_limit, str(reading.chat_id)):
             if reading.chat_id not in self._told_to_wait:  # one notice, not one per message
-                if len(self._told_to_wait) > _REMEMBERED_UPDATES:
+                if len(self._told_to_wait) > _REMEMBERED_CHATS:
                     self._told_to_wait.clear()
                 self._told_to_wait.add(reading.chat_id)
                 await output.send_notice("rate_limited")
@@ -225,7 +269,7 @@ class TelegramBridge:
                 "The assistant failed on a Telegram message from %s", reading.sender_id
             )
             if not output.undeliverable:
-                await output.send_notice("unavailable")
+                await output.send_text(unavailable(reading.lang, self.apology.contact))
             return
         if output.attempted == 0:  # every answer comes from an action: they are down
             logger.warning(
@@ -234,12 +278,16 @@ class TelegramBridge:
             await output.send_text(self.apology.text(reading.lang))
 
     async def _skip_duplicate(self, update: Update, context: Context) -> None:
-        if update.update_id in self._taken:
+        turn = self._turns.get(id(update))
+        if turn is None:  # not fed through `handle`: nothing would record it as answered
+            return
+        turn.claim = await self.ledger.claim(update.update_id, take_over=self.take_over_claims)
+        if turn.claim in ("answered", "in_hand"):
             logger.info("Telegram update %s ignored: it arrived before", update.update_id)
             raise ApplicationHandlerStop
-        self._taken[update.update_id] = None
-        if len(self._taken) > _REMEMBERED_UPDATES:
-            self._taken.popitem(last=False)
+        if turn.claim == "elsewhere":
+            logger.info("Telegram update %s is being answered by another process", update.update_id)
+            raise ApplicationHandlerStop
 
     async def _answer_button(self, update: Update, context: Context) -> None:
         # Stops the spinner on the pressed button; the answer itself follows as a message.
@@ -256,5 +304,16 @@ class TelegramBridge:
         # PTB's error handler; without one PTB logs the error itself, but not which update.
         update_id = update.update_id if isinstance(update, Update) else None
         logger.error("Telegram update %s could not be handled", update_id, exc_info=context.error)
-        if update_id is not None:
-            self._taken.pop(update_id, None)  # if it is sent again, it gets another chance
+        turn = self._turns.get(id(update))
+        if turn is not None:
+            turn.failed = True  # released by `handle`: if it is sent again, it gets another chance
+
+
+class _Turn:
+    """One update in `TelegramBridge.handle`: the ledger's answer and whether handling failed."""
+
+    __slots__ = ("claim", "failed")
+
+    def __init__(self) -> None:
+        self.claim: Claim | None = None
+        self.failed = False

@@ -10,11 +10,13 @@ advances past a batch of fetched updates only after every update of the batch wa
 PTB's `Updater` cannot do that: it confirms a batch with the next ``getUpdates`` while the
 batch is still being answered, so a crash lost those updates. Telegram keeps unconfirmed
 updates (for 24 hours), so after a crash or a kill the next start fetches the batch again;
-no storage of our own is needed. The cost: one slow update holds back the next fetch (the
-other updates of its batch are answered concurrently, as in webhook mode), and after a crash
-the updates of the interrupted batch that had been answered already are answered again (at
-least once, never lost); within one run the duplicate filter of `bridge` ignores them.
-A clean stop (Ctrl-C, SIGTERM) finishes the batch in hand and confirms it.
+so no queue of our own is needed. The cost: one slow update holds back the next fetch (the
+other updates of its batch are answered concurrently, as in webhook mode). After a crash the
+interrupted batch comes again; the update ledger (`ledger`: the tracker store's database of
+the endpoints file, or Redis in the production profile, as the Rasa server's webhook uses)
+knows which of its updates had been answered, and only the others are answered now (an update
+cut off in the middle of its replies, again in full: at least once, never lost). A clean stop
+(Ctrl-C, SIGTERM) finishes the batch in hand and confirms it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import datetime as dtm
 import logging
 import signal
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
@@ -32,7 +35,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from assistant import logs
 from assistant.channels.apology import Apology
-from assistant.channels.ratelimit import TokenBucket
+from assistant.channels.ratelimit import bucket
 from assistant.channels.telegram.bot import (
     build_bot,
     config_problem,
@@ -41,6 +44,7 @@ from assistant.channels.telegram.bot import (
 )
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.ledger import MemoryLedger, UpdateLedger, ledger_for
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
 from assistant.channels.telegram.updates import ALLOWED_UPDATES
 
@@ -128,6 +132,8 @@ class TelegramPolling:
         retry (RetryPolicy | None): retry limits for Bot API calls.
         sleep (Sleep | None): waits between retries (injected in tests).
         poll_timeout (float): seconds one long-polling ``getUpdates`` may wait.
+        ledger (UpdateLedger | None): which updates were answered, kept across runs
+            (`run_polling` passes the profile's); None: in this run's memory only.
 
     Raises:
         ValueError: the token or the pseudonym key is missing.
@@ -141,6 +147,7 @@ class TelegramPolling:
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         poll_timeout: float = 10.0,
+        ledger: UpdateLedger | None = None,
     ) -> None:
         if not settings.telegram_token or not settings.pseudonym_key:
             raise ValueError("TELEGRAM_BOT_TOKEN and ASSISTANT_PSEUDONYM_KEY are required")
@@ -159,8 +166,12 @@ class TelegramPolling:
             self.deliver,
             retry=self.retry,
             sleep=sleep,
-            chat_limit=TokenBucket(settings.rate_limit_per_sender),
+            chat_limit=bucket(settings, "telegram", settings.rate_limit_per_sender),
             apology=Apology.from_knowledge(settings.knowledge_dir),
+            ledger=ledger,
+            # Telegram hands a bot's updates to one poller at a time (another one's getUpdates
+            # gets 409 Conflict): a claim of another process is one a crashed run left.
+            take_over_claims=True,
         )
 
     async def deliver(self, incoming: Incoming, output: TelegramOutput) -> None:
@@ -260,8 +271,14 @@ async def _until_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> T
     return None if task.cancelled() else task.result()
 
 
-def run_polling(settings: Settings) -> int:
+def run_polling(settings: Settings, endpoints: Path | None = None) -> int:
     """Entry point of ``make telegram``: poll until Ctrl-C or SIGTERM.
+
+    Args:
+        settings: the configuration; its profile decides where the answered updates are kept.
+        endpoints: the Rasa server's endpoints file, whose SQL tracker store keeps them in the
+            embedded profile (the production profile keeps them in Redis); default
+            ``endpoints.yml``.
 
     Returns:
         The process exit code: 0 after a clean stop, 2 for a configuration problem or a
@@ -281,6 +298,28 @@ def run_polling(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        return await TelegramPolling(settings).run(stop)
+        return await TelegramPolling(settings, ledger=profile_ledger(settings, endpoints)).run(stop)
 
     return asyncio.run(main())
+
+
+def profile_ledger(settings: Settings, endpoints: Path | None = None) -> UpdateLedger:
+    """The ledger the Rasa server's webhook would use: Redis in the production profile, else
+    the database of the tracker store in `endpoints` (default ``endpoints.yml``)."""
+    if settings.profile == "production":
+        return ledger_for(settings)
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import create_engine_kwargs  # Rasa's pool options
+
+    from assistant.settings import PROJECT_ROOT
+    from assistant.storage import StorageError, sqlite_path, tracker_store_url
+
+    try:
+        url = tracker_store_url(endpoints or PROJECT_ROOT / "endpoints.yml")
+    except StorageError as error:
+        logger.warning("Telegram: answered updates are remembered in memory only (%s)", error)
+        return MemoryLedger()
+    db_file = sqlite_path(url)
+    if db_file is not None:  # polling may start before the Rasa server created it
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+    return ledger_for(settings, sa.create_engine(url, **create_engine_kwargs(url)))

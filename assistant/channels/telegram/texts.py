@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from assistant.channels.apology import CONTACT
 from assistant.lang import LANGUAGES, Lang
+
+if TYPE_CHECKING:
+    from assistant.knowledge import Contact
 
 NoticeKind = Literal[
     "unsupported_content",
@@ -94,3 +98,19 @@ def notice(kind: NoticeKind, lang: Lang | None) -> str:
     if lang is not None:
         return texts[lang]
     return "\n\n".join(texts[language] for language in LANGUAGES)
+
+
+def unavailable(lang: Lang | None, contact: Contact | None) -> str:
+    """The notice that the assistant cannot be reached, with the public contact data.
+
+    Args:
+        lang: the visitor's language; None (unknown) gives both languages, German first.
+        contact: the switchboard and web page (the web chat's apology gives the same, with
+            the line of `apology.CONTACT`); None leaves the contact line out.
+    """
+    if lang is None:
+        return "\n\n".join(unavailable(language, contact) for language in LANGUAGES)
+    text = NOTICES["unavailable"][lang]
+    if contact is None:
+        return text
+    return f"{text}\n\n" + CONTACT[lang].format(phone=contact.phone, web=contact.web(lang))

@@ -15,9 +15,12 @@ already keeps for us and would need its own draining, locking and clean-up. The 
   a webhook (not documented; about a minute in practice); after it the route answers 503, the
   update keeps being answered here, and Telegram's next try joins that work instead of
   starting it again (`_Webhook.inflight`).
-- An update sent again after it was answered is ignored by the duplicate filter of `bridge`
-  (by ``update_id``, in memory). After a crash that memory is gone: an update whose replies
-  were partly sent when the process died is answered again (at least once, never lost).
+- An update sent again after it was answered is ignored: the bridge's update ledger
+  (`ledger`, by ``update_id``) remembers it in the tracker store's database (embedded profile)
+  or in Redis (production, shared by the Rasa servers), so also after a restart and on another
+  server. A copy that reaches a server while another one is still answering it gets 503, and
+  Telegram's next try finds it answered. An update whose replies were partly sent when the
+  process died is answered again once its claim lapses (at least once, never lost).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from assistant.channels.ratelimit import bucket
 from assistant.channels.telegram.bot import BotState, build_bot, config_problem, start_bot
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.ledger import UpdateLedger, ledger_for, tracker_database
 from assistant.channels.telegram.retry import RetryPolicy, Sleep, call_bot_api
 from assistant.channels.telegram.updates import ALLOWED_UPDATES
 from assistant.settings import Settings
@@ -101,6 +105,9 @@ class TelegramInput(InputChannel):
         bot_factory (Callable[[Settings], Bot]): builds the Bot API client (tests inject one).
         retry (RetryPolicy | None): retry limits for Bot API calls.
         sleep (Sleep | None): waits between retries (injected in tests).
+        ledger (UpdateLedger | None): which updates were answered; None: the profile's
+            (`ledger.ledger_for`: Redis in production, else the database of the Rasa agent's
+            tracker store), chosen with the first update.
     """
 
     def __init__(
@@ -110,11 +117,13 @@ class TelegramInput(InputChannel):
         bot_factory: Callable[[Settings], Bot] = build_bot,
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
+        ledger: UpdateLedger | None = None,
     ) -> None:
         self.settings = settings
         self.bot_factory = bot_factory
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.ledger = ledger
 
     @classmethod
     def name(cls) -> str:
@@ -184,7 +193,9 @@ class _Webhook:
             sleep=channel.sleep,
             chat_limit=bucket(settings, "telegram", settings.rate_limit_per_sender),
             apology=Apology.from_knowledge(settings.knowledge_dir),
+            ledger=channel.ledger,
         )
+        self.ledger_chosen = channel.ledger is not None
         self.state: BotState | Literal["starting"] = "starting"
         self._start_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -197,7 +208,8 @@ class _Webhook:
 
         The body is read only after the secret matched, and only up to `MAX_UPDATE_BYTES`.
         Returns 200 once the update was answered (or cannot be), 503 when its answer did not
-        finish in `ANSWER_TIMEOUT` or was cut off by a shutdown: Telegram sends it again.
+        finish in `ANSWER_TIMEOUT`, was cut off by a shutdown, or is being given by another
+        server: Telegram sends it again.
         """
         cap_body(request, MAX_UPDATE_BYTES)
         given = request.headers.get(SECRET_HEADER, "")
@@ -218,6 +230,7 @@ class _Webhook:
             return response.json({"error": "the body is not a Telegram update"}, status=400)
         if self.stopping:
             return _retry_later()
+        self._choose_ledger(request.app)
         task = self.inflight.get(update.update_id)
         if task is None:
             task = self.spawn(self.process(update))
@@ -231,15 +244,39 @@ class _Webhook:
         )
         return _retry_later()
 
+    def _choose_ledger(self, app: Sanic) -> None:
+        """The profile's ledger, once: Redis, or the database of the agent's tracker store.
+
+        Rasa loads its agent before the server starts, so it is there with the first update.
+        """
+        if self.ledger_chosen:
+            return
+        self.ledger_chosen = True
+        agent = getattr(app.ctx, "agent", None)
+        database = tracker_database(getattr(agent, "tracker_store", None))
+        self.bridge.ledger = ledger_for(self.settings, database)
+        if database is None and self.settings.profile != "production":
+            logger.warning(
+                "Telegram: the tracker store is not an SQL database; answered updates are "
+                "remembered in this process's memory only"
+            )
+
     def _finished(self, update_id: int, task: asyncio.Task[Any]) -> None:
         self.inflight.pop(update_id, None)
-        if not task.cancelled() and task.exception() is not None:  # retrieved: no asyncio warning
+        if task.cancelled():
+            return
+        error = task.exception()  # retrieved: no asyncio warning
+        if isinstance(error, _Elsewhere):
+            logger.info("Telegram update %s left to the server that is answering it", update_id)
+        elif error is not None:
             logger.info("Telegram update %s not answered: the Bot API is unreachable", update_id)
 
     async def process(self, update: Update) -> None:
-        """Answer one update; raises `_Unreachable` so that Telegram sends it again."""
+        """Answer one update; raises `_Unreachable` or `_Elsewhere` so that Telegram sends it
+        again."""
         if await self.ensure_ready():
-            await self.bridge.handle(update)
+            if await self.bridge.handle(update) == "elsewhere":
+                raise _Elsewhere
         elif self.state == "unreachable":
             raise _Unreachable
         else:  # a refused token: no retry helps
@@ -311,6 +348,10 @@ class _Webhook:
 
 class _Unreachable(Exception):
     """The Bot API cannot be reached: the update stays unacknowledged."""
+
+
+class _Elsewhere(Exception):
+    """Another server is answering the update: it stays unacknowledged here."""
 
 
 def _retry_later() -> HTTPResponse:

@@ -1,21 +1,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from telegram import Bot, Update
 from telegram.ext import TypeHandler
 
+from assistant.channels.apology import Apology
 from assistant.channels.telegram.bridge import TelegramBridge, build_application
 from assistant.channels.telegram.identity import Pseudonymiser
+from assistant.channels.telegram.ledger import (
+    MemoryLedger,
+    RedisLedger,
+    SqlLedger,
+    UpdateLedger,
+    bot_id,
+)
 from assistant.channels.telegram.output import TelegramOutput
 from assistant.channels.telegram.texts import NOTICES
 from assistant.channels.telegram.updates import Incoming
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, Sleeps
-from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.services import shared_redis
 
 USER = 4242424501
 
@@ -26,9 +37,11 @@ class EchoAssistant:
     def __init__(self) -> None:
         self.received: list[Incoming] = []
         self.delays: dict[str, float] = {}
+        self.arrived = asyncio.Event()  # set with the first message
 
     async def __call__(self, incoming: Incoming, output: TelegramOutput) -> None:
         self.received.append(incoming)
+        self.arrived.set()
         await asyncio.sleep(self.delays.get(incoming.text, 0))
         if incoming.text == "kaputt":
             raise RuntimeError("the assistant is down")
@@ -43,14 +56,75 @@ def assistant() -> EchoAssistant:
     return EchoAssistant()
 
 
+@pytest.fixture(params=["memory", "sqlite"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UpdateLedger]:
+    """In memory, or in a database (a round trip in a worker thread per claim and answer)."""
+    if request.param == "memory":
+        yield MemoryLedger()
+        return
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    yield SqlLedger(engine, bot_id(TOKEN))
+    engine.dispose()
+
+
 @pytest.fixture
 async def bridge(
-    bot: Bot, assistant: EchoAssistant, sleeps: Sleeps
+    bot: Bot, assistant: EchoAssistant, sleeps: Sleeps, ledger: UpdateLedger
 ) -> AsyncIterator[TelegramBridge]:
     application = build_application(bot, max_concurrent_updates=16)
     await application.initialize()
-    yield TelegramBridge(application, Pseudonymiser(PSEUDONYM_KEY), assistant, sleep=sleeps)
+    yield TelegramBridge(
+        application, Pseudonymiser(PSEUDONYM_KEY), assistant, sleep=sleeps, ledger=ledger
+    )
     await application.shutdown()
+
+
+Bridges = Callable[..., Any]
+
+
+@pytest.fixture
+async def new_bridge(bot: Bot, assistant: EchoAssistant, sleeps: Sleeps) -> AsyncIterator[Bridges]:
+    """Makes more bridges around `ledger`s of their own, as new or other processes get them."""
+    applications: list[Any] = []
+
+    async def make(ledger: UpdateLedger, **options: Any) -> TelegramBridge:
+        application = build_application(bot, max_concurrent_updates=16)
+        await application.initialize()
+        applications.append(application)
+        return TelegramBridge(
+            application,
+            Pseudonymiser(PSEUDONYM_KEY),
+            assistant,
+            sleep=sleeps,
+            ledger=ledger,
+            **options,
+        )
+
+    yield make
+    for application in applications:
+        await application.shutdown()
+
+
+Store = Callable[[], UpdateLedger]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Makes ledgers over one durable store, one per process: the embedded profile's tracker
+    database (SQLite) or the production profile's Redis (the tests' database and prefix)."""
+    engines: list[sa.engine.Engine] = []
+    if request.param == "sqlite":
+
+        def sqlite() -> UpdateLedger:
+            engines.append(sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}"))
+            return SqlLedger(engines[-1], bot_id(TOKEN))
+
+        yield sqlite
+    else:
+        prefix = request.getfixturevalue("redis_prefix")
+        yield lambda: RedisLedger(shared_redis(), bot_id(TOKEN), prefix)
+    for engine in engines:
+        engine.dispose()
 
 
 def update(data: dict[str, Any], bot: Bot) -> Update:
@@ -101,16 +175,38 @@ async def test_notice_without_a_known_language_is_bilingual(
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-async def test_failing_assistant_gets_an_apology_not_a_crash(
+async def test_failing_assistant_gets_an_apology_with_the_contact_data_not_a_crash(
     bridge: TelegramBridge,
     bot: Bot,
     bot_api: FakeBotApi,
+    knowledge_dir: Path,
     lang: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    bridge.apology = Apology.from_knowledge(knowledge_dir)
+    contact = bridge.apology.contact
+    assert contact is not None
     await bridge.handle(update(build.text_update(USER, "kaputt", language_code=lang), bot))
-    assert bot_api.sent_texts(USER) == [NOTICES["unavailable"][lang]]  # type: ignore[index]
+    [text] = bot_api.sent_texts(USER)
+    notice, contact_line = text.split("\n\n")
+    assert notice == NOTICES["unavailable"][lang]  # type: ignore[index]
+    # The switchboard and the web page in the visitor's language, as the web chat's apology.
+    assert contact.phone in contact_line and contact_line.endswith(contact.web(lang))  # type: ignore[arg-type]
+    assert contact_line in bridge.apology.text(lang)  # type: ignore[arg-type]
     assert "kaputt" not in caplog.text
+
+
+async def test_failing_assistant_without_a_known_language_gets_both_with_the_contact_data(
+    bridge: TelegramBridge, bot: Bot, bot_api: FakeBotApi, knowledge_dir: Path
+) -> None:
+    bridge.apology = Apology.from_knowledge(knowledge_dir)
+    contact = bridge.apology.contact
+    assert contact is not None
+    await bridge.handle(update(build.text_update(USER, "kaputt", language_code="fr"), bot))
+    [text] = bot_api.sent_texts(USER)
+    german, english = text.split(NOTICES["unavailable"]["en"])
+    assert german.startswith(NOTICES["unavailable"]["de"]) and contact.web("de") in german
+    assert contact.phone in english and english.endswith(contact.web("en"))
 
 
 async def test_ignored_updates_send_nothing(
@@ -173,3 +269,77 @@ async def test_an_update_that_failed_is_handled_when_sent_again(
     await bridge.handle(update(data, bot))
     assert bot_api.sent_texts(USER) == ["echo: Hallo", "echo: Hallo"]
     assert "could not be handled" in caplog.text and "Hallo" not in caplog.text
+
+
+async def test_an_update_answered_before_a_restart_is_not_answered_after_it(
+    new_bridge: Bridges, store: Store, bot: Bot, bot_api: FakeBotApi, assistant: EchoAssistant
+) -> None:
+    data = build.text_update(USER, "Hallo")
+    before = await new_bridge(store())
+    assert await before.handle(update(data, bot)) == "handled"
+    after = await new_bridge(store())  # the process restarted: a new bridge, a new connection
+    assert await after.handle(update(data, bot)) == "duplicate"
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+    assert len(assistant.received) == 1
+
+
+async def test_two_bridges_sharing_a_store_answer_an_update_once(
+    new_bridge: Bridges, store: Store, bot: Bot, bot_api: FakeBotApi, assistant: EchoAssistant
+) -> None:
+    assistant.delays = {"Hallo": 0.2}  # the second copy arrives while the first is answered
+    first, second = await new_bridge(store()), await new_bridge(store())
+    data = build.text_update(USER, "Hallo")
+    outcomes = await asyncio.gather(
+        first.handle(update(data, bot)), second.handle(update(data, bot))
+    )
+    assert sorted(outcomes) == ["elsewhere", "handled"]
+    assert await second.handle(update(data, bot)) == "duplicate"  # and once it was answered
+    assert await first.handle(update(data, bot)) == "duplicate"
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+    assert len(assistant.received) == 1
+
+
+async def test_an_update_that_failed_is_answered_when_sent_again_after_a_restart(
+    new_bridge: Bridges, store: Store, bot: Bot, bot_api: FakeBotApi, assistant: EchoAssistant
+) -> None:
+    async def fail(update: object, context: object) -> None:
+        raise RuntimeError("a bug after the reply")
+
+    data = build.text_update(USER, "Hallo")
+    before = await new_bridge(store())
+    before.application.add_handler(TypeHandler(Update, fail), group=1)
+    assert await before.handle(update(data, bot)) == "handled"
+    after = await new_bridge(store())
+    assert await after.handle(update(data, bot)) == "handled"  # its id was released
+    assert bot_api.sent_texts(USER) == ["echo: Hallo", "echo: Hallo"]
+    assert await after.handle(update(data, bot)) == "duplicate"  # answered now
+    assert len(assistant.received) == 2
+
+
+async def test_an_update_cut_off_is_released_for_its_next_copy(
+    new_bridge: Bridges, store: Store, bot: Bot, bot_api: FakeBotApi, assistant: EchoAssistant
+) -> None:
+    assistant.delays = {"Hallo": 60}
+    data = build.text_update(USER, "Hallo")
+    first = await new_bridge(store())
+    handling = asyncio.create_task(first.handle(update(data, bot)))
+    await assistant.arrived.wait()
+    handling.cancel()  # a shutdown's grace period ran out
+    with pytest.raises(asyncio.CancelledError):
+        await handling
+    assistant.delays = {}
+    assert await (await new_bridge(store())).handle(update(data, bot)) == "handled"
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+
+
+async def test_a_claim_left_by_a_killed_poller_is_taken_over(
+    new_bridge: Bridges, store: Store, bot: Bot, bot_api: FakeBotApi
+) -> None:
+    data = build.text_update(USER, "Hallo")
+    killed = store()
+    assert await killed.claim(data["update_id"], take_over=True) == "new"  # never answered
+    webhook = await new_bridge(store())
+    assert await webhook.handle(update(data, bot)) == "elsewhere"  # left to its owner, for now
+    poller = await new_bridge(store(), take_over_claims=True)
+    assert await poller.handle(update(data, bot)) == "handled"
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]

@@ -9,9 +9,12 @@ from the knowledge the stack answers from, not copied from data/knowledge.
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,6 +222,29 @@ def test_reply_arrives_once_despite_flood_control_and_server_errors(
     assert len(failures) == failures_before + 1 and failures[-1].params["chat_id"] == user
 
 
+def test_an_update_sent_again_is_answered_once_and_kept_in_the_tracker_database(
+    telegram: TelegramStack,
+) -> None:
+    user = new_user()
+    update = build.text_update(
+        user, "How many partner cities does Berlin have?", language_code="en"
+    )
+    assert telegram.post(update).status_code == 200
+    [reply] = telegram.replies(user)
+    assert telegram.post(update).status_code == 200  # Telegram did not get the first 200
+    assert telegram.api.sent_texts(user) == [reply]
+    # Remembered where a restarted server finds it: the tracker store's database.
+    with sqlite3.connect(f"file:{telegram.stack.db}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT owner FROM telegram_updates WHERE update_id = ?", (update["update_id"],)
+        ).fetchall()
+    assert rows == [(None,)]  # answered
+    events = [
+        json.loads(data) for sender, data in telegram.events() if sender == pseudonymise(user)
+    ]
+    assert [e["text"] for e in events if e["event"] == "user"] == [update["message"]["text"]]
+
+
 def test_non_text_updates_get_a_notice_and_the_chat_goes_on(telegram: TelegramStack) -> None:
     user = new_user()
     for update in (
@@ -322,3 +348,55 @@ def test_polling_command_with_a_bad_token_exits_with_one_clear_line(tmp_path: Pa
     errors = [line for line in done.stderr.splitlines() if " ERROR " in line]
     assert len(errors) == 1 and "TELEGRAM_BOT_TOKEN" in errors[0], done.stderr
     assert "wrong-token-value" not in done.stderr + done.stdout
+
+
+def test_a_restarted_polling_process_does_not_answer_an_update_again(
+    telegram: TelegramStack, tmp_path: Path
+) -> None:
+    """Two runs of `berlin-assistant telegram` beside the stack, the second after the first
+    answered, confirmed and stopped; Telegram then sends the update again (the confirmation
+    was lost). The second run finds it in the tracker database of the stack's endpoints."""
+    api = FakeBotApi().start()
+    user = new_user()
+    update = build.text_update(user, "Seit wann ist Tokio Partnerstadt?", language_code="de")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "ASSISTANT_ENV_FILE": "",
+        **telegram_env(api, ASSISTANT_RASA_URL=telegram.stack.url),
+    }
+    command = [
+        sys.executable,
+        *("-m", "assistant.cli", "telegram", "--endpoints", str(telegram.stack.endpoints)),
+    ]
+
+    def confirmations() -> int:
+        return sum(
+            c.params.get("offset") == update["update_id"] + 1 for c in api.calls("getUpdates")
+        )
+
+    def run_until(condition: Callable[[], bool]) -> None:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE)
+        try:
+            api.wait_for(condition, timeout=120)
+        finally:
+            process.send_signal(signal.SIGTERM)  # a clean stop: answers and confirms
+            _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 0, stderr.decode()
+
+    try:
+        api.queue_update(update)
+        run_until(lambda: bool(api.sent_texts(user)) and confirmations() > 0)
+        [reply] = api.sent_texts(user)
+        assert "Tokio" in reply
+        api.queue_update(update)  # sent again
+        before = confirmations()
+        run_until(lambda: confirmations() > before)  # fetched it, and confirmed it
+    finally:
+        api.stop()
+    assert api.sent_texts(user) == [reply]
+    events = [
+        json.loads(data) for sender, data in telegram.events() if sender == pseudonymise(user)
+    ]
+    assert [e["text"] for e in events if e["event"] == "user"] == [update["message"]["text"]]

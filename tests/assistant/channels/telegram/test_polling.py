@@ -12,14 +12,23 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from assistant.channels.apology import Apology
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.polling import TelegramPolling, run_polling
-from assistant.channels.telegram.texts import NOTICES
+from assistant.channels.telegram.ledger import (
+    MemoryLedger,
+    RedisLedger,
+    SqlLedger,
+    UpdateLedger,
+    bot_id,
+)
+from assistant.channels.telegram.polling import TelegramPolling, profile_ledger, run_polling
+from assistant.channels.telegram.texts import NOTICES, unavailable
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, Sleeps, telegram_env
-from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
 
 USER = 4242424701
 RASA = "http://rasa.test"
@@ -32,11 +41,12 @@ class RestStub:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
         self.hold: asyncio.Event | None = None  # answers only once set: an answer in progress
+        self.hold_only: str | None = None  # with `hold`: only this message waits
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         self.requests.append({"url": str(request.url), **body})
-        if self.hold is not None:
+        if self.hold is not None and self.hold_only in (None, body["message"]):
             await self.hold.wait()
         if self.status != 200:
             return httpx.Response(self.status, json={"error": "down"})
@@ -85,14 +95,16 @@ async def polling(
     """Starts polling as a background task; returns a function that stops it."""
     clients: list[httpx.AsyncClient] = []
 
-    async def start(**env: str) -> Run:
+    async def start(ledger: UpdateLedger | None = None, **env: str) -> Run:
         settings = Settings.from_env(
             {**telegram_env(bot_api, ASSISTANT_RASA_URL=RASA), **env}, env_file=tmp_path / "no.env"
         )
         client = httpx.AsyncClient(transport=httpx.MockTransport(rest))
         clients.append(client)
         stop = asyncio.Event()
-        runner = TelegramPolling(settings, rest_client=client, sleep=sleeps, poll_timeout=1)
+        runner = TelegramPolling(
+            settings, rest_client=client, sleep=sleeps, poll_timeout=1, ledger=ledger
+        )
         return Run(asyncio.create_task(runner.run(stop)), stop)
 
     yield start
@@ -166,6 +178,87 @@ async def test_an_update_cut_off_by_a_crash_is_answered_after_the_restart_exactl
     assert bot_api.sent_texts(USER) == ["echo: Hallo"]
 
 
+async def test_after_a_crash_only_the_updates_not_answered_yet_are_answered(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'tracker.db'}"  # the embedded profile's tracker store
+    other = USER + 1
+    quick, slow = build.text_update(USER, "Hallo"), build.text_update(other, "Tokio?")
+    bot_api.queue_update(quick)
+    bot_api.queue_update(slow)  # one batch: confirmed only when both are answered
+    rest.hold, rest.hold_only = asyncio.Event(), "Tokio?"
+    run = await polling(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
+    await bot_api.until(
+        lambda: bot_api.sent_texts(USER) == ["echo: Hallo"] and len(rest.requests) == 2,
+        timeout=20,
+    )
+    await run.crash()  # "Tokio?" is cut off
+    assert bot_api.confirmed_offset == 0  # Telegram sends the whole batch again
+    rest.hold = None
+    run = await polling(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
+    await bot_api.until(lambda: bot_api.sent_texts(other) == ["echo: Tokio?"], timeout=20)
+    assert await run() == 0
+    assert bot_api.sent_texts(USER) == ["echo: Hallo"]  # answered before the crash: not again
+    assert sorted(r["message"] for r in rest.requests) == ["Hallo", "Tokio?", "Tokio?"]
+    assert bot_api.confirmed_offset == slow["update_id"] + 1
+
+
+async def test_an_update_a_killed_run_had_claimed_is_answered_by_the_next_run(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'tracker.db'}"
+    update = build.text_update(USER, "Hallo")
+    killed = SqlLedger(sa.create_engine(database), bot_id(TOKEN))  # a process that died (kill -9)
+    assert await killed.claim(update["update_id"], take_over=True) == "new"
+    bot_api.queue_update(update)
+    run = await polling(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
+    await bot_api.until(lambda: bot_api.sent_texts(USER) == ["echo: Hallo"], timeout=20)
+    assert await run() == 0
+    assert await killed.claim(update["update_id"]) == "answered"
+
+
+def test_polling_keeps_its_ledger_where_the_profile_says(tmp_path: Path, redis_prefix: str) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    database = tmp_path / "var" / "tracker.db"  # its folder does not exist yet
+    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n")
+
+    def settings(**env: str) -> Settings:
+        return Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, env_file=tmp_path / "no")
+
+    embedded = profile_ledger(settings(), endpoints)
+    assert isinstance(embedded, SqlLedger) and embedded.bot_id == bot_id(TOKEN)
+    assert embedded.engine.url.database == str(database)
+    assert database.parent.is_dir()
+    embedded.engine.dispose()
+    production = profile_ledger(
+        settings(ASSISTANT_PROFILE="production", ASSISTANT_REDIS_KEY_PREFIX=redis_prefix),
+        endpoints,
+    )
+    assert isinstance(production, RedisLedger)
+    assert production.key(1) == f"{redis_prefix}:telegram:update:{bot_id(TOKEN)}:1"
+    rest_store = tmp_path / "memory.yml"
+    rest_store.write_text("tracker_store:\n  type: InMemoryTrackerStore\n")
+    assert isinstance(profile_ledger(settings(), rest_store), MemoryLedger)
+
+
+def test_the_telegram_command_passes_the_profile_and_its_endpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import cli, production
+    from assistant.channels import telegram
+
+    seen: list[tuple[str, Path]] = []
+    monkeypatch.setattr(telegram, "run_polling", lambda s, e: seen.append((s.profile, e)) or 0)
+    assert cli.main(["telegram"]) == 0
+    assert cli.main(["telegram", "--profile", "production"]) == 0
+    assert cli.main(["telegram", "--endpoints", str(tmp_path / "e.yml")]) == 0
+    assert seen == [
+        ("embedded", cli.PROJECT_ROOT / "endpoints.yml"),
+        ("production", production.ENDPOINTS),
+        ("embedded", tmp_path / "e.yml"),
+    ]
+
+
 async def test_a_failed_poll_is_retried(
     polling: Runner, bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -202,15 +295,50 @@ async def test_a_clean_stop_answers_and_confirms_the_update_in_hand(
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-async def test_unreachable_assistant_gets_an_apology(
-    polling: Runner, bot_api: FakeBotApi, rest: RestStub, lang: str
+async def test_unreachable_assistant_gets_an_apology_with_the_contact_data(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub, knowledge_dir: Path, lang: str
 ) -> None:
     rest.status = 500
     bot_api.queue_update(build.text_update(USER, "Hallo", language_code=lang))
-    finish = await polling()
+    finish = await polling(ASSISTANT_KNOWLEDGE_DIR=str(knowledge_dir))
     await bot_api.until(lambda: len(bot_api.sent_texts(USER)) == 1, timeout=20)
     assert await finish() == 0
-    assert bot_api.sent_texts(USER) == [NOTICES["unavailable"][lang]]  # type: ignore[index]
+    contact = Apology.from_knowledge(knowledge_dir).contact
+    assert contact is not None
+    [text] = bot_api.sent_texts(USER)
+    assert text == unavailable(lang, contact)  # type: ignore[arg-type]
+    assert text.startswith(NOTICES["unavailable"][lang])  # type: ignore[index]
+    assert contact.phone in text and contact.web(lang) in text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_chat_over_its_limit_gets_one_notice_in_its_language_and_others_go_on(
+    polling: Runner, bot_api: FakeBotApi, rest: RestStub, lang: str
+) -> None:
+    other = USER + 1
+    for n in range(5):
+        bot_api.queue_update(build.text_update(USER, f"Frage {n}", language_code=lang))
+    bot_api.queue_update(build.text_update(other, "Hallo", language_code="de"))
+    bot_api.queue_update(build.text_update(other, "Und Paris?", language_code="de"))
+    run = await polling(ASSISTANT_RATE_LIMIT_PER_SENDER="2")
+    await bot_api.until(
+        lambda: len(bot_api.sent_texts(USER)) == 3 and len(bot_api.sent_texts(other)) == 2,
+        timeout=20,
+    )
+    assert await run() == 0
+    assert bot_api.sent_texts(USER) == [
+        "echo: Frage 0",
+        "echo: Frage 1",
+        NOTICES["rate_limited"][lang],  # type: ignore[index]
+    ]
+    assert bot_api.sent_texts(other) == ["echo: Hallo", "echo: Und Paris?"]
+    assert sorted(r["message"] for r in rest.requests) == [
+        "Frage 0",
+        "Frage 1",
+        "Hallo",
+        "Und Paris?",
+    ]
+    assert bot_api.pending_updates() == []  # the refused ones are confirmed too: not sent again
 
 
 async def test_bad_token_stops_polling_with_one_clear_line(

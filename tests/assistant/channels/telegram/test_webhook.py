@@ -9,10 +9,12 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import yaml
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
@@ -21,13 +23,15 @@ from assistant.channels.apology import Apology
 from assistant.channels.telegram import webhook
 from assistant.channels.telegram.chunks import TEXT_LIMIT, telegram_length
 from assistant.channels.telegram.identity import Pseudonymiser
-from assistant.channels.telegram.texts import NOTICES
+from assistant.channels.telegram.ledger import RedisLedger, SqlLedger, UpdateLedger, bot_id
+from assistant.channels.telegram.texts import NOTICES, unavailable
 from assistant.channels.telegram.webhook import SECRET_HEADER, TelegramInput
 from assistant.knowledge import load_knowledge
 from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
-from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
+from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.services import TEST_REDIS_DB, shared_redis
 
 PUBLIC_URL = "https://bot.example.org/webhooks/telegram/webhook"
 USER = 4242424601
@@ -65,7 +69,9 @@ async def serve(
     monkeypatch.setattr(Sanic, "test_mode", True)
     running: list[Any] = []
 
-    async def start(**env: str) -> WebhookServer:
+    async def start(
+        ledger: UpdateLedger | None = None, agent: Any = None, **env: str
+    ) -> WebhookServer:
         settings = Settings.from_env(
             {
                 **telegram_env(
@@ -76,6 +82,7 @@ async def serve(
             env_file=tmp_path / "no.env",
         )
         app = Sanic(f"telegram_test_{next(_app_names)}", configure_logging=False)
+        app.ctx.agent = agent  # where Rasa keeps its agent
         state = WebhookServer("")
 
         async def on_new_message(message: UserMessage) -> None:
@@ -89,7 +96,8 @@ async def serve(
             await message.output_channel.send_response(message.sender_id, {"text": state.reply})
 
         app.blueprint(
-            TelegramInput(settings).blueprint(on_new_message), url_prefix="/webhooks/telegram"
+            TelegramInput(settings, ledger=ledger).blueprint(on_new_message),
+            url_prefix="/webhooks/telegram",
         )
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))  # a free port; Sanic takes port=0 for its default 8000
@@ -213,6 +221,71 @@ async def test_a_slow_answer_is_not_acknowledged_and_a_retry_joins_it(
     assert len(server.received) == 1
 
 
+def rasa_agent(database: Path) -> Any:
+    """What the webhook takes from Rasa's agent: its tracker store, SQL on `database`, wrapped
+    as Rasa's `Agent` wraps it."""
+    from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    store = SQLTrackerStore(Domain.empty(), db=str(database))
+    return SimpleNamespace(tracker_store=FailSafeTrackerStore(store))
+
+
+async def test_an_update_answered_before_a_restart_is_not_answered_after_it(
+    serve: ServerFactory, bot_api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhook, "ANSWER_TIMEOUT", 0.2)
+    database = tmp_path / "tracker.db"  # the embedded profile's tracker store
+    update = build.text_update(USER, "Welche Partnerstädte?")
+    first = await serve(agent=rasa_agent(database))
+    first.hold = asyncio.Event()
+    assert (await first.post(update)).status_code == 503  # slow: Telegram will send it again
+    first.hold.set()
+    await bot_api.until(lambda: bot_api.sent_texts(USER) == ["Antwort"], timeout=10)
+    assert first.stop is not None
+    await first.stop()  # restarted before Telegram's next try (its 200 was lost)
+    second = await serve(agent=rasa_agent(database))
+    assert (await second.post(update)).status_code == 200
+    assert second.received == []
+    assert bot_api.sent_texts(USER) == ["Antwort"]
+    with sa.create_engine(f"sqlite:///{database}").connect() as connection:
+        rows = connection.exec_driver_sql("SELECT update_id, owner FROM telegram_updates").all()
+    assert rows == [(update["update_id"], None)]  # answered, in the tracker store's database
+
+
+async def test_an_update_another_server_is_answering_gets_503_until_it_is_answered(
+    serve: ServerFactory, bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'tracker.db'}"
+    update = build.text_update(USER, "Welche Partnerstädte?")
+    other = SqlLedger(sa.create_engine(database), bot_id(TOKEN))  # the other server's
+    assert await other.claim(update["update_id"]) == "new"
+    server = await serve(ledger=SqlLedger(sa.create_engine(database), bot_id(TOKEN)))
+    response = await server.post(update)
+    assert response.status_code == 503  # not acknowledged: if the other dies, it comes again
+    await other.answered(update["update_id"])
+    assert (await server.post(update)).status_code == 200
+    assert server.received == [] and bot_api.sent_texts(USER) == []
+
+
+async def test_two_servers_of_the_production_profile_answer_an_update_once(
+    serve: ServerFactory, bot_api: FakeBotApi, redis_prefix: str
+) -> None:
+    production = {
+        "ASSISTANT_PROFILE": "production",
+        "ASSISTANT_REDIS_DB": str(TEST_REDIS_DB),
+        "ASSISTANT_REDIS_KEY_PREFIX": redis_prefix,
+    }
+    first, second = await serve(**production), await serve(**production)
+    update = build.text_update(USER, "Welche Partnerstädte?")
+    assert (await first.post(update)).status_code == 200
+    assert (await second.post(update)).status_code == 200  # its 200 was lost: sent again
+    assert bot_api.sent_texts(USER) == ["Antwort"]
+    assert [len(first.received), len(second.received)] == [1, 0]
+    key = RedisLedger(shared_redis(), bot_id(TOKEN), redis_prefix).key(update["update_id"])
+    assert shared_redis().get(key) == b"answered"
+
+
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"no": "update"}', b'{"a": "\xff"}'])
 async def test_unreadable_bodies_get_a_client_error_never_a_500(
     serve: ServerFactory, body: bytes
@@ -223,16 +296,17 @@ async def test_unreadable_bodies_get_a_client_error_never_a_500(
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-async def test_failing_assistant_still_gets_200_and_the_visitor_an_apology(
-    serve: ServerFactory, bot_api: FakeBotApi, lang: str
+async def test_failing_assistant_still_gets_200_and_the_visitor_an_apology_with_contact_data(
+    serve: ServerFactory, bot_api: FakeBotApi, knowledge_dir: Path, lang: str
 ) -> None:
-    server = await serve()
+    server = await serve(ASSISTANT_KNOWLEDGE_DIR=str(knowledge_dir))
     server.fail = True
     response = await server.post(build.text_update(USER, "Hallo", language_code=lang))
     assert response.status_code == 200
-    await bot_api.until(
-        lambda: bot_api.sent_texts(USER) == [NOTICES["unavailable"][lang]], timeout=10
-    )  # type: ignore[index]
+    contact = Apology.from_knowledge(knowledge_dir).contact
+    assert contact is not None
+    assert bot_api.sent_texts(USER) == [unavailable(lang, contact)]  # type: ignore[arg-type]
+    assert contact.phone in bot_api.sent_texts(USER)[0]
 
 
 async def test_channel_is_off_without_a_token(serve: ServerFactory, bot_api: FakeBotApi) -> None:
