@@ -3,8 +3,12 @@ huge message does not hold up the others."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +19,7 @@ import pytest
 
 from assistant.channels.apology import APOLOGY
 from assistant.lang import Lang
-from tests.stack import Stack
+from tests.stack import ROOT, Stack, assert_language
 from tests.test_stack import new_sender
 
 HUGE = "Wien " * 20_000  # 100 KB: took the stock REST channel 52 s (issue 10)
@@ -156,3 +160,93 @@ def test_a_killed_action_server_gets_an_apology_then_comes_back(
     assert not answer.startswith(APOLOGY[lang])
     assert str(len(stack.knowledge().partner_cities)) in answer
     assert "restarting it in" in stack.tail(20_000)
+
+
+def widget_timeout_seconds() -> float:
+    """The widget's own default request timeout (assistant/web/static/widget.js)."""
+    script = (ROOT / "assistant" / "web" / "static" / "widget.js").read_text(encoding="utf-8")
+    found = re.search(r'given\.timeout \|\| dataset\.timeout \|\| "(\d+)"', script)
+    assert found, "the widget's timeout default moved"
+    return int(found.group(1)) / 1000
+
+
+@contextlib.contextmanager
+def sqlite_write_locked(path: Path) -> Iterator[None]:
+    """Another process's write transaction holds the SQLite file's write lock (as a long purge
+    or a stuck tool would): the Rasa server still reads, its writes wait and then fail."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+def sqlite_events(path: Path, sender: str) -> list[dict[str, object]]:
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute(
+            "SELECT id, type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    finally:
+        connection.close()
+    return [{"id": i, "type": t, **json.loads(d)} for i, t, d in rows]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        (
+            "de",
+            [
+                "Seit wann ist Tokio Partnerstadt?",
+                "Ist Wien Partnerstadt?",
+                "Welche Partnerstädte liegen in Asien?",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Since when is Tokyo a partner city?",
+                "Is Vienna a partner city?",
+                "Which partner cities are in Asia?",
+            ],
+        ),
+    ],
+)
+def test_a_locked_sqlite_store_gets_the_apology_before_the_widget_gives_up(
+    stack: Stack, lang: Lang, questions: list[str]
+) -> None:
+    sender = new_sender()
+    first, during, later = questions
+    webchat = f"{stack.url}/webhooks/webchat/webhook"
+
+    def say(text: str) -> list[dict[str, str]]:
+        reply = httpx.post(
+            webchat,
+            json={"sender": sender, "message": text, "metadata": {"language": lang}},
+            timeout=60,
+        )
+        assert reply.status_code == 200, reply.text
+        messages: list[dict[str, str]] = reply.json()["messages"]
+        assert messages and all(m.get("text") for m in messages), reply.text
+        return messages
+
+    say(first)
+    before = sqlite_events(stack.db, sender)
+    with sqlite_write_locked(stack.db):
+        started = time.monotonic()
+        apology = say(during)
+        waited = time.monotonic() - started
+    assert apology[0]["text"].startswith(APOLOGY[lang]), apology
+    assert apology[0].get("lang") == lang
+    assert waited < widget_timeout_seconds(), f"the widget had given up after {waited:.1f} s"
+    answer = "\n\n".join(m["text"] for m in say(later))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = sqlite_events(stack.db, sender)
+    assert after[: len(before)] == before
+    assert [e["text"] for e in after if e["type"] == "user"] == [first, later]
+    assert len({e["id"] for e in after}) == len(after)

@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.channels.apology import APOLOGY
+from assistant.lang import Lang
 from tests.services import (
     TEST_REDIS_DB,
     create_database,
@@ -32,8 +34,9 @@ from tests.services import (
     restart_postgresql,
     shared_redis,
     unique_name,
+    unreachable_database,
 )
-from tests.stack import ProductionStack
+from tests.stack import ProductionStack, assert_language
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +48,7 @@ QUESTIONS = [
     "Who handles protocol matters?",
     "Is Moscow still a partner?",
 ]
+ASIA_EN = "Which partner cities are in Asia?"
 
 
 @pytest.fixture(scope="module")
@@ -184,4 +188,47 @@ def test_a_redis_pause_delays_answers_and_loses_nothing(cluster: ProductionStack
     after = events(cluster, sender)
     assert after[: len(before)] == before
     assert user_texts(after) == QUESTIONS[:3]
+    assert_one_turn_per_message(after)
+
+
+def say(url: str, channel: str, sender: str, text: str, lang: Lang) -> list[str]:
+    """The texts of the reply of the REST or the web chat channel (200 expected)."""
+    payload: dict[str, Any] = {"sender": sender, "message": text}
+    if channel == "webchat":
+        payload["metadata"] = {"language": lang}  # as the widget sends it
+    response = httpx.post(f"{url}/webhooks/{channel}/webhook", json=payload, timeout=60)
+    assert response.status_code == 200, response.text
+    messages = response.json()["messages"] if channel == "webchat" else response.json()
+    texts = [m.get("text", "") for m in messages]
+    assert texts and all(texts), f"no answer to {text!r}: {response.text}"
+    return texts
+
+
+@pytest.mark.parametrize("channel", ["rest", "webchat"])
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        ("de", ["Seit wann ist Tokio Partnerstadt?", "Ist Wien Partnerstadt?", QUESTIONS[2]]),
+        ("en", ["Since when is Tokyo a partner city?", "Is Vienna a partner city?", ASIA_EN]),
+    ],
+)
+def test_while_the_database_is_unreachable_the_visitor_gets_the_apology(
+    cluster: ProductionStack, channel: str, lang: Lang, questions: list[str]
+) -> None:
+    sender = unique_name("outage")
+    first, during, later = questions
+    say(cluster.backends[0], channel, sender, first, lang)
+    before = events(cluster, sender)
+    contact = cluster.knowledge().contact
+    with unreachable_database(cluster.database):
+        for backend in cluster.backends:  # both servers' connections were closed
+            reply = "\n\n".join(say(backend, channel, sender, during, lang))
+            assert reply.startswith(APOLOGY[lang]), reply
+            assert contact.phone in reply and contact.web(lang) in reply
+    answer = "\n\n".join(say(cluster.backends[1], channel, sender, later, lang))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = events(cluster, sender)
+    assert after[: len(before)] == before  # nothing stored before the outage went missing
+    assert user_texts(after) == [first, later]  # the apologised message is not stored
     assert_one_turn_per_message(after)
