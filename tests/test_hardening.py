@@ -250,3 +250,46 @@ def test_a_locked_sqlite_store_gets_the_apology_before_the_widget_gives_up(
     assert after[: len(before)] == before
     assert [e["text"] for e in after if e["type"] == "user"] == [first, later]
     assert len({e["id"] for e in after}) == len(after)
+
+
+def _longest_answer_question(stack: Stack) -> str:
+    """The question with the longest single answer of the knowledge (assistant/channels/
+    webchat.py says how it was found): who signed the partnership with each partner city."""
+    names = [city.name("de") for city in stack.knowledge().partner_cities]
+    return f"Wer hat die Partnerschaften mit {', '.join(names[:-1])} und {names[-1]} unterzeichnet?"
+
+
+@pytest.mark.slow
+def test_the_longest_answer_can_be_rated_and_oversize_feedback_gets_413(stack: Stack) -> None:
+    sender = new_sender()
+    reply = httpx.post(
+        f"{stack.url}/webhooks/webchat/webhook",
+        json={"sender": sender, "message": _longest_answer_question(stack)},
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    longest = max((m["text"] for m in reply.json()["messages"]), key=len)
+    assert len(longest) > 5000, "not the longest answer any more: measure again"
+    feedback = f"{stack.url}/webhooks/webchat/feedback"
+    rated = httpx.post(
+        feedback, json={"sender": sender, "rating": "up", "message": longest}, timeout=30
+    )
+    assert rated.status_code == 201, rated.text
+    slots = [e for e in sqlite_events(stack.db, sender) if e["type"] == "slot"]
+    stored = [e["value"] for e in slots if e.get("name") == "feedback"]
+    assert [(f["rating"], f["message"]) for f in stored] == [("up", longest)]  # type: ignore[index]
+
+    too_long = httpx.post(
+        feedback, json={"sender": sender, "rating": "down", "message": "x" * 10_001}, timeout=30
+    )
+    assert too_long.status_code == 413
+    assert "longer than 10000 characters" in too_long.json()["error"]
+    too_large = httpx.post(
+        feedback,
+        json={"sender": sender, "rating": "down", "message": longest * 3},
+        timeout=30,
+    )
+    assert too_large.status_code == 413
+    assert "larger than" in too_large.json()["error"]
+    after = [e for e in sqlite_events(stack.db, sender) if e.get("name") == "feedback"]
+    assert len(after) == 1  # neither refused rating was stored
