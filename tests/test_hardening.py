@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import sqlite3
 import threading
@@ -19,7 +18,7 @@ import pytest
 
 from assistant.channels.apology import APOLOGY
 from assistant.lang import Lang
-from tests.stack import ROOT, Stack, assert_language
+from tests.stack import Stack, assert_language, widget_timeout_seconds
 from tests.test_stack import new_sender
 
 HUGE = "Wien " * 20_000  # 100 KB: took the stock REST channel 52 s (issue 10)
@@ -160,14 +159,6 @@ def test_a_killed_action_server_gets_an_apology_then_comes_back(
     assert not answer.startswith(APOLOGY[lang])
     assert str(len(stack.knowledge().partner_cities)) in answer
     assert "restarting it in" in stack.tail(20_000)
-
-
-def widget_timeout_seconds() -> float:
-    """The widget's own default request timeout (assistant/web/static/widget.js)."""
-    script = (ROOT / "assistant" / "web" / "static" / "widget.js").read_text(encoding="utf-8")
-    found = re.search(r'given\.timeout \|\| dataset\.timeout \|\| "(\d+)"', script)
-    assert found, "the widget's timeout default moved"
-    return int(found.group(1)) / 1000
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ from assistant.channels.apology import APOLOGY
 from assistant.lang import Lang
 from tests.services import (
     TEST_REDIS_DB,
+    PrivateRedis,
     create_database,
     delete_keys,
     drop_database,
@@ -36,7 +37,7 @@ from tests.services import (
     unique_name,
     unreachable_database,
 )
-from tests.stack import ProductionStack, assert_language
+from tests.stack import ProductionStack, assert_language, widget_timeout_seconds
 
 pytestmark = pytest.mark.slow
 
@@ -231,4 +232,60 @@ def test_while_the_database_is_unreachable_the_visitor_gets_the_apology(
     after = events(cluster, sender)
     assert after[: len(before)] == before  # nothing stored before the outage went missing
     assert user_texts(after) == [first, later]  # the apologised message is not stored
+    assert_one_turn_per_message(after)
+
+
+@pytest.fixture(scope="module")
+def on_private_redis(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ProductionStack, PrivateRedis]]:
+    """The production profile on a redis-server of its own, which a test may hang and restart
+    (the machine's Redis is shared: it is never paused for long)."""
+    server = PrivateRedis()
+    server.start()
+    database = unique_name("assistant_test_")
+    create_database(database)
+    stack = ProductionStack(
+        tmp_path_factory.mktemp("production_redis"), database, 0, "test", server.port
+    )
+    try:
+        stack.start()
+        yield stack, server
+    finally:
+        if stack.running:
+            stack.stop()
+        drop_database(database)
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        ("de", ["Seit wann ist Tokio Partnerstadt?", "Ist Wien Partnerstadt?", QUESTIONS[2]]),
+        ("en", ["Since when is Tokyo a partner city?", "Is Vienna a partner city?", ASIA_EN]),
+    ],
+)
+def test_a_hanging_redis_gets_the_apology_before_the_widget_gives_up(
+    on_private_redis: tuple[ProductionStack, PrivateRedis], lang: Lang, questions: list[str]
+) -> None:
+    stack, redis_server = on_private_redis
+    sender = unique_name("redishang")
+    first, during, later = questions
+    say(stack.backends[0], "webchat", sender, first, lang)
+    before = events(stack, sender)
+    # Redis takes connections but answers nothing for a minute (a failover, a stuck server).
+    redis_server.client().execute_command("CLIENT", "PAUSE", 60_000, "ALL")
+    started = time.monotonic()
+    reply = "\n\n".join(say(stack.backends[1], "webchat", sender, during, lang))
+    waited = time.monotonic() - started
+    assert reply.startswith(APOLOGY[lang]), reply
+    assert waited < widget_timeout_seconds(), f"the widget had given up after {waited:.1f} s"
+    redis_server.stop()  # back: a restart is the way out of a long pause
+    redis_server.start()
+    answer = "\n\n".join(say(stack.backends[0], "webchat", sender, later, lang))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = events(stack, sender)
+    assert after[: len(before)] == before
+    assert user_texts(after) == [first, later]
     assert_one_turn_per_message(after)
