@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,19 @@ def without_developer_settings(environ: Mapping[str, str]) -> dict[str, str]:
     """
     clean = {k: v for k, v in environ.items() if not k.startswith(DEVELOPER_PREFIXES)}
     return {**clean, "ASSISTANT_ENV_FILE": ""}
+
+
+@contextlib.contextmanager
+def sqlite_write_locked(path: Path) -> Iterator[None]:
+    """Another process's write transaction holds the SQLite file's write lock (as a long purge
+    or a stuck tool would): the Rasa server still reads, its writes wait and then fail."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
 
 
 def widget_timeout_seconds() -> float:

@@ -3,7 +3,6 @@ huge message does not hold up the others."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -18,7 +17,7 @@ import pytest
 
 from assistant.channels.apology import APOLOGY
 from assistant.lang import Lang
-from tests.stack import Stack, assert_language, widget_timeout_seconds
+from tests.stack import Stack, assert_language, sqlite_write_locked, widget_timeout_seconds
 from tests.test_stack import new_sender
 
 HUGE = "Wien " * 20_000  # 100 KB: took the stock REST channel 52 s (issue 10)
@@ -159,19 +158,6 @@ def test_a_killed_action_server_gets_an_apology_then_comes_back(
     assert not answer.startswith(APOLOGY[lang])
     assert str(len(stack.knowledge().partner_cities)) in answer
     assert "restarting it in" in stack.tail(20_000)
-
-
-@contextlib.contextmanager
-def sqlite_write_locked(path: Path) -> Iterator[None]:
-    """Another process's write transaction holds the SQLite file's write lock (as a long purge
-    or a stuck tool would): the Rasa server still reads, its writes wait and then fail."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        yield
-        connection.execute("ROLLBACK")
-    finally:
-        connection.close()
 
 
 def sqlite_events(path: Path, sender: str) -> list[dict[str, object]]:
