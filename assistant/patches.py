@@ -181,6 +181,10 @@ def _quoting_nothing(handle_message: Any) -> Any:
 # long fails (`TrackerStoreUnavailable`, the apology) while the widget still waits for an answer
 # (its own timeout is 20 s, assistant/web/static/widget.js).
 SQLITE_BUSY_SECONDS = 10.0
+# How long opening a PostgreSQL connection may take (libpq waits without limit by default: a
+# database host that drops packets held a message for minutes); a failed load or save opens at
+# most two, so the visitor gets the apology while the widget still waits.
+POSTGRESQL_CONNECT_SECONDS = 5
 
 
 def _engine_options(engine_kwargs: Any) -> Any:
@@ -195,8 +199,9 @@ def _engine_options(engine_kwargs: Any) -> Any:
     SQLITE_BUSY_SECONDS for another writer's lock (pysqlite's default is 5 s) instead of failing:
     the retention purge rebuilds the file with `VACUUM`, which took 4 s for 100,000
     conversations (docs/benchmarks.md); the wait happens in a worker thread
-    (`assistant.trackerstore`), not on the event loop. PostgreSQL keeps Rasa's pool options;
-    dead connections after a restart are replaced by `assistant.trackerstore`.
+    (`assistant.trackerstore`), not on the event loop. PostgreSQL keeps Rasa's pool options and
+    gets a connect timeout (POSTGRESQL_CONNECT_SECONDS); dead connections after a restart are
+    replaced by `assistant.trackerstore`.
     """
     if getattr(engine_kwargs, "tuned", False):
         return engine_kwargs
@@ -207,7 +212,12 @@ def _engine_options(engine_kwargs: Any) -> Any:
         from sqlalchemy.pool import QueuePool
 
         kwargs = dict(engine_kwargs(url))
-        if not is_postgresql_url(url):
+        if is_postgresql_url(url):
+            kwargs["connect_args"] = {
+                "connect_timeout": POSTGRESQL_CONNECT_SECONDS,
+                **kwargs.get("connect_args", {}),
+            }
+        else:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (
                 None,
