@@ -270,3 +270,24 @@ def test_the_longest_answer_can_be_rated_and_oversize_feedback_gets_413(stack: S
     assert "larger than" in too_large.json()["error"]
     after = [e for e in sqlite_events(stack.db, sender) if e.get("name") == "feedback"]
     assert len(after) == 1  # neither refused rating was stored
+
+
+@pytest.mark.slow
+def test_a_rating_that_cannot_be_stored_gets_503_and_can_be_sent_again(stack: Stack) -> None:
+    sender = new_sender()
+    reply = httpx.post(
+        f"{stack.url}/webhooks/webchat/webhook",
+        json={"sender": sender, "message": "Is Vienna a partner city?"},
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    text = reply.json()["messages"][0]["text"]
+    rating = {"sender": sender, "rating": "down", "message": text}
+    feedback = f"{stack.url}/webhooks/webchat/feedback"
+    with sqlite_write_locked(stack.db):
+        refused = httpx.post(feedback, json=rating, timeout=60)
+    assert refused.status_code == 503
+    assert "cannot be stored" in refused.json()["error"]
+    assert httpx.post(feedback, json=rating, timeout=30).status_code == 201
+    stored = [e for e in sqlite_events(stack.db, sender) if e.get("name") == "feedback"]
+    assert len(stored) == 1
