@@ -13,16 +13,24 @@ Two more changes for production:
 
 - A lock key expires with its last ticket, so a process killed while it held a lock leaves
   nothing behind in Redis (Rasa's tickets expire, its keys do not).
-- Connection errors and timeouts are retried with exponential backoff for about four seconds
-  (redis-py's `Retry`), so a Redis that restarts or is briefly unreachable delays messages
-  instead of failing them.
-- Issuing and returning a ticket (the transactions) run in a worker thread, not on the Rasa
-  server's event loop: Rasa's Redis client is synchronous, so the server did nothing else while
-  Redis answered, or for the seconds of retries while Redis was away.
+- Connection errors and timeouts are retried with exponential backoff for a bounded time
+  (`DeadlineRetry`, the settings' `redis_retry_seconds`, 5 s), each call waiting at most
+  `redis_timeout` (0.5 s): a Redis that restarts or is briefly unreachable delays messages
+  instead of failing them, and one that hangs (``CLIENT PAUSE``, a failover) fails them while
+  the widget still waits, so that the visitor gets the apology (`LockError`,
+  `assistant.channels.apology.STORAGE_ERRORS`). Rasa's store, and this one before, waited up
+  to 23.5 s for a hanging Redis before a message failed (measured; the widget gives up at 20 s).
+- A ticket that cannot be returned after the answer (Redis gone meanwhile) costs no answer: it
+  is logged, and the ticket expires by itself.
+- Issuing and returning a ticket (the transactions) and looking at the lock while waiting for
+  the ticket's turn run in a worker thread, not on the Rasa server's event loop: Rasa's Redis
+  client is synchronous, so the server did nothing else while Redis answered, or for the
+  seconds of retries while Redis was away.
 
 Configured in `endpoints.production.yml` as ``lock_store: type:
 assistant.lockstore.AtomicRedisLockStore`` with Rasa's keys (``url``, ``port``, ``db``,
-``password``, ``key_prefix``, ...).
+``password``, ``key_prefix``, ...); the two time limits come from the settings
+(``ASSISTANT_REDIS_TIMEOUT``, ``ASSISTANT_REDIS_RETRY_SECONDS``).
 """
 
 from __future__ import annotations
@@ -45,14 +53,43 @@ from redis.retry import Retry
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# Attempts after a failed Redis call, and the backoff between them: 0.05, 0.1, 0.2, 0.4, 0.8,
-# then 1 s each; about 4.5 s in all before a message fails.
-RETRIES = 8
+# The wait between attempts after a failed Redis call: 0.05, 0.1, 0.2, 0.4, 0.8, then 1 s each.
 BACKOFF = ExponentialBackoff(cap=1.0, base=0.05)
 # A lock key outlives its last ticket by this much (seconds), then Redis drops it.
 KEY_GRACE_SECONDS = 5.0
-# Seconds a single Redis call may take before it counts as failed (and is retried).
-SOCKET_TIMEOUT_SECONDS = 2.0
+_ERRORS = (RedisConnectionError, RedisTimeoutError)
+
+
+class DeadlineRetry(Retry):
+    """redis-py's `Retry`, bounded by time instead of a number of attempts.
+
+    A call is tried again after a connection error or timeout, with `BACKOFF` in between, until
+    `seconds` have passed since its first attempt; an attempt is not started when its backoff
+    would end after that. A count of attempts bounds nothing when every attempt hangs for the
+    socket timeout.
+
+    Args:
+        seconds (float): how long a call is retried; 0 tries it once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(BACKOFF, retries=0, supported_errors=_ERRORS)
+        self.seconds = seconds
+
+    def call_with_retry(self, do: Callable[[], T], fail: Callable[[Exception], Any]) -> T:
+        deadline = time.monotonic() + self.seconds
+        self._backoff.reset()
+        failures = 0
+        while True:
+            try:
+                return do()
+            except self._supported_errors as error:
+                failures += 1
+                fail(error)
+                pause = self._backoff.compute(failures)
+                if time.monotonic() + pause >= deadline:
+                    raise
+                time.sleep(pause)
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -61,21 +98,35 @@ class AtomicRedisLockStore(RedisLockStore):
     Args:
         endpoint_config (EndpointConfig | None): the ``lock_store`` section, as Rasa passes it
             to a lock store named by its module path; ``url`` is the Redis host.
-        retries (int): attempts after a failed Redis call, default `RETRIES`.
+        retry_seconds (float | None): how long a failed Redis call is retried; default the
+            settings' `redis_retry_seconds`.
+        socket_timeout (float | None): seconds one Redis call may take; default the settings'
+            `redis_timeout`.
         **kwargs: `RedisLockStore`'s arguments, when built directly (tests).
     """
 
-    def __init__(self, endpoint_config: Any = None, retries: int = RETRIES, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        endpoint_config: Any = None,
+        retry_seconds: float | None = None,
+        socket_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
-        kwargs.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
-        super().__init__(**kwargs)
-        errors = (RedisConnectionError, RedisTimeoutError)
-        self.retry = Retry(BACKOFF, retries, supported_errors=errors)
-        # Single commands (reading the lock while waiting) retry inside the client; a
-        # transaction is retried as a whole (`_change`), as a broken connection ends its WATCH.
+        socket_timeout = kwargs.pop("socket_timeout", socket_timeout)
+        if retry_seconds is None or socket_timeout is None:
+            from assistant.settings import Settings
+
+            settings = Settings.from_env()
+            retry_seconds = settings.redis_retry_seconds if retry_seconds is None else retry_seconds
+            socket_timeout = settings.redis_timeout if socket_timeout is None else socket_timeout
+        super().__init__(**kwargs, socket_timeout=float(socket_timeout))
+        self.retry = DeadlineRetry(retry_seconds)
+        # Every call goes through `self.retry` once (`_change`, `get_lock`): the client itself
+        # does not retry, or its retries would multiply the time inside each of ours.
         self.red.connection_pool.connection_kwargs.update(
-            retry=self.retry, retry_on_error=list(errors)
+            retry=Retry(BACKOFF, 0), socket_connect_timeout=float(socket_timeout)
         )
 
     def _change(
@@ -123,12 +174,51 @@ class AtomicRedisLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
-        """Rasa's `LockStore.lock` with the ticket's transactions in a worker thread."""
+        """Rasa's `LockStore.lock` with the ticket's transactions in a worker thread.
+
+        Raises:
+            LockError: no ticket could be issued, or the lock not read, within the retries.
+        """
         ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
         try:
-            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            try:
+                acquired = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            except _ERRORS as exc:
+                raise LockError(f"Error while acquiring lock: {type(exc).__name__}") from exc
+            yield acquired
         finally:
-            await asyncio.to_thread(self.cleanup, conversation_id, ticket)
+            try:
+                await asyncio.to_thread(self.cleanup, conversation_id, ticket)
+            except _ERRORS as exc:  # the answer is made; the ticket expires by itself
+                logger.warning(
+                    "Redis lock store: a ticket was not returned (%s); it expires in %.0f s",
+                    type(exc).__name__,
+                    lock_lifetime,
+                )
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Rasa's wait for the ticket's turn, with each look at the lock in a worker thread.
+
+        Rasa reads the lock on the event loop, so while Redis hung (and the read was retried)
+        no other visitor of the process got an answer.
+        """
+        while True:
+            lock = await asyncio.to_thread(self.get_lock, conversation_id)
+            if not lock:  # expired meanwhile
+                break
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            await asyncio.to_thread(self.update_lock, conversation_id)
+        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        """Rasa's reading of the lock, retried as the transactions are."""
+        return self.retry.call_with_retry(
+            lambda: super(AtomicRedisLockStore, self).get_lock(conversation_id), _log_retry
+        )
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """Issue a ticket for `conversation_id` (creating its lock), atomically."""

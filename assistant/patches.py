@@ -6,8 +6,11 @@ kept open, the SQL tracker store's loading and saving with fewer queries and a n
 PostgreSQL restarted (`assistant.trackerstore`), event types looked up in a table, and two
 answers about the model's graph and domain remembered instead of worked out per message.
 
-Each patch keeps Rasa's behaviour and only removes a cost; each has a test that the behaviour
-is unchanged (tests/assistant/test_patches.py).
+Each of these patches keeps Rasa's behaviour and only removes a cost; each has a test that the
+behaviour is unchanged (tests/assistant/test_patches.py). One changes behaviour on purpose: a
+tracker store that fails raises `assistant.trackerstore.TrackerStoreUnavailable` instead of
+Rasa's silent fallback to a store in memory, and the channels answer with the apology
+(tests/test_production.py, tests/test_hardening.py).
 """
 
 from __future__ import annotations
@@ -173,8 +176,15 @@ def _quoting_nothing(handle_message: Any) -> Any:
     return handle_quietly
 
 
-# How long a write to the embedded SQLite store waits for another writer (the purge's VACUUM).
-SQLITE_BUSY_SECONDS = 30.0
+# How long a write to the embedded SQLite store waits for another writer (the purge's VACUUM:
+# 4.05 s on 100,000 conversations, docs/benchmarks.md), and no longer: a write that waited this
+# long fails (`TrackerStoreUnavailable`, the apology) while the widget still waits for an answer
+# (its own timeout is 20 s, assistant/web/static/widget.js).
+SQLITE_BUSY_SECONDS = 10.0
+# How long opening a PostgreSQL connection may take (libpq waits without limit by default: a
+# database host that drops packets held a message for minutes); a failed load or save opens at
+# most two, so the visitor gets the apology while the widget still waits.
+POSTGRESQL_CONNECT_SECONDS = 5
 
 
 def _engine_options(engine_kwargs: Any) -> Any:
@@ -189,8 +199,9 @@ def _engine_options(engine_kwargs: Any) -> Any:
     SQLITE_BUSY_SECONDS for another writer's lock (pysqlite's default is 5 s) instead of failing:
     the retention purge rebuilds the file with `VACUUM`, which took 4 s for 100,000
     conversations (docs/benchmarks.md); the wait happens in a worker thread
-    (`assistant.trackerstore`), not on the event loop. PostgreSQL keeps Rasa's pool options;
-    dead connections after a restart are replaced by `assistant.trackerstore`.
+    (`assistant.trackerstore`), not on the event loop. PostgreSQL keeps Rasa's pool options and
+    gets a connect timeout (POSTGRESQL_CONNECT_SECONDS); dead connections after a restart are
+    replaced by `assistant.trackerstore`.
     """
     if getattr(engine_kwargs, "tuned", False):
         return engine_kwargs
@@ -201,7 +212,12 @@ def _engine_options(engine_kwargs: Any) -> Any:
         from sqlalchemy.pool import QueuePool
 
         kwargs = dict(engine_kwargs(url))
-        if not is_postgresql_url(url):
+        if is_postgresql_url(url):
+            kwargs["connect_args"] = {
+                "connect_timeout": POSTGRESQL_CONNECT_SECONDS,
+                **kwargs.get("connect_args", {}),
+            }
+        else:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (
                 None,
@@ -443,6 +459,11 @@ def apply() -> None:
     tracker_store.SQLTrackerStore.retrieve = trackerstore.retrieve  # type: ignore[method-assign]
     tracker_store.SQLTrackerStore.save = trackerstore.save  # type: ignore[method-assign]
     tracker_store.create_engine_kwargs = _engine_options(tracker_store.create_engine_kwargs)
+    failsafe = tracker_store.FailSafeTrackerStore
+    failsafe.retrieve = trackerstore.failsafe_retrieve  # type: ignore[method-assign]
+    failsafe.retrieve_full_tracker = trackerstore.failsafe_retrieve_full_tracker  # type: ignore[method-assign]
+    failsafe.save = trackerstore.failsafe_save  # type: ignore[method-assign]
+    failsafe.keys = trackerstore.failsafe_keys  # type: ignore[method-assign]
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     EndpointConfig.session = _keeping_connections(EndpointConfig.session)  # type: ignore[method-assign]

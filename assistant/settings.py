@@ -81,6 +81,13 @@ class Settings:
             (conversation locks and rate limits).
         redis_key_prefix (str): letters and digits before every Redis key of ours, so that
             several installations (or a test run) can share one Redis database.
+        redis_timeout (float): seconds one Redis call (lock store, rate limits) may take before
+            it counts as failed.
+        redis_retry_seconds (float): how long the lock store keeps retrying a failed Redis call
+            before the message gets the apology. A web-chat message then waits at most about
+            2 x (redis_retry_seconds + redis_timeout) + 2 x redis_timeout for Redis (a ticket
+            or the turn, the ticket's return, two rate limits): 12 s by default, within the
+            widget's own 20 s.
     """
 
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
@@ -119,6 +126,8 @@ class Settings:
     redis_db: int = 1
     redis_password: str = field(default="", repr=False)
     redis_key_prefix: str = "assistant"
+    redis_timeout: float = 0.5
+    redis_retry_seconds: float = 5.0
 
     def production_environment(self) -> dict[str, str]:
         """The variables `endpoints.production.yml` refers to, with their values."""
@@ -169,6 +178,16 @@ class Settings:
                 return int(raw)
             except ValueError as exc:
                 raise SettingsError(f"{key} must be a whole number, got {raw!r}") from exc
+
+        def get_seconds(key: str, default: float, low: float, high: float) -> float:
+            raw = get(key)
+            try:
+                seconds = float(raw) if raw else default
+            except ValueError:
+                seconds = -1.0
+            if not low <= seconds <= high:
+                raise SettingsError(f"{key} must be {low:g} to {high:g} seconds, got {raw!r}")
+            return seconds
 
         retention_days = get_int("ASSISTANT_RETENTION_DAYS", cls.retention_days)
         if retention_days < 1:
@@ -255,6 +274,10 @@ class Settings:
             redis_db=get_int("ASSISTANT_REDIS_DB", cls.redis_db),
             redis_password=get("ASSISTANT_REDIS_PASSWORD") or "",
             redis_key_prefix=key_prefix,
+            redis_timeout=get_seconds("ASSISTANT_REDIS_TIMEOUT", cls.redis_timeout, 0.05, 10),
+            redis_retry_seconds=get_seconds(
+                "ASSISTANT_REDIS_RETRY_SECONDS", cls.redis_retry_seconds, 0, 60
+            ),
         )
 
 

@@ -152,3 +152,35 @@ async def save(store: Any, tracker: DialogueStateTracker) -> None:
 
     await asyncio.to_thread(_on_a_live_connection, write)
     setattr(tracker, STORED, len(tracker.events))
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store could not load or save a conversation (database down, locked, full).
+
+    Raised in place of Rasa's fallback to a store in memory (`FailSafeTrackerStore`), which
+    answered the message and kept its events in the process's memory only: the next message, on
+    this process or another, was answered without them, and the conversation's record in the
+    database missed the turn without anyone knowing. The channels catch it and answer with the
+    apology (`assistant.channels.apology`); nothing of the message is stored.
+    """
+
+
+def _loud(method: str) -> Callable[..., Any]:
+    """`FailSafeTrackerStore.<method>` that raises `TrackerStoreUnavailable` on a store error."""
+
+    async def call(self: Any, *args: Any) -> Any:
+        try:
+            return await getattr(self._tracker_store, method)(*args)
+        except Exception as exc:
+            # The type only: a database error's message quotes the statement's parameters.
+            logger.error("The tracker store failed (%s): %s", method, type(exc).__name__)
+            raise TrackerStoreUnavailable(f"the tracker store failed ({method})") from exc
+
+    call.__name__ = method
+    return call
+
+
+failsafe_retrieve = _loud("retrieve")
+failsafe_retrieve_full_tracker = _loud("retrieve_full_tracker")
+failsafe_save = _loud("save")
+failsafe_keys = _loud("keys")

@@ -4,10 +4,12 @@ a private redis-server that a test may stop and start."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,28 @@ def query(database: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
     finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def unreachable_database(name: str) -> Iterator[None]:
+    """`name` refuses every connection, and its open ones are closed, until the block ends.
+
+    A tracker store outage of one database only: the machine's PostgreSQL keeps serving the
+    others (``ALLOW_CONNECTIONS false`` holds for superusers too, unlike ``REVOKE CONNECT``).
+    """
+    connection = _admin()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         connection.close()
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,28 @@ def without_developer_settings(environ: Mapping[str, str]) -> dict[str, str]:
     """
     clean = {k: v for k, v in environ.items() if not k.startswith(DEVELOPER_PREFIXES)}
     return {**clean, "ASSISTANT_ENV_FILE": ""}
+
+
+@contextlib.contextmanager
+def sqlite_write_locked(path: Path) -> Iterator[None]:
+    """Another process's write transaction holds the SQLite file's write lock (as a long purge
+    or a stuck tool would): the Rasa server still reads, its writes wait and then fail."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+def widget_timeout_seconds() -> float:
+    """The widget's own default request timeout (assistant/web/static/widget.js): an answer
+    that takes longer is never shown."""
+    script = (ROOT / "assistant" / "web" / "static" / "widget.js").read_text(encoding="utf-8")
+    found = re.search(r'given\.timeout \|\| dataset\.timeout \|\| "(\d+)"', script)
+    assert found, "the widget's timeout default moved"
+    return int(found.group(1)) / 1000
 
 
 def _free_port() -> int:
@@ -225,11 +249,19 @@ class ProductionStack(Stack):
     Args:
         workdir: folder for the server log.
         database: the PostgreSQL database (on 127.0.0.1:5432, user postgres) for the tracker.
-        redis_db: the Redis database number (127.0.0.1:6379) for locks and rate limits.
+        redis_db: the Redis database number for locks and rate limits.
         key_prefix: before every Redis key of this stack.
+        redis_port: the port of that Redis on 127.0.0.1 (the machine's, or a private one).
     """
 
-    def __init__(self, workdir: Path, database: str, redis_db: int, key_prefix: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        database: str,
+        redis_db: int,
+        key_prefix: str,
+        redis_port: int = 6379,
+    ) -> None:
         super().__init__(workdir)
         self.endpoints = ROOT / "endpoints.production.yml"
         self.database = database
@@ -243,7 +275,7 @@ class ProductionStack(Stack):
             "ASSISTANT_DB_NAME": database,
             "ASSISTANT_DB_USER": "postgres",
             "ASSISTANT_REDIS_HOST": "127.0.0.1",
-            "ASSISTANT_REDIS_PORT": "6379",
+            "ASSISTANT_REDIS_PORT": str(redis_port),
             "ASSISTANT_REDIS_DB": str(redis_db),
             "ASSISTANT_REDIS_KEY_PREFIX": key_prefix,
         }

@@ -3,8 +3,10 @@ huge message does not hold up the others."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ import pytest
 
 from assistant.channels.apology import APOLOGY
 from assistant.lang import Lang
-from tests.stack import Stack
+from tests.stack import Stack, assert_language, sqlite_write_locked, widget_timeout_seconds
 from tests.test_stack import new_sender
 
 HUGE = "Wien " * 20_000  # 100 KB: took the stock REST channel 52 s (issue 10)
@@ -156,3 +158,136 @@ def test_a_killed_action_server_gets_an_apology_then_comes_back(
     assert not answer.startswith(APOLOGY[lang])
     assert str(len(stack.knowledge().partner_cities)) in answer
     assert "restarting it in" in stack.tail(20_000)
+
+
+def sqlite_events(path: Path, sender: str) -> list[dict[str, object]]:
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute(
+            "SELECT id, type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    finally:
+        connection.close()
+    return [{"id": i, "type": t, **json.loads(d)} for i, t, d in rows]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        (
+            "de",
+            [
+                "Seit wann ist Tokio Partnerstadt?",
+                "Ist Wien Partnerstadt?",
+                "Welche Partnerstädte liegen in Asien?",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Since when is Tokyo a partner city?",
+                "Is Vienna a partner city?",
+                "Which partner cities are in Asia?",
+            ],
+        ),
+    ],
+)
+def test_a_locked_sqlite_store_gets_the_apology_before_the_widget_gives_up(
+    stack: Stack, lang: Lang, questions: list[str]
+) -> None:
+    sender = new_sender()
+    first, during, later = questions
+    webchat = f"{stack.url}/webhooks/webchat/webhook"
+
+    def say(text: str) -> list[dict[str, str]]:
+        reply = httpx.post(
+            webchat,
+            json={"sender": sender, "message": text, "metadata": {"language": lang}},
+            timeout=60,
+        )
+        assert reply.status_code == 200, reply.text
+        messages: list[dict[str, str]] = reply.json()["messages"]
+        assert messages and all(m.get("text") for m in messages), reply.text
+        return messages
+
+    say(first)
+    before = sqlite_events(stack.db, sender)
+    with sqlite_write_locked(stack.db):
+        started = time.monotonic()
+        apology = say(during)
+        waited = time.monotonic() - started
+    assert apology[0]["text"].startswith(APOLOGY[lang]), apology
+    assert apology[0].get("lang") == lang
+    assert waited < widget_timeout_seconds(), f"the widget had given up after {waited:.1f} s"
+    answer = "\n\n".join(m["text"] for m in say(later))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = sqlite_events(stack.db, sender)
+    assert after[: len(before)] == before
+    assert [e["text"] for e in after if e["type"] == "user"] == [first, later]
+    assert len({e["id"] for e in after}) == len(after)
+
+
+def _longest_answer_question(stack: Stack) -> str:
+    """The question with the longest single answer of the knowledge (assistant/channels/
+    webchat.py says how it was found): who signed the partnership with each partner city."""
+    names = [city.name("de") for city in stack.knowledge().partner_cities]
+    return f"Wer hat die Partnerschaften mit {', '.join(names[:-1])} und {names[-1]} unterzeichnet?"
+
+
+@pytest.mark.slow
+def test_the_longest_answer_can_be_rated_and_oversize_feedback_gets_413(stack: Stack) -> None:
+    sender = new_sender()
+    reply = httpx.post(
+        f"{stack.url}/webhooks/webchat/webhook",
+        json={"sender": sender, "message": _longest_answer_question(stack)},
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    longest = max((m["text"] for m in reply.json()["messages"]), key=len)
+    assert len(longest) > 5000, "not the longest answer any more: measure again"
+    feedback = f"{stack.url}/webhooks/webchat/feedback"
+    rated = httpx.post(
+        feedback, json={"sender": sender, "rating": "up", "message": longest}, timeout=30
+    )
+    assert rated.status_code == 201, rated.text
+    slots = [e for e in sqlite_events(stack.db, sender) if e["type"] == "slot"]
+    stored = [e["value"] for e in slots if e.get("name") == "feedback"]
+    assert [(f["rating"], f["message"]) for f in stored] == [("up", longest)]  # type: ignore[index]
+
+    too_long = httpx.post(
+        feedback, json={"sender": sender, "rating": "down", "message": "x" * 10_001}, timeout=30
+    )
+    assert too_long.status_code == 413
+    assert "longer than 10000 characters" in too_long.json()["error"]
+    too_large = httpx.post(
+        feedback,
+        json={"sender": sender, "rating": "down", "message": longest * 3},
+        timeout=30,
+    )
+    assert too_large.status_code == 413
+    assert "larger than" in too_large.json()["error"]
+    after = [e for e in sqlite_events(stack.db, sender) if e.get("name") == "feedback"]
+    assert len(after) == 1  # neither refused rating was stored
+
+
+@pytest.mark.slow
+def test_a_rating_that_cannot_be_stored_gets_503_and_can_be_sent_again(stack: Stack) -> None:
+    sender = new_sender()
+    reply = httpx.post(
+        f"{stack.url}/webhooks/webchat/webhook",
+        json={"sender": sender, "message": "Is Vienna a partner city?"},
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    text = reply.json()["messages"][0]["text"]
+    rating = {"sender": sender, "rating": "down", "message": text}
+    feedback = f"{stack.url}/webhooks/webchat/feedback"
+    with sqlite_write_locked(stack.db):
+        refused = httpx.post(feedback, json=rating, timeout=60)
+    assert refused.status_code == 503
+    assert "cannot be stored" in refused.json()["error"]
+    assert httpx.post(feedback, json=rating, timeout=30).status_code == 201
+    stored = [e for e in sqlite_events(stack.db, sender) if e.get("name") == "feedback"]
+    assert len(stored) == 1

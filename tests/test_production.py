@@ -24,14 +24,17 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.channels.apology import APOLOGY
 from assistant.channels.telegram.identity import Pseudonymiser
 from assistant.channels.telegram.ledger import RedisLedger, bot_id
 from assistant.channels.telegram.webhook import SECRET_HEADER
+from assistant.lang import Lang
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
 from tests.assistant.channels.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.services import (
     TEST_REDIS_DB,
+    PrivateRedis,
     create_database,
     delete_keys,
     drop_database,
@@ -39,8 +42,9 @@ from tests.services import (
     restart_postgresql,
     shared_redis,
     unique_name,
+    unreachable_database,
 )
-from tests.stack import ProductionStack
+from tests.stack import ProductionStack, assert_language, widget_timeout_seconds
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +56,7 @@ QUESTIONS = [
     "Who handles protocol matters?",
     "Is Moscow still a partner?",
 ]
+ASIA_EN = "Which partner cities are in Asia?"
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +244,102 @@ def test_a_telegram_update_that_reaches_both_servers_is_answered_once(
     prefix = cluster.extra_env["ASSISTANT_REDIS_KEY_PREFIX"]
     key = RedisLedger(shared_redis(), bot_id(TOKEN), prefix).key(update["update_id"])
     assert shared_redis().get(key) == b"answered"
+
+
+def say(url: str, channel: str, sender: str, text: str, lang: Lang) -> list[str]:
+    """The texts of the reply of the REST or the web chat channel (200 expected)."""
+    payload: dict[str, Any] = {"sender": sender, "message": text}
+    if channel == "webchat":
+        payload["metadata"] = {"language": lang}  # as the widget sends it
+    response = httpx.post(f"{url}/webhooks/{channel}/webhook", json=payload, timeout=60)
+    assert response.status_code == 200, response.text
+    messages = response.json()["messages"] if channel == "webchat" else response.json()
+    texts = [m.get("text", "") for m in messages]
+    assert texts and all(texts), f"no answer to {text!r}: {response.text}"
+    return texts
+
+
+@pytest.mark.parametrize("channel", ["rest", "webchat"])
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        ("de", ["Seit wann ist Tokio Partnerstadt?", "Ist Wien Partnerstadt?", QUESTIONS[2]]),
+        ("en", ["Since when is Tokyo a partner city?", "Is Vienna a partner city?", ASIA_EN]),
+    ],
+)
+def test_while_the_database_is_unreachable_the_visitor_gets_the_apology(
+    cluster: ProductionStack, channel: str, lang: Lang, questions: list[str]
+) -> None:
+    sender = unique_name("outage")
+    first, during, later = questions
+    say(cluster.backends[0], channel, sender, first, lang)
+    before = events(cluster, sender)
+    contact = cluster.knowledge().contact
+    with unreachable_database(cluster.database):
+        for backend in cluster.backends:  # both servers' connections were closed
+            reply = "\n\n".join(say(backend, channel, sender, during, lang))
+            assert reply.startswith(APOLOGY[lang]), reply
+            assert contact.phone in reply and contact.web(lang) in reply
+    answer = "\n\n".join(say(cluster.backends[1], channel, sender, later, lang))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = events(cluster, sender)
+    assert after[: len(before)] == before  # nothing stored before the outage went missing
+    assert user_texts(after) == [first, later]  # the apologised message is not stored
+    assert_one_turn_per_message(after)
+
+
+@pytest.fixture(scope="module")
+def on_private_redis(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ProductionStack, PrivateRedis]]:
+    """The production profile on a redis-server of its own, which a test may hang and restart
+    (the machine's Redis is shared: it is never paused for long)."""
+    server = PrivateRedis()
+    server.start()
+    database = unique_name("assistant_test_")
+    create_database(database)
+    stack = ProductionStack(
+        tmp_path_factory.mktemp("production_redis"), database, 0, "test", server.port
+    )
+    try:
+        stack.start()
+        yield stack, server
+    finally:
+        if stack.running:
+            stack.stop()
+        drop_database(database)
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        ("de", ["Seit wann ist Tokio Partnerstadt?", "Ist Wien Partnerstadt?", QUESTIONS[2]]),
+        ("en", ["Since when is Tokyo a partner city?", "Is Vienna a partner city?", ASIA_EN]),
+    ],
+)
+def test_a_hanging_redis_gets_the_apology_before_the_widget_gives_up(
+    on_private_redis: tuple[ProductionStack, PrivateRedis], lang: Lang, questions: list[str]
+) -> None:
+    stack, redis_server = on_private_redis
+    sender = unique_name("redishang")
+    first, during, later = questions
+    say(stack.backends[0], "webchat", sender, first, lang)
+    before = events(stack, sender)
+    # Redis takes connections but answers nothing for a minute (a failover, a stuck server).
+    redis_server.client().execute_command("CLIENT", "PAUSE", 60_000, "ALL")
+    started = time.monotonic()
+    reply = "\n\n".join(say(stack.backends[1], "webchat", sender, during, lang))
+    waited = time.monotonic() - started
+    assert reply.startswith(APOLOGY[lang]), reply
+    assert waited < widget_timeout_seconds(), f"the widget had given up after {waited:.1f} s"
+    redis_server.stop()  # back: a restart is the way out of a long pause
+    redis_server.start()
+    answer = "\n\n".join(say(stack.backends[0], "webchat", sender, later, lang))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = events(stack, sender)
+    assert after[: len(before)] == before
+    assert user_texts(after) == [first, later]
+    assert_one_turn_per_message(after)

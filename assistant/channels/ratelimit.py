@@ -100,8 +100,6 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
 return tostring(wait)
 """
-# A rate-limit call waits at most this long for Redis (in a worker thread, see `take`).
-REDIS_TIMEOUT_SECONDS = 0.5
 
 
 class RedisTokenBucket:
@@ -149,10 +147,10 @@ class RedisTokenBucket:
 
 
 async def take(bucket: Bucket, key: str) -> float:
-    """`bucket.take(key)` for a request handler: a Redis bucket's round trip (up to
-    REDIS_TIMEOUT_SECONDS when Redis is slow or down) runs in a worker thread, so that the
-    server's event loop goes on answering other visitors meanwhile; a bucket in memory is
-    asked directly (microseconds)."""
+    """`bucket.take(key)` for a request handler: a Redis bucket's round trip (up to the
+    settings' `redis_timeout` when Redis is slow or down, not retried) runs in a worker
+    thread, so that the server's event loop goes on answering other visitors meanwhile; a
+    bucket in memory is asked directly (microseconds)."""
     if isinstance(bucket, RedisTokenBucket):
         return await asyncio.to_thread(bucket.take, key)
     return bucket.take(key)
@@ -167,8 +165,8 @@ def redis_client(settings: Settings) -> Any:
         port=settings.redis_port,
         db=settings.redis_db,
         password=settings.redis_password or None,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=settings.redis_timeout,
+        socket_connect_timeout=settings.redis_timeout,
     )
 
 

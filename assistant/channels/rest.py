@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 
-from assistant.channels.apology import Apology
+from assistant.channels.apology import STORAGE_ERRORS, Apology
 from assistant.channels.payload import (
     MAX_MESSAGE_CHARS,
     RequestError,
@@ -49,8 +49,9 @@ class RestInput(InputChannel):
         max_message_length (int): longest message accepted (characters), default 1000.
         limits (RateLimits | None): per-sender and per-address limits (429); None: no limits.
             Registered from credentials.yml, the channel takes them from the settings.
-        apology (Apology | None): sent when the assistant answers nothing (actions down);
-            registered from credentials.yml, with the contact data of the knowledge files.
+        apology (Apology | None): sent when the assistant answers nothing (actions down) or the
+            conversation cannot be stored (`apology.STORAGE_ERRORS`); registered from
+            credentials.yml, with the contact data of the knowledge files.
     """
 
     def __init__(
@@ -101,12 +102,18 @@ class RestInput(InputChannel):
                     text, collector, sender, input_channel=self.name(), metadata=metadata
                 )
                 await on_new_message(message)
+            except STORAGE_ERRORS:
+                # Nothing of this turn is stored, so nothing of it is shown: only the apology.
+                logger.warning("rest: the conversation could not be stored; the apology was sent")
+                collector = CollectingOutputChannel()
             except Exception:
                 logger.exception("rest: handling a message failed")  # without the visitor's text
                 return response.json({"error": "the assistant could not answer"}, status=500)
+            else:
+                if not collector.messages:
+                    # Every answer comes from a custom action: nothing at all means they are down.
+                    logger.warning("rest: the assistant gave no answer; the apology was sent")
             if not collector.messages:
-                # Every answer comes from a custom action: nothing at all means they are down.
-                logger.warning("rest: the assistant gave no answer; the apology was sent")
                 lang = self._language(text) or normalise((metadata or {}).get("language"))
                 await collector.send_text_message(sender, self.apology.text(lang))
             return response.json(collector.messages)

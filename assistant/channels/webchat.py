@@ -12,7 +12,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from rasa.shared.core.events import BotUttered, SlotSet
 from sanic import Blueprint, response
 
-from assistant.channels.apology import Apology
+from assistant.channels.apology import STORAGE_ERRORS, Apology
 from assistant.channels.payload import (
     MAX_BODY_BYTES,
     MAX_MESSAGE_CHARS,
@@ -38,9 +38,17 @@ logger = logging.getLogger(__name__)
 _SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 Rating = Literal["up", "down"]
 _RATINGS: tuple[Rating, ...] = ("up", "down")
-# Longest rated answer (characters) and feedback body (bytes): the rated text is a whole answer.
-_MAX_RATED_CHARS = 20_000
-_MAX_FEEDBACK_BYTES = 4 * _MAX_RATED_CHARS
+# Longest rated answer (characters): the rated text is a whole bot message. The longest the
+# live knowledge gives is 6,444 characters (6,654 bytes as JSON): "Wer hat die Partnerschaften
+# mit <all 19 partner cities> unterzeichnet?" (English: 6,045); the full list of partner cities
+# is 1,001, the city networks 1,049, "tell me everything about <all 19>" 3,299 (de) and 3,418
+# (en). Measured on the running stack, 2026-12-08, by asking about 110 list, contact, unit,
+# network and many-city questions in both languages (single messages and follow-ups) through
+# the web chat and taking the longest message of each reply.
+_MAX_RATED_CHARS = 10_000
+# The feedback body is capped like a message's: 16 KB hold 10,000 characters with room for
+# JSON escapes and letters of two or three bytes (the longest answer: 6,654 bytes as JSON).
+_MAX_FEEDBACK_BYTES = MAX_BODY_BYTES
 
 
 class WebchatMessage(TypedDict, total=False):
@@ -107,7 +115,8 @@ class WebchatInput(InputChannel):
         limits (RateLimits | None): per-sender and per-address limits on messages and feedback
             (429); None: no limits. Registered from credentials.yml, the channel takes them
             from the settings.
-        apology (Apology | None): sent when the assistant answers nothing (actions down);
+        apology (Apology | None): sent when the assistant answers nothing (actions down) or the
+            conversation cannot be stored (`apology.STORAGE_ERRORS`; a rating then gets 503);
             registered from credentials.yml, with the contact data of the knowledge files.
     """
 
@@ -170,19 +179,28 @@ class WebchatInput(InputChannel):
             await on_new_message(
                 UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
             )
+        except STORAGE_ERRORS:
+            # Nothing of this turn is stored, so nothing of it is shown: only the apology.
+            logger.warning("webchat: the conversation could not be stored; the apology was sent")
+            collector = WebchatOutput()
+            language = detected = None
         except Exception:
             # Logged without the visitor's text; the widget offers a retry.
             logger.exception("webchat: handling a message failed")
             return response.json({"error": "the assistant could not answer"}, status=500)
-        # The NLU pipeline's LanguageDecider owns the language: the channel reads its decision.
-        language, detected = await _languages(_agent(request), sender)
+        else:
+            # The NLU pipeline's LanguageDecider owns the language: the channel reads its
+            # decision.
+            language, detected = await _languages(_agent(request), sender)
+            if not collector.messages:
+                # Every answer comes from a custom action: nothing at all means they are down.
+                logger.warning("webchat: the assistant gave no answer; the apology was sent")
         if not collector.messages:
-            # Every answer comes from a custom action: nothing at all means they are down.
-            logger.warning("webchat: the assistant gave no answer; the apology was sent")
             # Rasa may have failed before its NLU decided: then the channel guesses from the
             # words, for this apology only (as the REST channel does).
             apology_lang = detected or language or self._guess(text) or metadata.get("language")
             await collector.send_text_message(sender, self.apology.text(apology_lang))
+            language = language or apology_lang
         reply: WebchatReply = {
             "messages": [
                 cast(WebchatMessage, {**m, "lang": language} if language else dict(m))
@@ -206,7 +224,14 @@ class WebchatInput(InputChannel):
         agent = _agent(request)
         if agent is None or not agent.is_ready():
             return response.json({"error": "the assistant is not ready"}, status=503)
-        if not await store_feedback(agent, sender, rating, message):
+        try:
+            stored = await store_feedback(agent, sender, rating, message)
+        except STORAGE_ERRORS:
+            logger.warning("webchat: a rating could not be stored")
+            return response.json(
+                {"error": "the rating cannot be stored right now; try again later"}, status=503
+            )
+        if not stored:
             return response.json({"error": "unknown conversation or message"}, status=404)
         logger.info("webchat: stored a '%s' rating", rating)
         return response.json({"status": "stored"}, status=201)
@@ -257,8 +282,10 @@ def parse_feedback(body: bytes) -> tuple[str, Rating, str]:
     if rating not in _RATINGS:
         raise RequestError("'rating' must be 'up' or 'down'")
     message = data.get("message")
-    if not isinstance(message, str) or not message.strip() or len(message) > _MAX_RATED_CHARS:
+    if not isinstance(message, str) or not message.strip():
         raise RequestError("'message' must be the text of the rated answer")
+    if len(message) > _MAX_RATED_CHARS:
+        raise RequestError(f"'message' is longer than {_MAX_RATED_CHARS} characters", status=413)
     return sender, rating, message.strip()
 
 
@@ -303,7 +330,10 @@ async def _languages(agent: Agent | None, sender: str) -> tuple[Lang | None, Lan
     the visitor's last message (None for a button payload or unclear words)."""
     if agent is None or agent.tracker_store is None:
         return None, None
-    tracker = await agent.tracker_store.retrieve(sender)
+    try:
+        tracker = await agent.tracker_store.retrieve(sender)
+    except STORAGE_ERRORS:  # the answer was stored; its language is the widget's guess then
+        return None, None
     if tracker is None:
         return None, None
     user = tracker.latest_message

@@ -1,5 +1,6 @@
 """The Redis lock store of the production profile: tickets from several processes never
-collide, locks leave nothing behind, and a Redis restart delays a message instead of failing it.
+collide, locks leave nothing behind, a Redis restart delays a message instead of failing it,
+and a hanging Redis fails it while the widget still waits for the answer.
 
 Against the machine's Redis (tests' database and key prefix, tests/services.py) and, for the
 restart, a redis-server of the test's own.
@@ -12,10 +13,12 @@ import threading
 import time
 
 import pytest
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock_store import LockError, RedisLockStore
 
 from assistant.lockstore import AtomicRedisLockStore
+from assistant.settings import Settings
 from tests.services import REDIS_HOST, REDIS_PORT, TEST_REDIS_DB, PrivateRedis
+from tests.stack import widget_timeout_seconds
 
 CONVERSATION = "c0nversation"
 
@@ -112,9 +115,9 @@ def test_a_redis_restart_delays_a_ticket_instead_of_failing_it(
 def test_redis_down_for_longer_fails_the_ticket_with_rasas_error(
     private_redis: PrivateRedis,
 ) -> None:
-    from rasa.core.lock_store import LockError
-
-    lock_store = AtomicRedisLockStore(host="127.0.0.1", port=private_redis.port, db=0, retries=2)
+    lock_store = AtomicRedisLockStore(
+        host="127.0.0.1", port=private_redis.port, db=0, retry_seconds=0.2
+    )
     private_redis.stop()
     with pytest.raises(LockError):
         lock_store.issue_ticket(CONVERSATION)
@@ -139,3 +142,85 @@ async def test_tickets_are_issued_and_returned_off_the_event_loop(redis_prefix: 
         assert lock.conversation_id == CONVERSATION
     assert len(threads) == 2 and threading.get_ident() not in threads
     assert lock_store.get_lock(CONVERSATION) is None
+
+
+def hung(server: PrivateRedis) -> None:
+    """Redis takes connections but answers no command (as in a failover), for a minute."""
+    server.client().execute_command("CLIENT", "PAUSE", 60_000, "ALL")
+
+
+def paused_store(server: PrivateRedis) -> AtomicRedisLockStore:
+    """A lock store with the settings' default time limits, as the Rasa server builds it."""
+    return AtomicRedisLockStore(host="127.0.0.1", port=server.port, db=0, key_prefix="hang")
+
+
+# What one web-chat message may wait for Redis at most: no ticket, or the lock not read while
+# waiting for the turn and the ticket not returned (each retried for the retry time, each call
+# up to the timeout), and the two rate limits (one call each, not retried).
+DEFAULTS = Settings()
+ONE_CALL = DEFAULTS.redis_retry_seconds + DEFAULTS.redis_timeout
+SLACK = 1.0  # thread start-up, a loaded machine
+
+
+async def test_a_hanging_redis_fails_a_ticket_after_the_retry_time(
+    private_redis: PrivateRedis,
+) -> None:
+    lock_store = paused_store(private_redis)
+    hung(private_redis)
+    started = time.monotonic()
+    with pytest.raises(LockError):
+        async with lock_store.lock(CONVERSATION):
+            pytest.fail("the lock was taken while Redis answered nothing")
+    assert time.monotonic() - started < ONE_CALL + SLACK
+
+
+async def test_a_hanging_redis_while_waiting_for_the_turn_fails_the_message_in_time(
+    private_redis: PrivateRedis,
+) -> None:
+    lock_store = paused_store(private_redis)
+    lock_store.issue_ticket(CONVERSATION)  # another message of the conversation goes first
+
+    async def second_message() -> None:
+        async with lock_store.lock(CONVERSATION, wait_time_in_seconds=0.05):
+            pytest.fail("the turn came while the first message held it")
+
+    ticks = 0
+
+    async def other_visitors() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    waiting = asyncio.create_task(second_message())
+    await asyncio.sleep(0.3)  # it is waiting for its turn, polling the lock
+    hung(private_redis)
+    ticker = asyncio.create_task(other_visitors())
+    started = time.monotonic()
+    with pytest.raises(LockError):
+        await waiting
+    waited = time.monotonic() - started
+    ticker.cancel()
+    assert waited < 2 * ONE_CALL + SLACK  # reading the lock, then returning the ticket
+    assert ticks >= waited / 0.05 / 2  # the event loop went on meanwhile
+
+
+async def test_a_ticket_not_returned_costs_the_answer_nothing(
+    private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    lock_store = paused_store(private_redis)
+    answered = False
+    async with lock_store.lock(CONVERSATION):
+        hung(private_redis)  # Redis hangs while the message is answered
+        answered = True
+        started = time.monotonic()
+    assert answered
+    assert time.monotonic() - started < ONE_CALL + SLACK
+    assert "ticket was not returned" in caplog.text
+
+
+def test_the_longest_wait_for_redis_ends_before_the_widget_gives_up() -> None:
+    rate_limits = 2 * DEFAULTS.redis_timeout
+    worst = 2 * ONE_CALL + rate_limits
+    answer = 4.0  # NLU, the action and the tracker store of a loaded 2-core machine, generously
+    assert worst + answer < widget_timeout_seconds()

@@ -102,6 +102,7 @@ def test_sqlite_files_keep_their_connections_and_postgresql_keeps_rasas_options(
     postgres = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1/assistant")
     assert "pool_pre_ping" not in postgres  # dead connections: assistant.trackerstore
     assert postgres["pool_size"] > 0  # Rasa's own options are kept
+    assert postgres["connect_args"] == {"connect_timeout": patches.POSTGRESQL_CONNECT_SECONDS}
     from sqlalchemy.pool import QueuePool
 
     sqlite = tracker_store.create_engine_kwargs("sqlite:///var/tracker.db")
@@ -358,3 +359,26 @@ def test_the_graph_runner_refuses_a_clashing_input_and_raises_what_a_node_raises
     wrapped = patches._running_in_order(_rasas_run)
     assert patches._running_in_order(wrapped) is wrapped  # applied twice, wrapped once
     assert wrapped.dask_run is _rasas_run
+
+
+def test_a_postgresql_server_that_never_answers_fails_the_connection_in_time() -> None:
+    import socket
+    import time
+
+    import sqlalchemy as sa
+    from rasa.core import tracker_store
+
+    patches.apply()
+    with socket.socket() as silent:  # takes the connection, never says a word (a hung host)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/assistant"
+        engine = sa.create_engine(url, **tracker_store.create_engine_kwargs(url))
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError):
+            engine.connect()
+        waited = time.monotonic() - started
+        engine.dispose()
+    assert (
+        patches.POSTGRESQL_CONNECT_SECONDS * 0.9 <= waited < patches.POSTGRESQL_CONNECT_SECONDS + 2
+    )

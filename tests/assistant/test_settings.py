@@ -43,6 +43,10 @@ def test_settings_split_cors_origins(tmp_path: Path) -> None:
         ("ASSISTANT_REVIEW_SESSION_HOURS", "48"),
         ("ASSISTANT_REVIEW_LOW_CONFIDENCE", "1.5"),
         ("ASSISTANT_REVIEW_LOW_CONFIDENCE", "high"),
+        ("ASSISTANT_REDIS_TIMEOUT", "0"),
+        ("ASSISTANT_REDIS_TIMEOUT", "1s"),
+        ("ASSISTANT_REDIS_RETRY_SECONDS", "-1"),
+        ("ASSISTANT_REDIS_RETRY_SECONDS", "600"),
     ],
 )
 def test_settings_reject_bad_values_naming_the_variable(
@@ -65,6 +69,16 @@ def test_retention_days_are_a_whole_number_of_at_least_one(
         return
     with pytest.raises(SettingsError, match=f"ASSISTANT_RETENTION_DAYS must be .*{message}"):
         Settings.from_env(environ, env_file=tmp_path / "none")
+
+
+def test_the_redis_time_limits_are_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env({}, env_file=tmp_path / "none")
+    assert (defaults.redis_timeout, defaults.redis_retry_seconds) == (0.5, 5.0)
+    settings = Settings.from_env(
+        {"ASSISTANT_REDIS_TIMEOUT": "0.25", "ASSISTANT_REDIS_RETRY_SECONDS": "2"},
+        env_file=tmp_path / "none",
+    )
+    assert (settings.redis_timeout, settings.redis_retry_seconds) == (0.25, 2.0)
 
 
 def test_settings_read_the_review_console_variables(tmp_path: Path) -> None:

@@ -258,3 +258,35 @@ async def test_the_database_work_leaves_the_event_loop_free(store: SQLTrackerSto
     await message(store, "visitor", "first")
     await store.retrieve("visitor")
     assert threads and threading.get_ident() not in threads
+
+
+async def test_a_failing_store_raises_instead_of_keeping_the_conversation_in_memory(
+    store: SQLTrackerStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from assistant.trackerstore import TrackerStoreUnavailable
+
+    failsafe = FailSafeTrackerStore(store)  # as Rasa's agent wraps every tracker store
+    await message(failsafe, "visitor", "Tokio")  # type: ignore[arg-type]
+    before = stored(store, "visitor")
+    tracker = await failsafe.retrieve("visitor")
+    assert tracker is not None
+    tracker.update(UserUttered("meine Nummer ist geheim", {"name": "ask", "confidence": 0.9}))
+    with store.engine.begin() as connection:  # the table is gone: every statement fails
+        connection.exec_driver_sql("ALTER TABLE events RENAME TO events_away")
+    try:
+        with pytest.raises(TrackerStoreUnavailable):
+            await failsafe.save(tracker)
+        with pytest.raises(TrackerStoreUnavailable):
+            await failsafe.retrieve("visitor")
+        with pytest.raises(TrackerStoreUnavailable):
+            await failsafe.get_or_create_tracker("someone else")  # no new tracker stands in
+    finally:
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE events_away RENAME TO events")
+    assert failsafe._fallback_tracker_store is None  # nothing was kept in memory
+    assert stored(store, "visitor") == before
+    assert "geheim" not in caplog.text
+    await message(failsafe, "visitor", "Wien")  # type: ignore[arg-type]
+    assert stored(store, "visitor")[: len(before)] == before

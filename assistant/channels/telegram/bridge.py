@@ -36,7 +36,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from assistant.channels.apology import Apology
+from assistant.channels.apology import STORAGE_ERRORS, Apology
 from assistant.channels.payload import MAX_MESSAGE_CHARS
 from assistant.channels.ratelimit import Bucket, take
 from assistant.channels.telegram.buttons import CallbackPayloads
@@ -264,10 +264,12 @@ class TelegramBridge:
         await self._show_typing(context.bot, reading.chat_id)
         try:
             await self.deliver(reading, output)
-        except Exception:
+        except Exception as error:
             logger.exception(
                 "The assistant failed on a Telegram message from %s", reading.sender_id
             )
+            if isinstance(error, STORAGE_ERRORS) and output.attempted:
+                return  # its answer went out, only storing the turn failed: no "unavailable"
             if not output.undeliverable:
                 await output.send_text(unavailable(reading.lang, self.apology.contact))
             return

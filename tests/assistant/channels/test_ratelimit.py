@@ -7,6 +7,7 @@ import asyncio
 import signal
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -216,3 +217,24 @@ async def test_a_hanging_redis_does_not_stall_the_event_loop(private_redis: Priv
         assert ticks >= 10  # the loop kept running while Redis did not answer
     finally:
         private_redis.process.send_signal(signal.SIGCONT)
+
+
+@pytest.mark.parametrize("timeout", [0.5, 0.2])
+async def test_a_hanging_redis_costs_a_request_two_timeouts_of_the_settings(
+    private_redis: PrivateRedis, tmp_path: Path, timeout: float
+) -> None:
+    settings = Settings.from_env(
+        {
+            "ASSISTANT_PROFILE": "production",
+            "ASSISTANT_REDIS_PORT": str(private_redis.port),
+            "ASSISTANT_REDIS_TIMEOUT": str(timeout),
+        },
+        env_file=tmp_path / "none",
+    )
+    limits = RateLimits.from_settings(settings)
+    visitor = SimpleNamespace(remote_addr="203.0.113.7", ip="203.0.113.7")
+    private_redis.client().execute_command("CLIENT", "PAUSE", 60_000, "ALL")
+    started = time.monotonic()
+    assert await limits.check(visitor, "sender") is None  # type: ignore[arg-type]  # let through
+    waited = time.monotonic() - started
+    assert 2 * timeout * 0.9 <= waited < 2 * timeout + 0.5  # the address, then the sender

@@ -343,3 +343,29 @@ async def test_a_claim_left_by_a_killed_poller_is_taken_over(
     poller = await new_bridge(store(), take_over_claims=True)
     assert await poller.handle(update(data, bot)) == "handled"
     assert bot_api.sent_texts(USER) == ["echo: Hallo"]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+@pytest.mark.parametrize("answered", [False, True])
+async def test_a_store_failure_gets_the_notice_unless_the_answer_went_out(
+    bot: Bot, bot_api: FakeBotApi, sleeps: Sleeps, lang: str, answered: bool
+) -> None:
+    from assistant.trackerstore import TrackerStoreUnavailable
+
+    async def deliver(incoming: Incoming, output: TelegramOutput) -> None:
+        if answered:  # the answer was sent, then its turn could not be saved
+            await output.send_response(incoming.sender_id, {"text": "the answer"})
+        raise TrackerStoreUnavailable("the tracker store failed (save)")
+
+    application = build_application(bot, max_concurrent_updates=4)
+    await application.initialize()
+    try:
+        bridge = TelegramBridge(application, Pseudonymiser(PSEUDONYM_KEY), deliver, sleep=sleeps)
+        await bridge.handle(update(build.text_update(USER, "Hallo", language_code=lang), bot))
+    finally:
+        await application.shutdown()
+    sent = bot_api.sent_texts(USER)
+    if answered:
+        assert sent == ["the answer"]  # no "not available" after an answer
+    else:
+        assert len(sent) == 1 and sent[0].startswith(NOTICES["unavailable"][lang])  # type: ignore[index]

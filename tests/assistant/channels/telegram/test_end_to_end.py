@@ -32,7 +32,7 @@ from assistant.settings import Settings
 from tests.assistant.channels.telegram import update_builders as build
 from tests.assistant.channels.telegram.conftest import PSEUDONYM_KEY, WEBHOOK_SECRET, telegram_env
 from tests.assistant.channels.telegram.fake_bot_api import FakeBotApi
-from tests.stack import ROOT, Stack, assert_language
+from tests.stack import ROOT, Stack, assert_language, sqlite_write_locked
 from tests.test_stack import QUESTIONS
 
 pytestmark = pytest.mark.slow
@@ -400,3 +400,23 @@ def test_a_restarted_polling_process_does_not_answer_an_update_again(
         json.loads(data) for sender, data in telegram.events() if sender == pseudonymise(user)
     ]
     assert [e["text"] for e in events if e["event"] == "user"] == [update["message"]["text"]]
+
+
+def test_an_answer_whose_turn_cannot_be_stored_gets_no_notice_and_nothing_is_stored(
+    telegram: TelegramStack,
+) -> None:
+    user = new_user()
+    k = telegram.stack.knowledge()
+    sender = pseudonymise(user)
+    with sqlite_write_locked(telegram.stack.db):  # reads go on, the save after the answer fails
+        assert telegram.post(
+            build.text_update(user, "Wie viele Partnerstädte hat Berlin?")
+        ).is_success
+    [answer] = telegram.replies(user)
+    assert_count_answer(answer, k, "de")
+    assert not any(sender == s for s, _ in telegram.events())  # not kept in memory either
+    assert telegram.post(build.text_update(user, "Wie viele Partnerstädte hat Berlin?")).is_success
+    again = telegram.replies(user, at_least=2)
+    assert len(again) == 2
+    assert_count_answer(again[1], k, "de")
+    assert any(sender == s for s, _ in telegram.events())
