@@ -333,8 +333,24 @@ def ledger_for(settings: Settings, database: sa.engine.Engine | None = None) -> 
 
         return RedisLedger(redis_client(settings), bot, settings.redis_key_prefix)
     if database is not None:
-        return SqlLedger(database, bot)
+        return SqlLedger(_waiting_briefly(database), bot)
     return MemoryLedger()
+
+
+# How long a statement of the ledger waits for an SQLite file that another connection is
+# writing. The ledger lets an update through when it cannot record it, so it waits much less
+# than the tracker store (assistant.patches): a locked store must not hold the webhook's
+# answer past Telegram's patience three times over (claim, answer, record).
+SQLITE_BUSY_SECONDS = 1.0
+
+
+def _waiting_briefly(engine: sa.engine.Engine) -> sa.engine.Engine:
+    """An engine of its own on the same SQLite file that waits briefly for a lock; other
+    databases (and SQLite in memory, which another engine could not see) as they are."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return engine
+    return sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
 
 def tracker_database(tracker_store: Any) -> sa.engine.Engine | None:

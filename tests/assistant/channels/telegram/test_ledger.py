@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from assistant.channels.telegram.ledger import (
     ANSWERED_SECONDS,
     CLAIM_SECONDS,
+    SQLITE_BUSY_SECONDS,
     MemoryLedger,
     RedisLedger,
     SqlLedger,
@@ -25,6 +27,7 @@ from assistant.channels.telegram.ledger import (
 )
 from assistant.settings import Settings
 from tests.services import PG_HOST, PG_PORT, PG_USER, PrivateRedis, shared_redis
+from tests.stack import sqlite_write_locked
 
 BOT = 7_000_000_001
 PG_SERVER = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}"
@@ -210,6 +213,26 @@ def test_the_profile_chooses_where_the_ledger_lives(tmp_path: Path) -> None:
     embedded = ledger_for(settings(), engine)
     assert isinstance(embedded, SqlLedger) and embedded.bot_id == BOT
     assert isinstance(ledger_for(settings()), MemoryLedger)
+
+
+async def test_a_locked_sqlite_store_holds_the_embedded_ledger_only_briefly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The tracker store waits 10 s for a write lock; the ledger lets the update through after
+    # SQLITE_BUSY_SECONDS, so that claim, answer and record stay within Telegram's patience.
+    path = tmp_path / "tracker.db"
+    store = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": f"{BOT}:secret"}, tmp_path / "no")
+    ledger = ledger_for(settings, store)
+    assert await ledger.claim(1) == "new"  # the table exists before the lock
+    with sqlite_write_locked(path):
+        started = time.monotonic()
+        assert await ledger.claim(2) == "new"
+        waited = time.monotonic() - started
+    assert SQLITE_BUSY_SECONDS * 0.9 <= waited < SQLITE_BUSY_SECONDS + 2
+    assert "ledger cannot be reached" in caplog.text
+    assert await ledger.claim(1) == "in_hand"  # the same file as the store, after the lock
+    store.dispose()
 
 
 @pytest.mark.parametrize(
