@@ -95,7 +95,9 @@ def test_every_response_is_used_by_a_rule_story_or_action() -> None:
         used |= set(re.findall(r"\butter_\w+", file.read_text(encoding="utf-8")))
     for folder in ("actions", "assistant/answers"):
         for file in (ROOT / folder).glob("*.py"):
-            used |= set(re.findall(r"\"((?:utter|a|crit|w)_\w+)\"", file.read_text(encoding="utf-8")))
+            used |= set(
+                re.findall(r"\"((?:utter|a|crit|w)_\w+)\"", file.read_text(encoding="utf-8"))
+            )
     used |= set(answer_templates())
     built_in = {"utter_default"}  # uttered by Rasa's action_default_fallback
     assert set(DOMAIN["responses"]) - used - built_in == set()
