@@ -39,6 +39,7 @@ PARTNER_INTENTS = {
     "ask_newest_partner": "superlative",
     "ask_partners_by_region": "list",
 }
+_SUPERLATIVE_INTENTS = {"ask_oldest_partner": "oldest", "ask_newest_partner": "newest"}
 ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "international"}
 # The route (organisation.yml) of questions about one partner city's unit.
 PARTNER_CITY_ROUTE = "partner_city"
@@ -61,6 +62,13 @@ _ACKNOWLEDGEMENT = re.compile(
     re.IGNORECASE,
 )
 MAX_CONTEXT_CITIES = 4
+# A person the visitor told of before ("can she sign?", "darf er sich eintragen?"); the German
+# "sie" only in lower case, as "Sie" is the visitor.
+_THIRD_PERSON = re.compile(
+    r"\b(?:(?i:she|he|her|him|they|them|er|ihm|ihn|ihr))\b|(?<=\w )sie\b|^sie\b"
+)
+# A yes/no rule's cue about the visitor ("can I", "darf ich"), not about someone else.
+_FIRST_PERSON = re.compile(r"\b(?:i|ich|mich|myself|me|mir)\b", re.IGNORECASE)
 # An abbreviation in a question ("USE", "U20", "C40").
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 # A question about the languages the assistant speaks, naming another one or none.
@@ -126,12 +134,15 @@ class Context:
         cities (list[str]): partner cities named lately, oldest first ("which of them").
         results (list[str] | None): the partner cities of the last list.
         query (dict | None): the last knowledge query, for "and Warsaw?" and "how many are those?".
+        someone (list[str]): who the person the visitor told of lately is, as the cue words of
+            the topics' yes/no rules ("mayor", "novelist"), for "can she sign the Golden Book?".
     """
 
     subject: dict[str, str] | None = None
     cities: list[str] = field(default_factory=list)
     results: list[str] | None = None
     query: dict[str, Any] | None = None
+    someone: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -139,6 +150,7 @@ class Context:
             "cities": self.cities,
             "results": self.results,
             "query": self.query,
+            "someone": self.someone,
         }
 
     @classmethod
@@ -150,7 +162,9 @@ class Context:
         results = [str(c) for c in raw_results] if isinstance(raw_results, list) else None
         subject = data.get("subject") if isinstance(data.get("subject"), dict) else None
         query = data.get("query") if isinstance(data.get("query"), dict) else None
-        return cls(subject=subject, cities=cities, results=results, query=query)
+        raw_someone = data.get("someone")
+        someone = [str(w) for w in raw_someone] if isinstance(raw_someone, list) else []
+        return cls(subject=subject, cities=cities, results=results, query=query, someone=someone)
 
     def mention(self, *city_ids: str) -> None:
         for city_id in city_ids:
@@ -179,6 +193,7 @@ class Answerer:
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
         replies: list[Reply] = []
+        self._note_someone(queries)
         # ("... for an official visit. who organises the programme": typed without "?", the
         # last part still asks.)
         # ("ich fliege bald nach budapest. ist das eine partnerstadt von berlin": a yes/no
@@ -286,6 +301,18 @@ class Answerer:
             replies = [reply] if reply is not None else []
         return replies
 
+    def _note_someone(self, queries: list[Query]) -> None:
+        """Keep who a message says a person is ("The mayor of Paris is coming next week")."""
+        cues = [
+            cue
+            for q in queries
+            for topic in self.k.topics.values()
+            for cue in topic.verify_cues(q.text)
+            if not _FIRST_PERSON.search(cue)
+        ]
+        if cues:
+            self.context.someone = list(dict.fromkeys(cues))
+
     def answer_one(self, q: Query) -> Reply | None:
         if self._several and self._is_fragment(q):
             return None  # "both please" beside the real question
@@ -351,6 +378,9 @@ class Answerer:
             return Reply(kind="chitchat").add(chitchat)
         if _EVERY_CONTINENT.search(q.text):
             return self.continents_overview(q)  # "partner cities on every continent, right?"
+        ranking = _continent_ranking(q.text)
+        if ranking is not None and not q.cities:
+            return self.continent_ranking(q, ranking)  # "Which continent has the most?"
         if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
             return self.continents_overview(q)  # "on how many continents?"
         if (
@@ -373,6 +403,25 @@ class Answerer:
             # "Wir sind eine Schule in Prag ... Kann das Land Berlin da vermitteln?": a need
             # with a partner city goes to the partner cities' unit.
             q.route_id = PARTNER_CITY_ROUTE
+        previous_query = self.context.query or {}
+        if (
+            previous_query.get("op") == "superlative"
+            and previous_query.get("superlative")
+            and q.continuation
+            and q.rank > 1
+            and (q.op is None or q.ordinal)
+            and not (q.cities or q.has_filters)
+        ):
+            # "the second oldest?" - "and the third?": the same order, with its conditions
+            previous = Query.from_dict(previous_query)
+            q.op, q.superlative, q.ordinal = "superlative", previous.superlative, False
+            q.regions, q.year = list(previous.regions), previous.year
+            q.status, q.capital = previous.status, previous.capital
+        previous_year = previous_query.get("year")
+        if previous_year and not q.cities and _THAT_PERIOD.search(q.text):
+            # "Wie viele kamen in den 1990ern dazu?" - "welche war die letzte in dem
+            # Jahrzehnt?": the period of the question before, not today's decade
+            q.year = dict(previous_year)
         if self._is_partner_question(q):
             return self.partner_question(q)
         if q.route and not q.route_id and not q.topic and self._subject_city():
@@ -696,10 +745,10 @@ class Answerer:
             # "... zu Kyjiw. Wer hat die Partnerschaft damals unterzeichnet?": a fact of the
             # city named, whatever kind of question the classifier guessed.
             op = "lookup"
-        elif q.intent == "ask_oldest_partner" and not q.superlative:
-            q.superlative = "oldest"
-        elif q.intent == "ask_newest_partner" and not q.superlative:
-            q.superlative = "newest"
+        elif q.intent in _SUPERLATIVE_INTENTS and not q.superlative:
+            if not (q.cities and q.op == "verify" and q.confidence < 0.5):
+                # (an unsure guess is no claim that a named city is the oldest)
+                q.superlative = _SUPERLATIVE_INTENTS[q.intent]
         cities = list(q.cities)
         subject_city = self._subject_city()
         if (
@@ -1038,6 +1087,48 @@ class Answerer:
         if absent:
             reply.add("a_continents_none", absent=_join(absent, self.lang))
         self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        return reply
+
+    def continent_ranking(self, q: Query, ranking: str) -> Reply:
+        """The continent with the most or the fewest partner cities, or those with only one.
+
+        Args:
+            q: the question.
+            ranking: "most", "fewest" or "single" ("Is there a continent with only one?").
+        """
+        continents = [p for p in self.k.continents.values() if not (p.continents or p.countries)]
+        counts = [(p, self.k.partners_in(p)) for p in continents]
+        counts = [(p, cities) for p, cities in counts if cities]
+        sizes = [len(cities) for _, cities in counts]
+        if ranking == "most":
+            chosen = [(p, c) for p, c in counts if len(c) == max(sizes)]
+        elif ranking == "fewest":
+            chosen = [(p, c) for p, c in counts if len(c) == min(sizes)]
+        else:
+            chosen = [(p, c) for p, c in counts if len(c) == 1]
+        reply = Reply(kind="list", source=self.k.overview.source)
+        if q.yes_no or q.op == "verify":
+            reply.add("a_yes" if chosen else "a_no")
+        if ranking == "single" and chosen:
+            present = [f"{p.name(self.lang)} ({self._names(c)})" for p, c in chosen]
+            form = "one" if len(chosen) == 1 else "many"
+            reply.add(f"a_continent_single_{form}", present=_join(present, self.lang))
+        else:
+            if not chosen:  # no continent with only one: the fewest instead
+                chosen = [(p, c) for p, c in counts if len(c) == min(sizes)]
+            present = [f"{p.name(self.lang)} ({len(c)}: {self._names(c)})" for p, c in chosen]
+            template = "a_continent_most" if ranking == "most" else "a_continent_fewest"
+            reply.add(template, present=_join(present, self.lang))
+        cities = [city for _, c in chosen for city in c]
+        for city in cities:
+            if len(city.continents) > 1:  # Istanbul lies in Europe and in Asia
+                reply.add(
+                    "a_two_continents",
+                    name=city.name(self.lang),
+                    continents=self._continent_names(city),
+                )
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        self.context.results = [c.id for c in cities]
         return reply
 
     def country_count(self, q: Query) -> Reply:
@@ -2158,6 +2249,9 @@ class Answerer:
                 lead = "yes" if claimed <= _numbers(shown) else "no"
             else:
                 lead = topic.verify_answer(q.text)
+            if lead is None and self.context.someone and _THIRD_PERSON.search(q.text):
+                # "The mayor of Paris is coming. Can she sign the Golden Book?"
+                lead = topic.verify_answer(" ".join(self.context.someone))
             if lead is None and topic.person and _names_someone(q.text):
                 # "Is Franziska Giffey still the mayor?": someone else named.
                 surname = topic.person.split()[-1].casefold()
@@ -2495,6 +2589,7 @@ def answer_templates() -> list[str]:
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     names += ["a_city_years", "a_city_years_about"]
+    names += [f"a_continent_single_{form}" for form in ("one", "many")]
     names += ["w_unit", "w_unit_button", "w_number_2"]
     return names
 
@@ -2512,7 +2607,7 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
         if i == len(queries) - 1 and _is_statement(q) and context is None:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
-        if _is_statement(q):
+        if _is_statement(q) or (i < len(queries) - 1 and _vague_claim(q)):
             if _PREMISE_START.match(q.text) and i < len(queries) - 1 and _checkable(q):
                 # "Since Warsaw joined in 1995, ...?": the premise is checked first
                 claim = replace(q, op="verify", yes_no=True, intent=PREMISE)
@@ -2587,6 +2682,32 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
             context = None
         kept.append(q)
     return kept or queries
+
+
+def _vague_claim(q: Query) -> bool:
+    """A claim typed as a statement that says nothing the knowledge can check ("Someone told
+    me the Warsaw partnership goes back to the Cold War."): background for the question after it."""
+    if q.op != "verify" or q.asks or q.text.rstrip().endswith("?") or not _HEARSAY.search(q.text):
+        return False
+    return bool(q.cities) and not (
+        q.topic
+        or q.network
+        or q.route
+        or q.year
+        or q.claim_year
+        or q.capital is not None
+        or q.claim_ended
+        or q.superlative
+        or q.claim_count is not None
+        or q.claim_rank
+        or q.status
+        or q.regions
+        or q.relative
+        or q.compare
+        or q.negated
+        or q.denies
+        or _claimed_numbers(q.text)
+    )
 
 
 def _year_test(period: dict[str, Any]) -> Any:
@@ -2732,6 +2853,22 @@ _YEARS_APART = re.compile(
     r"wie viel (?:älter|jünger|früher|später)|wie viele jahre|jahre (?:liegen )?zwischen)\b",
     re.IGNORECASE,
 )
+# "Someone told me ...", "Ich habe gehört, ...": what the visitor heard, as a statement
+_HEARSAY = re.compile(
+    r"\b(?:(?:someone|somebody|people|a friend|my \w+) (?:told me|tells me|says|said|claims)|"
+    r"i(?:'ve| have)? (?:heard|read)|"
+    r"(?:jemand|man|ein \w+|eine \w+|mein \w+|meine \w+) (?:hat mir|sagt|sagte|meint|behauptet)|"
+    r"(?:ich )?hab(?:e)? (?:ich )?(?:gehört|gelesen)|angeblich|supposedly|apparently)\b",
+    re.IGNORECASE,
+)
+# "in that decade", "in diesem Jahrzehnt", "im selben Zeitraum": the period just asked about
+_THAT_PERIOD = re.compile(
+    r"\b(?:(?:that|this|the same|those|these)\s+(?:decade|period|years)|"
+    r"(?:dem|diesem|jenem|demselben|dem gleichen)\s+(?:jahrzehnt|zeitraum)|"
+    r"(?:diesen|jenen|denselben) jahren|"
+    r"(?:im|in dem) (?:selben|gleichen) (?:jahrzehnt|zeitraum))\b",
+    re.IGNORECASE,
+)
 _BETWEEN = re.compile(r"\b(between|zwischen)\b", re.IGNORECASE)
 _SUPERLATIVE = re.compile(
     r"\b(oldest|newest|youngest|latest|most recent|älteste\w*|jüngste\w*|neueste\w*)\b",
@@ -2749,6 +2886,20 @@ _CONTINENTS = re.compile(
     r"\b(continents|kontinente\w*|erdteile\w*|"
     r"(?:pro|je|per|nach|by|each|for each|für jeden)\s+(?:kontinent\w*|continent|erdteil\w*))\b",
     re.IGNORECASE,
+)
+# "Which continent has the most partner cities?", "ein Kontinent mit nur einer?"
+_ONE_CONTINENT = re.compile(r"\b(?:continent|kontinent|erdteil)\b", re.IGNORECASE)
+_CONTINENT_RANKINGS = (
+    ("most", re.compile(r"\b(?:most|(?:am|die) meisten)\b", re.IGNORECASE)),
+    ("fewest", re.compile(r"\b(?:fewest|least|(?:am|die) wenigsten)\b", re.IGNORECASE)),
+    (
+        "single",
+        re.compile(
+            r"\b(?:only one|just one|a single|single one|nur (?:eine[mnr]?|ein)|"
+            r"bloß (?:eine[mnr]?|ein)|eine[mnr]? einzige[mnr]?)\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
 _COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(
@@ -2883,6 +3034,13 @@ def _names_someone(text: str) -> bool:
     import re
 
     return bool(re.search(r"(?<=\s)[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+", text))
+
+
+def _continent_ranking(text: str) -> str | None:
+    """ "most", "fewest" or "single" for a question about one continent's share, else None."""
+    if not _ONE_CONTINENT.search(text):
+        return None
+    return next((name for name, words in _CONTINENT_RANKINGS if words.search(text)), None)
 
 
 def _pair(places: list[str]) -> dict[str, str]:

@@ -208,3 +208,153 @@ def test_a_message_says_each_fact_once(conversation) -> None:  # type: ignore[no
     )
     text = "\n".join(replies)
     assert text.count("14. Mai 1994") == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "visitor", "question", "start"),
+    [
+        ("en", "The mayor of Paris is coming next week.", "Can she sign the Golden Book?", "Yes:"),
+        (
+            "en",
+            "My aunt is a novelist and visits Berlin soon. Where is the Golden Book kept?",
+            "can she sign the Golden Book?",
+            "No:",
+        ),
+        (
+            "de",
+            "Im Mai kommt ein Staatsoberhaupt aus Chile nach Berlin.",
+            "Darf er sich ins Goldene Buch eintragen?",
+            "Ja:",
+        ),
+        (
+            "de",
+            "Meine Freundin ist Schauspielerin und besucht bald Berlin.",
+            "Kann sie sich ins Goldene Buch eintragen?",
+            "Nein:",
+        ),
+    ],
+)
+def test_a_yes_or_no_about_the_person_told_of_before(  # type: ignore[no-untyped-def]
+    conversation, lang, visitor, question, start
+) -> None:
+    ask = conversation(lang)
+    ask(visitor)
+    assert one(ask(question)).startswith(start)
+
+
+def test_a_question_about_the_visitor_is_not_about_the_person_before(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("The mayor of Paris is coming next week.")
+    assert not one(ask("Can I sign the Golden Book?")).startswith("Yes")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "Which continent has the most partner cities?", ["Europe (4:", "Istanbul"]),
+        ("de", "Auf welchem Kontinent liegen die meisten Partnerstädte?", ["Europa (4:"]),
+        (
+            "en",
+            "Which continent has the fewest partner cities?",
+            ["North America (1: Los Angeles)", "Africa (1: Windhoek)"],
+        ),
+    ],
+)
+def test_the_continent_with_the_most_or_fewest(conversation, lang, text, expected) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert all(e in reply for e in expected), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("en", "Is there a continent with only one partner city?", "Yes:"),
+        ("de", "Gibt es einen Kontinent mit nur einer Partnerstadt?", "Ja:"),
+    ],
+)
+def test_a_continent_with_only_one(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(start) and "Windh" in reply and "Los Angeles" in reply
+    assert "Tokyo" not in reply and "Tokio" not in reply
+
+
+@pytest.mark.parametrize("intent", [None, "ask_oldest_partner"])
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "en",
+            "Someone told me the Paris partnership goes back to the Cold War. When was it signed?",
+        ),
+        (
+            "de",
+            "Jemand hat mir erzählt, die Partnerschaft mit Paris stammt aus dem Kalten Krieg. "
+            "Wann wurde sie geschlossen?",
+        ),
+    ],
+)
+def test_hearsay_before_a_question_is_its_background(conversation, lang, text, intent) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent=intent))
+    assert reply.startswith("Paris") and "1987" in reply and "Los Angeles" not in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "follow_up"),
+    [
+        (
+            "en",
+            "How many partner cities joined in the 1990s?",
+            "which was the last in that decade?",
+        ),
+        (
+            "de",
+            "Wie viele Partnerstädte kamen in den 90ern dazu?",
+            "welche war die letzte in dem Jahrzehnt?",
+        ),
+        (
+            "de",
+            "Wie viele Partnerstädte kamen in den 90ern dazu?",
+            "und die letzte in diesem Jahrzehnt?",
+        ),
+    ],
+)
+def test_that_decade_is_the_one_asked_about(conversation, lang, count, follow_up) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    assert one(ask(count)).startswith("2 ")
+    reply = one(ask(follow_up))
+    assert "Tok" in reply and "1994" in reply and "Ky" not in reply
+
+
+def test_this_decade_without_one_before_is_today_s(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("en")("Which partner cities joined this decade?"))
+    assert "Kyiv" in reply and "Tokyo" not in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        ("en", "What is the second oldest partner city?", "and the third?"),
+        ("de", "Welche ist die zweitälteste Partnerstadt?", "und die dritte?"),
+    ],
+)
+def test_the_next_place_in_the_same_order(conversation, lang, first, then) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    assert "Paris" in one(ask(first))
+    assert "Istanbul" in one(ask(then))
+
+
+def test_the_next_place_keeps_the_conditions(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    assert "Moscow" in one(ask("Which is the second newest partner city in Europe?"))
+    assert "Istanbul" in one(ask("and the third?"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("en", "Windhoek is the only African partner city, isn't it?", "Yes, Windhoek (Namibia)"),
+        ("de", "Windhuk ist die einzige afrikanische Partnerstadt, oder?", "Ja, Windhuk (Namibia)"),
+    ],
+)
+def test_the_only_city_of_a_region_comes_with_its_country(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)

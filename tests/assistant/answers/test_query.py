@@ -92,6 +92,8 @@ def test_operation_and_region(text: str, op: str, regions: list[str], knowledge:
         ("Partnerstädte aus den 90er Jahren", {"op": "between", "year": 1990, "to": 1999}),
         ("partner cities from the 1990s", {"op": "between", "year": 1990, "to": 1999}),
         ("zwischen 1990 und 1995", {"op": "between", "year": 1990, "to": 1995}),
+        ("partner cities before the fall of the Wall", {"op": "before", "year": 1989}),
+        ("Partnerstädte vor dem Mauerfall", {"op": "before", "year": 1989}),
     ],
 )
 def test_periods(text: str, period: dict[str, int], knowledge: Knowledge) -> None:
