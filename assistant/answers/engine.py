@@ -256,6 +256,17 @@ class Answerer:
                 query.status, query.capital = earlier.status, earlier.capital
             if query.condition and replies and (query.condition == "yes") == _corrects(replies[-1]):
                 continue  # "Ist Amsterdam Partnerstadt, und falls ja, seit wann?" - it is not
+            if (
+                earlier is not None
+                and earlier.cities
+                and (query.back_reference or query.partner_words)
+                and query.attribute
+                and not query.route
+                and not (_names_a_place(query) or query.condition or query.topic or query.network)
+            ):
+                # "... an exchange with Buenos Aires. Who supports such projects, and when did
+                # that partnership start?": the city of the message, not of the answer before
+                query.cities = list(earlier.cities)
             if query.condition and earlier is not None and not _names_a_place(query):
                 # "Is Moscow still active? If not, since when is it dormant?": the same city
                 query.cities, query.others = list(earlier.cities), list(earlier.others)
@@ -746,8 +757,9 @@ class Answerer:
             # city named, whatever kind of question the classifier guessed.
             op = "lookup"
         elif q.intent in _SUPERLATIVE_INTENTS and not q.superlative:
-            if not (q.cities and q.op == "verify" and q.confidence < 0.5):
-                # (an unsure guess is no claim that a named city is the oldest)
+            if q.relative is None and not (q.cities and q.op == "verify" and q.confidence < 0.5):
+                # (an unsure guess is no claim that a named city is the oldest, and "the one
+                # before that" asks for a neighbour)
                 q.superlative = _SUPERLATIVE_INTENTS[q.intent]
         cities = list(q.cities)
         subject_city = self._subject_city()
@@ -868,6 +880,15 @@ class Answerer:
                 op = previous.op if previous.op == "lookup" else "lookup"
         if op == "verify" and q.claim_count is not None and not cities:
             return self.verify_count(q)
+        if op == "compare" and not cities and q.has_filters and not q.yes_no:
+            # "Welche der Partnerschaften in Nordamerika ist jünger?": of those the filter
+            # describes, the older or newer (of more than two, the oldest or newest)
+            described = self._filtered(q)[0]
+            if len(described) == 2:
+                return self.compare(q, [c.id for c in described])
+            if len(described) > 2:
+                q.superlative = "newest" if q.compare == "newer" else "oldest"
+                return self.superlative(q)
         if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
         capital_of = self._capital_of(q) if not cities and op in (None, "lookup") else None
@@ -2603,7 +2624,19 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
     """
     kept: list[Query] = []
     context: Query | None = None
+    queries = list(queries)
     for i, q in enumerate(queries):
+        after = queries[i + 1] if i < len(queries) - 1 else None
+        if (
+            after is not None
+            and q.attribute == "signers"
+            and not (q.cities or q.asks or q.text.rstrip().endswith("?"))
+            and after.op in ("count", "list")
+            and not (after.cities or after.has_filters)
+        ):
+            # "I read that Kai Wegner has signed partnerships. How many?": the signings told of
+            queries[i + 1] = replace(after, text=f"{q.text} {after.text}")
+            continue
         if i == len(queries) - 1 and _is_statement(q) and context is None:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue

@@ -358,3 +358,63 @@ def test_the_next_place_keeps_the_conditions(conversation) -> None:  # type: ign
 )
 def test_the_only_city_of_a_region_comes_with_its_country(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     assert one(conversation(lang)(text)).startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "city"),
+    [
+        (
+            "de",
+            "Ich habe gelesen, dass Kai Wegner Partnerschaften unterschrieben hat. Wie viele?",
+            "Kyjiw",
+        ),
+        ("en", "I read that Kai Wegner has signed partnerships. How many?", "Kyiv"),
+    ],
+)
+def test_a_count_after_a_statement_about_a_signer(conversation, lang, text, city) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="count_partner_cities"))
+    assert reply.startswith("1: Kai Wegner") and city in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "first"),
+    [
+        ("de", "Welche der Partnerschaften in Asien ist jünger?", "Die Partnerschaft mit Tokio"),
+        ("en", "Which of the Asian partnerships is older?", "The partnership with Istanbul"),
+        ("en", "Which of the European partnerships is the older one?", "Of the partner cities"),
+    ],
+)
+def test_the_older_or_newer_of_a_described_list(conversation, lang, text, first) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(first)
+    assert "Paris" in reply or "Europe" not in text
+
+
+def test_the_one_before_after_an_unsure_superlative_guess(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Tell me about the Kyiv partnership")
+    ask("is it the capital of Ukraine?")
+    reply = one(ask("and the partnership before that one?", intent="ask_oldest_partner"))
+    assert reply.startswith("Right before Kyiv came Windhoek")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "intent"),
+    [
+        (
+            "en",
+            "We plan a school exchange with Tokyo. Who at the Senate Chancellery supports such "
+            "projects, and when did that partnership start?",
+            "route_international",
+        ),
+        (
+            "de",
+            "Unsere Schule plant einen Austausch mit Tokio. Wer hilft uns dabei, und seit wann "
+            "besteht die Partnerschaft?",
+            None,
+        ),
+    ],
+)
+def test_that_partnership_is_the_one_of_the_message(conversation, lang, text, intent) -> None:  # type: ignore[no-untyped-def]
+    unit, since = conversation(lang)(text, intent=intent)
+    assert "II B" in unit and "1994" in since

@@ -94,6 +94,7 @@ def test_operation_and_region(text: str, op: str, regions: list[str], knowledge:
         ("zwischen 1990 und 1995", {"op": "between", "year": 1990, "to": 1995}),
         ("partner cities before the fall of the Wall", {"op": "before", "year": 1989}),
         ("Partnerstädte vor dem Mauerfall", {"op": "before", "year": 1989}),
+        ("welche städte sind 94 dazugekommen", {"op": "in", "year": 1994}),
     ],
 )
 def test_periods(text: str, period: dict[str, int], knowledge: Knowledge) -> None:
