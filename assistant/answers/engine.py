@@ -390,7 +390,7 @@ class Answerer:
         if _EVERY_CONTINENT.search(q.text):
             return self.continents_overview(q)  # "partner cities on every continent, right?"
         ranking = _continent_ranking(q.text)
-        if ranking is not None and not q.cities:
+        if ranking is not None and not (q.cities or q.regions or q.superlative):
             return self.continent_ranking(q, ranking)  # "Which continent has the most?"
         if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
             return self.continents_overview(q)  # "on how many continents?"
@@ -428,6 +428,10 @@ class Answerer:
             q.op, q.superlative, q.ordinal = "superlative", previous.superlative, False
             q.regions, q.year = list(previous.regions), previous.year
             q.status, q.capital = previous.status, previous.capital
+        results = self.context.results or []
+        if previous_query.get("op") == "count" and len(results) == 1 and _WHICH_IS_IT.match(q.text):
+            # "Wie viele Partnerstädte liegen in Afrika?" - "Und welche ist das?"
+            return self.city_facts(replace(q, cities=list(results)), list(results))
         previous_year = previous_query.get("year")
         if previous_year and not q.cities and _THAT_PERIOD.search(q.text):
             # "Wie viele kamen in den 1990ern dazu?" - "welche war die letzte in dem
@@ -880,9 +884,13 @@ class Answerer:
                 op = previous.op if previous.op == "lookup" else "lookup"
         if op == "verify" and q.claim_count is not None and not cities:
             return self.verify_count(q)
-        if op == "compare" and not cities and q.has_filters and not q.yes_no:
+        described_only = q.has_filters or (
+            q.listing and not (q.among or q.back_reference) and len(self.context.cities) < 2
+        )
+        if op == "compare" and not cities and described_only and not q.yes_no:
             # "Welche der Partnerschaften in Nordamerika ist jünger?": of those the filter
-            # describes, the older or newer (of more than two, the oldest or newest)
+            # describes, the older or newer (of more than two, the oldest or newest);
+            # "Welche Partnerschaft wurde zuerst unterzeichnet?": of all of them
             described = self._filtered(q)[0]
             if len(described) == 2:
                 return self.compare(q, [c.id for c in described])
@@ -2095,6 +2103,12 @@ class Answerer:
                     other_since=alone.since.format(self.lang),
                     **v,
                 )
+        if q.attribute == "signers" and _WHO.search(q.text):
+            # "who signed the first of them?": the city, then its signers
+            if city.signed_by:
+                reply.add("a_city_signers", **v)
+            else:
+                reply.add("a_city_signers_unknown", unit=self.k.units["II B"].name(self.lang), **v)
         self._remember(q, {"kind": "city", "id": city.id}, [city.id])
         return reply
 
@@ -2641,8 +2655,10 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
         if _is_statement(q) or (i < len(queries) - 1 and _vague_claim(q)):
-            if _PREMISE_START.match(q.text) and i < len(queries) - 1 and _checkable(q):
-                # "Since Warsaw joined in 1995, ...?": the premise is checked first
+            told = _PREMISE_START.match(q.text) or _HEARSAY.search(q.text)
+            if told and i < len(queries) - 1 and _checkable(q):
+                # "Since Warsaw joined in 1995, ...?", "A friend says Tel Aviv is the oldest
+                # partner. When did it join?": the premise is checked first
                 claim = replace(q, op="verify", yes_no=True, intent=PREMISE)
                 if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
                     claim.claim_year, claim.year = claim.year["year"], None
@@ -2894,6 +2910,14 @@ _HEARSAY = re.compile(
     r"(?:ich )?hab(?:e)? (?:ich )?(?:gehört|gelesen)|angeblich|supposedly|apparently)\b",
     re.IGNORECASE,
 )
+# "und welche ist das?", "which one is it?": the one city a count found
+_WHICH_IS_IT = re.compile(
+    r"\s*(?:(?:und|and|ok|so|also)\s*,?\s*)?(?:welche|welches|which|what)"
+    r"(?:\s+(?:one|city|stadt|partner city|partnerstadt))?\s+(?:ist|war|is|was)\s+"
+    r"(?:das|die|es|it|that|this|the one)(?:\s+(?:denn|dann|genau|then|exactly))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_WHO = re.compile(r"\b(?:who|whom|wer|wem)\b", re.IGNORECASE)
 # "in that decade", "in diesem Jahrzehnt", "im selben Zeitraum": the period just asked about
 _THAT_PERIOD = re.compile(
     r"\b(?:(?:that|this|the same|those|these)\s+(?:decade|period|years)|"
@@ -2923,8 +2947,20 @@ _CONTINENTS = re.compile(
 # "Which continent has the most partner cities?", "ein Kontinent mit nur einer?"
 _ONE_CONTINENT = re.compile(r"\b(?:continent|kontinent|erdteil)\b", re.IGNORECASE)
 _CONTINENT_RANKINGS = (
-    ("most", re.compile(r"\b(?:most|(?:am|die) meisten)\b", re.IGNORECASE)),
-    ("fewest", re.compile(r"\b(?:fewest|least|(?:am|die) wenigsten)\b", re.IGNORECASE)),
+    (
+        "most",
+        re.compile(
+            r"\b(?:most|best represented|(?:am|die) meisten|am stärksten|am häufigsten)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "fewest",
+        re.compile(
+            r"\b(?:fewest|least|(?:am|die) wenigsten|am schwächsten|am seltensten)\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "single",
         re.compile(

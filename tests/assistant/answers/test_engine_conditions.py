@@ -418,3 +418,75 @@ def test_the_one_before_after_an_unsure_superlative_guess(conversation) -> None:
 def test_that_partnership_is_the_one_of_the_message(conversation, lang, text, intent) -> None:  # type: ignore[no-untyped-def]
     unit, since = conversation(lang)(text, intent=intent)
     assert "II B" in unit and "1994" in since
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "premise", "answer"),
+    [
+        (
+            "en",
+            "A friend says Tokyo is the oldest partner. When did it actually join?",
+            "No: Berlin's oldest partner city is Los Angeles",
+            "14 May 1994",
+        ),
+        (
+            "de",
+            "Ein Bekannter meint, die Partnerschaft mit Paris gibt es seit den 70ern. "
+            "Seit wann wirklich?",
+            "Nein: Paris",
+            "2. Juli 1987",
+        ),
+    ],
+)
+def test_hearsay_that_can_be_checked_is_corrected_first(  # type: ignore[no-untyped-def]
+    conversation, lang, text, premise, answer
+) -> None:
+    replies = conversation(lang)(text)
+    assert replies[0].startswith(premise) and answer in "\n".join(replies)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Which continent is best represented among the partner cities?"),
+        ("de", "Welcher Erdteil ist am stärksten vertreten?"),
+    ],
+)
+def test_the_best_represented_continent(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    assert "(4: Paris" in one(conversation(lang)(text))
+
+
+def test_a_continent_named_with_a_superlative_is_a_filter(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("en")("Which partner city on the continent of Europe is the most recent?")
+    )
+    assert reply.startswith("Of the partner cities that are in Europe, Kyiv")
+
+
+def test_who_signed_the_first_of_a_list(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("en")
+    ask("Which partner cities joined after 1995?")
+    reply = one(ask("who signed the newest of them?"))
+    assert "Kyiv" in reply and "Klitschko" in reply
+
+
+def test_signed_first_asks_for_the_oldest_of_all(conversation) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation("de")
+    ask("Erzähl mir was über Kyjiw")
+    reply = one(
+        ask("Welche Partnerschaft wurde zuerst unterzeichnet?", intent="ask_oldest_partner")
+    )
+    assert reply.startswith("Berlins älteste Partnerstadt ist Los Angeles")
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "which"),
+    [
+        ("de", "Wie viele Partnerstädte hat Berlin in Afrika?", "Und welche ist das?"),
+        ("en", "How many partner cities are in Africa?", "which one is it?"),
+    ],
+)
+def test_which_one_after_a_count_of_one(conversation, lang, count, which) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    ask(count)
+    assert one(ask(which)).startswith("Windh")
