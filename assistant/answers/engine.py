@@ -432,6 +432,13 @@ class Answerer:
         if previous_query.get("op") == "count" and len(results) == 1 and _WHICH_IS_IT.match(q.text):
             # "Wie viele Partnerstädte liegen in Afrika?" - "Und welche ist das?"
             return self.city_facts(replace(q, cities=list(results)), list(results))
+        if (
+            previous_query.get("op") == "count"
+            and len(results) >= 2
+            and _WHICH_ARE_THEY.match(q.text)
+        ):
+            # "How many partner cities are not capitals?" - "and which are they?"
+            return self.list_cities(replace(Query.from_dict(previous_query), op="list"))
         previous_year = previous_query.get("year")
         if previous_year and not q.cities and _THAT_PERIOD.search(q.text):
             # "Wie viele kamen in den 1990ern dazu?" - "welche war die letzte in dem
@@ -1025,7 +1032,7 @@ class Answerer:
             years -= 1  # full years between two full dates
         reply = Reply(kind="compare", source=self.k.overview.source)
         reply.add(
-            "a_years_apart",
+            "a_years_apart" if years > 1 else f"a_years_apart_{years}",
             years=years,
             first=first.name(self.lang),
             first_since=a.format(self.lang),
@@ -1173,7 +1180,11 @@ class Answerer:
         regions = [r for r in (self._region(i) for i in q.regions[:2]) if r is not None]
         counts = [len(self.k.partners_in(r)) for r in regions]
         reply = Reply(kind="count", source=self.k.overview.source)
-        if len(regions) == 2 and (q.yes_no or q.op == "verify"):
+        # "Liegen mehr Partnerstädte in Asien als in Amerika?": asked without a question word
+        # ("... in Europa oder in Asien?" asks which, not whether)
+        whether = q.yes_no or q.op == "verify" or (not q.asks and q.text.rstrip().endswith("?"))
+        whether = whether and not _OR.search(q.text)
+        if len(regions) == 2 and whether:
             fewer = _FEWER.search(q.text) is not None
             holds = counts[0] < counts[1] if fewer else counts[0] > counts[1]
             reply.add("a_yes" if holds else "a_no")
@@ -2625,6 +2636,7 @@ def answer_templates() -> list[str]:
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     names += ["a_city_years", "a_city_years_about"]
     names += [f"a_continent_single_{form}" for form in ("one", "many")]
+    names += ["a_years_apart_0", "a_years_apart_1"]
     names += ["w_unit", "w_unit_button", "w_number_2"]
     return names
 
@@ -2917,6 +2929,12 @@ _WHICH_IS_IT = re.compile(
     r"(?:das|die|es|it|that|this|the one)(?:\s+(?:denn|dann|genau|then|exactly))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+_WHICH_ARE_THEY = re.compile(
+    r"\s*(?:(?:und|and|ok|so|also)\s*,?\s*)?(?:welche|which|what)"
+    r"(?:\s+(?:ones|cities|städte|partner cities|partnerstädte))?\s+(?:sind|waren|are|were)\s+"
+    r"(?:das|die|es|sie|they|those|these|them)(?:\s+(?:denn|dann|genau|then|exactly))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 _WHO = re.compile(r"\b(?:who|whom|wer|wem)\b", re.IGNORECASE)
 # "in that decade", "in diesem Jahrzehnt", "im selben Zeitraum": the period just asked about
 _THAT_PERIOD = re.compile(
@@ -2971,8 +2989,10 @@ _CONTINENT_RANKINGS = (
     ),
 )
 _COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
+_OR = re.compile(r"\b(?:or|oder)\b", re.IGNORECASE)
+# "more in Asia than in Europe?", "where are more, in Asia or in Europe?"
 _MORE_THAN = re.compile(
-    r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL
+    r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als|or|oder)\b", re.IGNORECASE | re.DOTALL
 )
 # "more than 15", "mindestens drei", "fewer than 20": a bound, not the count itself
 _COUNT_BOUND = re.compile(

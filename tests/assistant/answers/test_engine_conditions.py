@@ -490,3 +490,34 @@ def test_which_one_after_a_count_of_one(conversation, lang, count, which) -> Non
     ask = conversation(lang)
     ask(count)
     assert one(ask(which)).startswith("Windh")
+
+
+@pytest.mark.parametrize(
+    ("lang", "which"), [("en", "and which are they?"), ("de", "und welche sind das?")]
+)
+def test_which_are_they_after_a_count(conversation, lang, which) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    ask(
+        "How many partner cities are not capitals?"
+        if lang == "en"
+        else "Wie viele Partnerstädte sind keine Hauptstädte?"
+    )
+    reply = one(ask(which))
+    assert "Los Angeles" in reply and "Istanbul" in reply and "Tok" not in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("de", "Liegen mehr Partnerstädte in Asien als in Europa?", "Nein: Partnerstädte Berlins"),
+        ("de", "Gibt es mehr Partnerstädte in Europa oder in Asien?", "Partnerstädte Berlins"),
+        (
+            "en",
+            "Where are more partner cities, in Asia or in Europe?",
+            "Berlin's partner cities in",
+        ),
+    ],
+)
+def test_two_regions_compared_by_count(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(start) and ": 4" in reply and ": 2" in reply
