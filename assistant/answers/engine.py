@@ -1814,8 +1814,12 @@ class Answerer:
             return reply
         if verify:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
-                reply.add("a_yes" if len(cities) == total else "a_no")
-                exceptions = [c for c in self.k.partner_cities if c not in cities]
+                # "Sind alle Partnerstädte in Europa Hauptstädte?": all of those in Europe
+                scope = list(self.k.partner_cities)
+                if q.capital is not None or q.status is not None:
+                    scope = self._filtered(replace(q, capital=None, status=None))[0]
+                reply.add("a_yes" if len(cities) == len(scope) else "a_no")
+                exceptions = [c for c in scope if c not in cities]
             elif q.denies and q.capital is None and q.status is None and not q.exclude_regions:
                 # "Berlin hat keine Partnerstadt in Südamerika, oder?": the claim is "none"
                 reply.add("a_no" if cities else "a_yes")
@@ -1843,7 +1847,10 @@ class Answerer:
         if cities and exceptions and len(exceptions) < len(cities):
             # "No: 16 of the 19 are capitals" - the three that are not, by name
             reply.parts[-1].template = "a_list_many_short"
-            reply.add("a_list_except", names=self._names(exceptions))
+            reply.add(
+                "a_list_except" if len(exceptions) > 1 else "a_list_except_one",
+                names=self._names(exceptions),
+            )
         elif cities:
             reply.add("a_bullets", lines=[self._line(c) for c in cities])
         self._two_continents_note(reply, cities, q)

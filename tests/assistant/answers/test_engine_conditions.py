@@ -521,3 +521,29 @@ def test_which_are_they_after_a_count(conversation, lang, which) -> None:  # typ
 def test_two_regions_compared_by_count(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation(lang)(text))
     assert reply.startswith(start) and ": 4" in reply and ": 2" in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "exception"),
+    [
+        ("de", "Sind alle Partnerstädte in Europa Hauptstädte?", "Ausgenommen ist Istanbul."),
+        ("en", "Are all the European partner cities capitals?", "The exception is Istanbul."),
+    ],
+)
+def test_all_of_a_region_names_the_exceptions_there(conversation, lang, text, exception) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text))
+    assert reply.startswith(("Nein:", "No:")) and exception in reply and "Los Angeles" not in reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "de",
+            "Wo kann ich mich als ehemalige Zwangsarbeiterin für das Emigrantenprogramm bewerben?",
+        ),
+        ("en", "I was a forced labourer. Where can I apply for the Emigrant Programme?"),
+    ],
+)
+def test_where_to_apply_wins_over_who_is_invited(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    assert "II A" in "\n".join(conversation(lang)(text))
