@@ -490,6 +490,7 @@ class Answerer:
         return not (
             self._names_a_subject(q)
             or q.attribute
+            or q.duration  # "... und wie viele Jahre ist das her?"
             or q.op in ("list", "count", "superlative", "compare")
             or q.route
             or sure_intent
@@ -767,6 +768,17 @@ class Answerer:
             # "... zu Kyjiw. Wer hat die Partnerschaft damals unterzeichnet?": a fact of the
             # city named, whatever kind of question the classifier guessed.
             op = "lookup"
+        elif (
+            q.op is None
+            and guessed
+            and q.attribute in CITY_FACT_ATTRIBUTES
+            and self._subject_city()
+            and not (q.cities or q.partner_words or q.has_filters)
+            and (q.back_reference or not q.listing)
+        ):
+            # "Seit wann ist Jakarta Partnerstadt?" - "in welchem Land liegt es?": the city's
+            # country, not a list by country
+            op = "lookup"
         elif q.intent in _SUPERLATIVE_INTENTS and not q.superlative:
             if q.relative is None and not (q.cities and q.op == "verify" and q.confidence < 0.5):
                 # (an unsure guess is no claim that a named city is the oldest, and "the one
@@ -830,6 +842,14 @@ class Answerer:
             if len(cities) == 1 and subject not in (None, cities[0]) and q.back_reference:
                 # "and how many years after London did that come?" after Kyiv
                 return self.years_apart(q, [subject or "", cities[0]])
+            if (
+                not cities
+                and len(self.context.cities) >= 2
+                and (q.back_reference or q.continuation or _BETWEEN_THEM.search(q.text))
+                and not (q.both_ends or q.has_filters or q.superlative)
+            ):
+                # "Buenos Aires and Mexico City?" - "how many years apart are they?"
+                return self.years_apart(q, self.context.cities[-2:])
             if not cities and q.both_ends:
                 # "Wie viele Jahre liegen zwischen der ersten und der neuesten Partnerschaft?"
                 ordered = list(self.k.partner_cities)
@@ -2951,6 +2971,7 @@ _THAT_PERIOD = re.compile(
     r"(?:im|in dem) (?:selben|gleichen) (?:jahrzehnt|zeitraum))\b",
     re.IGNORECASE,
 )
+_BETWEEN_THEM = re.compile(r"\b(?:dazwischen|between them|apart)\b", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(between|zwischen)\b", re.IGNORECASE)
 _SUPERLATIVE = re.compile(
     r"\b(oldest|newest|youngest|latest|most recent|älteste\w*|jüngste\w*|neueste\w*)\b",

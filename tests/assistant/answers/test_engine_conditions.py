@@ -547,3 +547,57 @@ def test_all_of_a_region_names_the_exceptions_there(conversation, lang, text, ex
 )
 def test_where_to_apply_wins_over_who_is_invited(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
     assert "II A" in "\n".join(conversation(lang)(text))
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then", "start"),
+    [
+        (
+            "de",
+            "Seit wann ist Tokio Partnerstadt?",
+            "in welchem Land liegt es?",
+            "Tokio liegt in Japan",
+        ),
+        ("en", "When did Tokyo become a partner?", "which country is it in?", "Tokyo is in Japan"),
+    ],
+)
+def test_the_country_of_the_city_in_context_whatever_the_guess(  # type: ignore[no-untyped-def]
+    conversation, lang, first, then, start
+) -> None:
+    ask = conversation(lang)
+    ask(first)
+    assert one(ask(then, intent="ask_partners_by_region")).startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "years"),
+    [
+        ("de", "Wann wurde Windhuk Partnerstadt und wie viele Jahre ist das her?", "Jahre"),
+        ("en", "When did Windhoek become a partner and how long ago was that?", "years"),
+    ],
+)
+def test_how_long_ago_as_the_second_question(conversation, lang, text, years) -> None:  # type: ignore[no-untyped-def]
+    replies = conversation(lang)(text, intent="ask_partner_since")
+    expected = (
+        datetime.date.today().year
+        - 2000
+        - (datetime.date.today() < datetime.date(datetime.date.today().year, 7, 6))
+    )
+    assert len(replies) == 2 and f"{expected} {years}" in replies[1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        ("en", "Tell me about Paris and Istanbul", "and how many years apart are they?"),
+        (
+            "de",
+            "Seit wann sind Paris und Istanbul Partnerstädte?",
+            "wie viele Jahre liegen dazwischen?",
+        ),
+    ],
+)
+def test_years_apart_of_the_two_cities_in_context(conversation, lang, first, then) -> None:  # type: ignore[no-untyped-def]
+    ask = conversation(lang)
+    ask(first)
+    assert one(ask(then, intent="ask_partner_since")).startswith("2 ")
