@@ -2690,6 +2690,15 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
             # "I read that Kai Wegner has signed partnerships. How many?": the signings told of
             queries[i + 1] = replace(after, text=f"{q.text} {after.text}")
             continue
+        if (
+            kept
+            and context is None
+            and _asks_only_whether(q)
+            and kept[-1].op == "verify"
+            and kept[-1].yes_no
+            and not kept[-1].text.rstrip().endswith("?")
+        ):
+            continue  # "I heard Moscow is no longer a partner. Is that so?": the claim asks
         if i == len(queries) - 1 and _is_statement(q) and context is None:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
@@ -2711,6 +2720,10 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
             # "Berlin ended its partnership with Moscow in 2022. Is that true?": the statement
             # is the claim to check.
             claim = replace(context, op="verify", yes_no=True, text=f"{context.text} {q.text}")
+            if context.negated and not context.cities and context.capital is None:
+                # "Mein Onkel sagt, Berlin hat keine Partnerstadt in Afrika. Stimmt das?": the
+                # statement denies (a statement, so not a negated question)
+                claim.denies = True
             if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
                 claim.claim_year, claim.year = claim.year["year"], None
             kept.append(claim)

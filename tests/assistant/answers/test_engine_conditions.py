@@ -601,3 +601,26 @@ def test_years_apart_of_the_two_cities_in_context(conversation, lang, first, the
     ask = conversation(lang)
     ask(first)
     assert one(ask(then, intent="ask_partner_since")).startswith("2 ")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("de", "Mein Onkel sagt, Berlin hat keine Partnerstadt in Afrika. Stimmt das?", "Nein:"),
+        ("en", "Berlin has no partner city in Africa. Is that right?", "No:"),
+        ("de", "Berlin hat keine Partnerstadt in Südamerika. Stimmt das?", "Ja:"),
+    ],
+)
+def test_a_statement_that_denies_then_is_that_right(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "I heard that Moscow is no longer a partner city. Is that so?"),
+        ("de", "Ich habe gehört, Moskau ist keine Partnerstadt mehr. Stimmt das?"),
+    ],
+)
+def test_a_claim_then_is_that_so_is_answered_once(conversation, lang, text) -> None:  # type: ignore[no-untyped-def]
+    assert one(conversation(lang)(text)).startswith(("No:", "Nein:"))
