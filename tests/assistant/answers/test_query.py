@@ -95,6 +95,10 @@ def test_operation_and_region(text: str, op: str, regions: list[str], knowledge:
         ("partner cities before the fall of the Wall", {"op": "before", "year": 1989}),
         ("Partnerstädte vor dem Mauerfall", {"op": "before", "year": 1989}),
         ("welche städte sind 94 dazugekommen", {"op": "in", "year": 1994}),
+        (
+            "partner cities between the fall of the Wall and 2000",
+            {"op": "between", "year": 1989, "to": 2000},
+        ),
     ],
 )
 def test_periods(text: str, period: dict[str, int], knowledge: Knowledge) -> None:
