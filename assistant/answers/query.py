@@ -34,9 +34,6 @@ _NAMED_SPAN = re.compile(
 _CURRENT = ("this", "the current", "current", "these", "dies", "aktuell", "laufend", "jetzig")
 _SHORT_YEAR = re.compile(
     r"(?:(?<=\s')|(?<=\bim\s)|(?<=\bin\s)|(?<=\bseit\s)|(?<=\bsince\s))([5-9]\d)\b"
-    # "welche städte sind 94 dazugekommen"
-    r"|\b([5-9]\d)(?=\s+(?:dazu|hinzu|partner|beigetreten|geschlossen|unterzeichnet))",
-    re.IGNORECASE,
 )
 _DECADE_WORDS = {
     "sixties": 1960,
@@ -874,9 +871,7 @@ def _period(query: Query, text: str, words: _Words) -> None:
         return
     short = _SHORT_YEAR.search(text)
     if short and not _YEAR.search(text):  # "'94", "im Jahr 94", "in 94"
-        text = (
-            text[: short.start()] + "19" + (short.group(1) or short.group(2)) + text[short.end() :]
-        )
+        text = text[: short.start()] + "19" + short.group(1) + text[short.end() :]
         words = _Words(text)
     century = _CENTURY.search(text)
     if century:  # "im 21. Jahrhundert", "in the 20th century" (2000 counts to the 21st here)
