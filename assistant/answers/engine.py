@@ -39,6 +39,7 @@ PARTNER_INTENTS = {
     "ask_newest_partner": "superlative",
     "ask_partners_by_region": "list",
 }
+_SUPERLATIVE_INTENTS = {"ask_oldest_partner": "oldest", "ask_newest_partner": "newest"}
 ROUTE_INTENTS = {"route_protocol": "protocol", "route_international": "international"}
 # The route (organisation.yml) of questions about one partner city's unit.
 PARTNER_CITY_ROUTE = "partner_city"
@@ -86,6 +87,13 @@ _ACKNOWLEDGEMENT = re.compile(
     re.IGNORECASE,
 )
 MAX_CONTEXT_CITIES = 4
+# A person the visitor told of before ("can she sign?", "darf er sich eintragen?"); the German
+# "sie" only in lower case, as "Sie" is the visitor.
+_THIRD_PERSON = re.compile(
+    r"\b(?:(?i:she|he|her|him|they|them|er|ihm|ihn|ihr))\b|(?<=\w )sie\b|^sie\b"
+)
+# A yes/no rule's cue about the visitor ("can I", "darf ich"), not about someone else.
+_FIRST_PERSON = re.compile(r"\b(?:i|ich|mich|myself|me|mir)\b", re.IGNORECASE)
 # An abbreviation in a question ("USE", "U20", "C40").
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 # A question about the languages the assistant speaks, naming another one or none.
@@ -151,12 +159,15 @@ class Context:
         cities (list[str]): partner cities named lately, oldest first ("which of them").
         results (list[str] | None): the partner cities of the last list.
         query (dict | None): the last knowledge query, for "and Warsaw?" and "how many are those?".
+        someone (list[str]): who the person the visitor told of lately is, as the cue words of
+            the topics' yes/no rules ("mayor", "novelist"), for "can she sign the Golden Book?".
     """
 
     subject: dict[str, str] | None = None
     cities: list[str] = field(default_factory=list)
     results: list[str] | None = None
     query: dict[str, Any] | None = None
+    someone: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +175,7 @@ class Context:
             "cities": self.cities,
             "results": self.results,
             "query": self.query,
+            "someone": self.someone,
         }
 
     @classmethod
@@ -175,7 +187,9 @@ class Context:
         results = [str(c) for c in raw_results] if isinstance(raw_results, list) else None
         subject = data.get("subject") if isinstance(data.get("subject"), dict) else None
         query = data.get("query") if isinstance(data.get("query"), dict) else None
-        return cls(subject=subject, cities=cities, results=results, query=query)
+        raw_someone = data.get("someone")
+        someone = [str(w) for w in raw_someone] if isinstance(raw_someone, list) else []
+        return cls(subject=subject, cities=cities, results=results, query=query, someone=someone)
 
     def mention(self, *city_ids: str) -> None:
         for city_id in city_ids:
@@ -204,6 +218,7 @@ class Answerer:
     # -- entry point ------------------------------------------------------------------------
     def answer(self, queries: list[Query]) -> list[Reply]:
         replies: list[Reply] = []
+        self._note_someone(queries)
         # ("... for an official visit. who organises the programme": typed without "?", the
         # last part still asks.)
         # ("ich fliege bald nach budapest. ist das eine partnerstadt von berlin": a yes/no
@@ -266,6 +281,17 @@ class Answerer:
                 query.status, query.capital = earlier.status, earlier.capital
             if query.condition and replies and (query.condition == "yes") == _corrects(replies[-1]):
                 continue  # "Ist Amsterdam Partnerstadt, und falls ja, seit wann?" - it is not
+            if (
+                earlier is not None
+                and earlier.cities
+                and (query.back_reference or query.partner_words)
+                and query.attribute
+                and not query.route
+                and not (_names_a_place(query) or query.condition or query.topic or query.network)
+            ):
+                # "... an exchange with Buenos Aires. Who supports such projects, and when did
+                # that partnership start?": the city of the message, not of the answer before
+                query.cities = list(earlier.cities)
             if query.condition and earlier is not None and not _names_a_place(query):
                 # "Is Moscow still active? If not, since when is it dormant?": the same city
                 query.cities, query.others = list(earlier.cities), list(earlier.others)
@@ -310,6 +336,18 @@ class Answerer:
             reply = self.answer_one(expanded[0])
             replies = [reply] if reply is not None else []
         return replies
+
+    def _note_someone(self, queries: list[Query]) -> None:
+        """Keep who a message says a person is ("The mayor of Paris is coming next week")."""
+        cues = [
+            cue
+            for q in queries
+            for topic in self.k.topics.values()
+            for cue in topic.verify_cues(q.text)
+            if not _FIRST_PERSON.search(cue)
+        ]
+        if cues:
+            self.context.someone = list(dict.fromkeys(cues))
 
     def answer_one(self, q: Query) -> Reply | None:
         if self._several and self._is_fragment(q):
@@ -376,6 +414,9 @@ class Answerer:
             return Reply(kind="chitchat").add(chitchat)
         if _EVERY_CONTINENT.search(q.text):
             return self.continents_overview(q)  # "partner cities on every continent, right?"
+        ranking = _continent_ranking(q.text)
+        if ranking is not None and not (q.cities or q.regions or q.superlative):
+            return self.continent_ranking(q, ranking)  # "Which continent has the most?"
         if q.op == "count" and not (q.regions or q.cities) and _CONTINENTS.search(q.text):
             return self.continents_overview(q)  # "on how many continents?"
         if (
@@ -398,6 +439,36 @@ class Answerer:
             # "Wir sind eine Schule in Prag ... Kann das Land Berlin da vermitteln?": a need
             # with a partner city goes to the partner cities' unit.
             q.route_id = PARTNER_CITY_ROUTE
+        previous_query = self.context.query or {}
+        if (
+            previous_query.get("op") == "superlative"
+            and previous_query.get("superlative")
+            and q.continuation
+            and q.rank > 1
+            and (q.op is None or q.ordinal)
+            and not (q.cities or q.has_filters)
+        ):
+            # "the second oldest?" - "and the third?": the same order, with its conditions
+            previous = Query.from_dict(previous_query)
+            q.op, q.superlative, q.ordinal = "superlative", previous.superlative, False
+            q.regions, q.year = list(previous.regions), previous.year
+            q.status, q.capital = previous.status, previous.capital
+        results = self.context.results or []
+        if previous_query.get("op") == "count" and len(results) == 1 and _WHICH_IS_IT.match(q.text):
+            # "Wie viele Partnerstädte liegen in Afrika?" - "Und welche ist das?"
+            return self.city_facts(replace(q, cities=list(results)), list(results))
+        if (
+            previous_query.get("op") == "count"
+            and len(results) >= 2
+            and _WHICH_ARE_THEY.match(q.text)
+        ):
+            # "How many partner cities are not capitals?" - "and which are they?"
+            return self.list_cities(replace(Query.from_dict(previous_query), op="list"))
+        previous_year = previous_query.get("year")
+        if previous_year and not q.cities and _THAT_PERIOD.search(q.text):
+            # "Wie viele kamen in den 1990ern dazu?" - "welche war die letzte in dem
+            # Jahrzehnt?": the period of the question before, not today's decade
+            q.year = dict(previous_year)
         if self._is_partner_question(q):
             return self.partner_question(q)
         if q.route and not q.route_id and not q.topic and self._subject_city():
@@ -444,6 +515,7 @@ class Answerer:
         return not (
             self._names_a_subject(q)
             or q.attribute
+            or q.duration  # "... und wie viele Jahre ist das her?"
             or q.op in ("list", "count", "superlative", "compare")
             or q.route
             or sure_intent
@@ -721,10 +793,22 @@ class Answerer:
             # "... zu Kyjiw. Wer hat die Partnerschaft damals unterzeichnet?": a fact of the
             # city named, whatever kind of question the classifier guessed.
             op = "lookup"
-        elif q.intent == "ask_oldest_partner" and not q.superlative:
-            q.superlative = "oldest"
-        elif q.intent == "ask_newest_partner" and not q.superlative:
-            q.superlative = "newest"
+        elif (
+            q.op is None
+            and guessed
+            and q.attribute in CITY_FACT_ATTRIBUTES
+            and self._subject_city()
+            and not (q.cities or q.partner_words or q.has_filters)
+            and (q.back_reference or not q.listing)
+        ):
+            # "Seit wann ist Jakarta Partnerstadt?" - "in welchem Land liegt es?": the city's
+            # country, not a list by country
+            op = "lookup"
+        elif q.intent in _SUPERLATIVE_INTENTS and not q.superlative:
+            if q.relative is None and not (q.cities and q.op == "verify" and q.confidence < 0.5):
+                # (an unsure guess is no claim that a named city is the oldest, and "the one
+                # before that" asks for a neighbour)
+                q.superlative = _SUPERLATIVE_INTENTS[q.intent]
         cities = list(q.cities)
         subject_city = self._subject_city()
         if (
@@ -783,6 +867,14 @@ class Answerer:
             if len(cities) == 1 and subject not in (None, cities[0]) and q.back_reference:
                 # "and how many years after London did that come?" after Kyiv
                 return self.years_apart(q, [subject or "", cities[0]])
+            if (
+                not cities
+                and len(self.context.cities) >= 2
+                and (q.back_reference or q.continuation or _BETWEEN_THEM.search(q.text))
+                and not (q.both_ends or q.has_filters or q.superlative)
+            ):
+                # "Buenos Aires and Mexico City?" - "how many years apart are they?"
+                return self.years_apart(q, self.context.cities[-2:])
             if not cities and q.both_ends:
                 # "Wie viele Jahre liegen zwischen der ersten und der neuesten Partnerschaft?"
                 ordered = list(self.k.partner_cities)
@@ -844,6 +936,19 @@ class Answerer:
                 op = previous.op if previous.op == "lookup" else "lookup"
         if op == "verify" and q.claim_count is not None and not cities:
             return self.verify_count(q)
+        described_only = q.has_filters or (
+            q.listing and not (q.among or q.back_reference) and len(self.context.cities) < 2
+        )
+        if op == "compare" and not cities and described_only and not q.yes_no:
+            # "Welche der Partnerschaften in Nordamerika ist jünger?": of those the filter
+            # describes, the older or newer (of more than two, the oldest or newest);
+            # "Welche Partnerschaft wurde zuerst unterzeichnet?": of all of them
+            described = self._filtered(q)[0]
+            if len(described) == 2:
+                return self.compare(q, [c.id for c in described])
+            if len(described) > 2:
+                q.superlative = "newest" if q.compare == "newer" else "oldest"
+                return self.superlative(q)
         if op == "compare" and len(cities) < 2:
             cities = self._cities_in_context(cities)
         capital_of = self._capital_of(q) if not cities and op in (None, "lookup") else None
@@ -972,7 +1077,7 @@ class Answerer:
             years -= 1  # full years between two full dates
         reply = Reply(kind="compare", source=self.k.overview.source)
         reply.add(
-            "a_years_apart",
+            "a_years_apart" if years > 1 else f"a_years_apart_{years}",
             years=years,
             first=first.name(self.lang),
             first_since=a.format(self.lang),
@@ -1065,6 +1170,48 @@ class Answerer:
         self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
         return reply
 
+    def continent_ranking(self, q: Query, ranking: str) -> Reply:
+        """The continent with the most or the fewest partner cities, or those with only one.
+
+        Args:
+            q: the question.
+            ranking: "most", "fewest" or "single" ("Is there a continent with only one?").
+        """
+        continents = [p for p in self.k.continents.values() if not (p.continents or p.countries)]
+        counts = [(p, self.k.partners_in(p)) for p in continents]
+        counts = [(p, cities) for p, cities in counts if cities]
+        sizes = [len(cities) for _, cities in counts]
+        if ranking == "most":
+            chosen = [(p, c) for p, c in counts if len(c) == max(sizes)]
+        elif ranking == "fewest":
+            chosen = [(p, c) for p, c in counts if len(c) == min(sizes)]
+        else:
+            chosen = [(p, c) for p, c in counts if len(c) == 1]
+        reply = Reply(kind="list", source=self.k.overview.source)
+        if q.yes_no or q.op == "verify":
+            reply.add("a_yes" if chosen else "a_no")
+        if ranking == "single" and chosen:
+            present = [f"{p.name(self.lang)} ({self._names(c)})" for p, c in chosen]
+            form = "one" if len(chosen) == 1 else "many"
+            reply.add(f"a_continent_single_{form}", present=_join(present, self.lang))
+        else:
+            if not chosen:  # no continent with only one: the fewest instead
+                chosen = [(p, c) for p, c in counts if len(c) == min(sizes)]
+            present = [f"{p.name(self.lang)} ({len(c)}: {self._names(c)})" for p, c in chosen]
+            template = "a_continent_most" if ranking == "most" else "a_continent_fewest"
+            reply.add(template, present=_join(present, self.lang))
+        cities = [city for _, c in chosen for city in c]
+        for city in cities:
+            if len(city.continents) > 1:  # Istanbul lies in Europe and in Asia
+                reply.add(
+                    "a_two_continents",
+                    name=city.name(self.lang),
+                    continents=self._continent_names(city),
+                )
+        self._remember(q, {"kind": "list", "id": "partner_cities"}, [])
+        self.context.results = [c.id for c in cities]
+        return reply
+
     def country_count(self, q: Query) -> Reply:
         """ "In how many countries are Berlin's partner cities?" """
         countries = {c.country for c in self.k.partner_cities}
@@ -1078,7 +1225,11 @@ class Answerer:
         regions = [r for r in (self._region(i) for i in q.regions[:2]) if r is not None]
         counts = [len(self.k.partners_in(r)) for r in regions]
         reply = Reply(kind="count", source=self.k.overview.source)
-        if len(regions) == 2 and (q.yes_no or q.op == "verify"):
+        # "Liegen mehr Partnerstädte in Asien als in Amerika?": asked without a question word
+        # ("... in Europa oder in Asien?" asks which, not whether)
+        whether = q.yes_no or q.op == "verify" or (not q.asks and q.text.rstrip().endswith("?"))
+        whether = whether and not _OR.search(q.text)
+        if len(regions) == 2 and whether:
             fewer = _FEWER.search(q.text) is not None
             holds = counts[0] < counts[1] if fewer else counts[0] > counts[1]
             reply.add("a_yes" if holds else "a_no")
@@ -1708,8 +1859,12 @@ class Answerer:
             return reply
         if verify:
             if _ALL.search(q.text):  # "Are all partner cities capitals?"
-                reply.add("a_yes" if len(cities) == total else "a_no")
-                exceptions = [c for c in self.k.partner_cities if c not in cities]
+                # "Sind alle Partnerstädte in Europa Hauptstädte?": all of those in Europe
+                scope = list(self.k.partner_cities)
+                if q.capital is not None or q.status is not None:
+                    scope = self._filtered(replace(q, capital=None, status=None))[0]
+                reply.add("a_yes" if len(cities) == len(scope) else "a_no")
+                exceptions = [c for c in scope if c not in cities]
             elif q.denies and q.capital is None and q.status is None and not q.exclude_regions:
                 # "Berlin hat keine Partnerstadt in Südamerika, oder?": the claim is "none"
                 reply.add("a_no" if cities else "a_yes")
@@ -1737,7 +1892,10 @@ class Answerer:
         if cities and exceptions and len(exceptions) < len(cities):
             # "No: 16 of the 19 are capitals" - the three that are not, by name
             reply.parts[-1].template = "a_list_many_short"
-            reply.add("a_list_except", names=self._names(exceptions))
+            reply.add(
+                "a_list_except" if len(exceptions) > 1 else "a_list_except_one",
+                names=self._names(exceptions),
+            )
         elif cities:
             reply.add("a_bullets", lines=[self._line(c) for c in cities])
         self._two_continents_note(reply, cities, q)
@@ -2008,6 +2166,12 @@ class Answerer:
                     other_since=alone.since.format(self.lang),
                     **v,
                 )
+        if q.attribute == "signers" and _WHO.search(q.text):
+            # "who signed the first of them?": the city, then its signers
+            if city.signed_by:
+                reply.add("a_city_signers", **v)
+            else:
+                reply.add("a_city_signers_unknown", unit=self.k.units["II B"].name(self.lang), **v)
         self._remember(q, {"kind": "city", "id": city.id}, [city.id])
         return reply
 
@@ -2183,6 +2347,9 @@ class Answerer:
                 lead = "yes" if claimed <= _numbers(shown) else "no"
             else:
                 lead = topic.verify_answer(q.text)
+            if lead is None and self.context.someone and _THIRD_PERSON.search(q.text):
+                # "The mayor of Paris is coming. Can she sign the Golden Book?"
+                lead = topic.verify_answer(" ".join(self.context.someone))
             if lead is None and topic.person and _names_someone(q.text):
                 # "Is Franziska Giffey still the mayor?": someone else named.
                 surname = topic.person.split()[-1].casefold()
@@ -2565,6 +2732,8 @@ def answer_templates() -> list[str]:
     names += [f"a_contact_{item}" for item in ("phone", "fax", "address", "hours")]
     names += ["a_city_capital_yes", "a_city_capital_no", "a_top_oldest", "a_top_newest"]
     names += ["a_city_years", "a_city_years_about"]
+    names += [f"a_continent_single_{form}" for form in ("one", "many")]
+    names += ["a_years_apart_0", "a_years_apart_1"]
     names += ["w_unit", "w_unit_button", "w_number_2"]
     return names
 
@@ -2578,13 +2747,36 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
     """
     kept: list[Query] = []
     context: Query | None = None
+    queries = list(queries)
     for i, q in enumerate(queries):
+        after = queries[i + 1] if i < len(queries) - 1 else None
+        if (
+            after is not None
+            and q.attribute == "signers"
+            and not (q.cities or q.asks or q.text.rstrip().endswith("?"))
+            and after.op in ("count", "list")
+            and not (after.cities or after.has_filters)
+        ):
+            # "I read that Kai Wegner has signed partnerships. How many?": the signings told of
+            queries[i + 1] = replace(after, text=f"{q.text} {after.text}")
+            continue
+        if (
+            kept
+            and context is None
+            and _asks_only_whether(q)
+            and kept[-1].op == "verify"
+            and kept[-1].yes_no
+            and not kept[-1].text.rstrip().endswith("?")
+        ):
+            continue  # "I heard Moscow is no longer a partner. Is that so?": the claim asks
         if i == len(queries) - 1 and _is_statement(q) and context is None:
             kept.append(q)  # "Answer in German from now on? I'd like to know when Prague joined."
             continue
-        if _is_statement(q):
-            if _PREMISE_START.match(q.text) and i < len(queries) - 1 and _checkable(q):
-                # "Since Warsaw joined in 1995, ...?": the premise is checked first
+        if _is_statement(q) or (i < len(queries) - 1 and _vague_claim(q)):
+            told = _PREMISE_START.match(q.text) or _HEARSAY.search(q.text)
+            if told and i < len(queries) - 1 and _checkable(q):
+                # "Since Warsaw joined in 1995, ...?", "A friend says Tel Aviv is the oldest
+                # partner. When did it join?": the premise is checked first
                 claim = replace(q, op="verify", yes_no=True, intent=PREMISE)
                 if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
                     claim.claim_year, claim.year = claim.year["year"], None
@@ -2598,6 +2790,10 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
             # "Berlin ended its partnership with Moscow in 2022. Is that true?": the statement
             # is the claim to check.
             claim = replace(context, op="verify", yes_no=True, text=f"{context.text} {q.text}")
+            if context.negated and not context.cities and context.capital is None:
+                # "Mein Onkel sagt, Berlin hat keine Partnerstadt in Afrika. Stimmt das?": the
+                # statement denies (a statement, so not a negated question)
+                claim.denies = True
             if claim.cities and claim.year and claim.year["op"] in ("in", "from"):
                 claim.claim_year, claim.year = claim.year["year"], None
             kept.append(claim)
@@ -2657,6 +2853,32 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
             context = None
         kept.append(q)
     return kept or queries
+
+
+def _vague_claim(q: Query) -> bool:
+    """A claim typed as a statement that says nothing the knowledge can check ("Someone told
+    me the Warsaw partnership goes back to the Cold War."): background for the question after it."""
+    if q.op != "verify" or q.asks or q.text.rstrip().endswith("?") or not _HEARSAY.search(q.text):
+        return False
+    return bool(q.cities) and not (
+        q.topic
+        or q.network
+        or q.route
+        or q.year
+        or q.claim_year
+        or q.capital is not None
+        or q.claim_ended
+        or q.superlative
+        or q.claim_count is not None
+        or q.claim_rank
+        or q.status
+        or q.regions
+        or q.relative
+        or q.compare
+        or q.negated
+        or q.denies
+        or _claimed_numbers(q.text)
+    )
 
 
 def _year_test(period: dict[str, Any]) -> Any:
@@ -2802,6 +3024,37 @@ _YEARS_APART = re.compile(
     r"wie viel (?:älter|jünger|früher|später)|wie viele jahre|jahre (?:liegen )?zwischen)\b",
     re.IGNORECASE,
 )
+# "Someone told me ...", "Ich habe gehört, ...": what the visitor heard, as a statement
+_HEARSAY = re.compile(
+    r"\b(?:(?:someone|somebody|people|a friend|my \w+) (?:told me|tells me|says|said|claims)|"
+    r"i(?:'ve| have)? (?:heard|read)|"
+    r"(?:jemand|man|ein \w+|eine \w+|mein \w+|meine \w+) (?:hat mir|sagt|sagte|meint|behauptet)|"
+    r"(?:ich )?hab(?:e)? (?:ich )?(?:gehört|gelesen)|angeblich|supposedly|apparently)\b",
+    re.IGNORECASE,
+)
+# "und welche ist das?", "which one is it?": the one city a count found
+_WHICH_IS_IT = re.compile(
+    r"\s*(?:(?:und|and|ok|so|also)\s*,?\s*)?(?:welche|welches|which|what)"
+    r"(?:\s+(?:one|city|stadt|partner city|partnerstadt))?\s+(?:ist|war|is|was)\s+"
+    r"(?:das|die|es|it|that|this|the one)(?:\s+(?:denn|dann|genau|then|exactly))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_WHICH_ARE_THEY = re.compile(
+    r"\s*(?:(?:und|and|ok|so|also)\s*,?\s*)?(?:welche|which|what)"
+    r"(?:\s+(?:ones|cities|städte|partner cities|partnerstädte))?\s+(?:sind|waren|are|were)\s+"
+    r"(?:das|die|es|sie|they|those|these|them)(?:\s+(?:denn|dann|genau|then|exactly))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_WHO = re.compile(r"\b(?:who|whom|wer|wem)\b", re.IGNORECASE)
+# "in that decade", "in diesem Jahrzehnt", "im selben Zeitraum": the period just asked about
+_THAT_PERIOD = re.compile(
+    r"\b(?:(?:that|this|the same|those|these)\s+(?:decade|period|years)|"
+    r"(?:dem|diesem|jenem|demselben|dem gleichen)\s+(?:jahrzehnt|zeitraum)|"
+    r"(?:diesen|jenen|denselben) jahren|"
+    r"(?:im|in dem) (?:selben|gleichen) (?:jahrzehnt|zeitraum))\b",
+    re.IGNORECASE,
+)
+_BETWEEN_THEM = re.compile(r"\b(?:dazwischen|between them|apart)\b", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(between|zwischen)\b", re.IGNORECASE)
 _SUPERLATIVE = re.compile(
     r"\b(oldest|newest|youngest|latest|most recent|älteste\w*|jüngste\w*|neueste\w*)\b",
@@ -2820,9 +3073,37 @@ _CONTINENTS = re.compile(
     r"(?:pro|je|per|nach|by|each|for each|für jeden)\s+(?:kontinent\w*|continent|erdteil\w*))\b",
     re.IGNORECASE,
 )
+# "Which continent has the most partner cities?", "ein Kontinent mit nur einer?"
+_ONE_CONTINENT = re.compile(r"\b(?:continent|kontinent|erdteil)\b", re.IGNORECASE)
+_CONTINENT_RANKINGS = (
+    (
+        "most",
+        re.compile(
+            r"\b(?:most|best represented|(?:am|die) meisten|am stärksten|am häufigsten)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "fewest",
+        re.compile(
+            r"\b(?:fewest|least|(?:am|die) wenigsten|am schwächsten|am seltensten)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "single",
+        re.compile(
+            r"\b(?:only one|just one|a single|single one|nur (?:eine[mnr]?|ein)|"
+            r"bloß (?:eine[mnr]?|ein)|eine[mnr]? einzige[mnr]?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
 _COUNTRIES = re.compile(r"\b(countries|nations|ländern|länder|staaten)\b", re.IGNORECASE)
+_OR = re.compile(r"\b(?:or|oder)\b", re.IGNORECASE)
+# "more in Asia than in Europe?", "where are more, in Asia or in Europe?"
 _MORE_THAN = re.compile(
-    r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als)\b", re.IGNORECASE | re.DOTALL
+    r"\b(more|fewer|less|mehr|weniger)\b.*\b(than|als|or|oder)\b", re.IGNORECASE | re.DOTALL
 )
 # "more than 15", "mindestens drei", "fewer than 20": a bound, not the count itself
 _COUNT_BOUND = re.compile(
@@ -2953,6 +3234,13 @@ def _names_someone(text: str) -> bool:
     import re
 
     return bool(re.search(r"(?<=\s)[A-ZÄÖÜ][a-zäöüß]+\s[A-ZÄÖÜ][a-zäöüß]+", text))
+
+
+def _continent_ranking(text: str) -> str | None:
+    """ "most", "fewest" or "single" for a question about one continent's share, else None."""
+    if not _ONE_CONTINENT.search(text):
+        return None
+    return next((name for name, words in _CONTINENT_RANKINGS if words.search(text)), None)
 
 
 def _pair(places: list[str]) -> dict[str, str]:

@@ -850,7 +850,8 @@ def _period(query: Query, text: str, words: _Words) -> None:
         query.year = {"op": "from", "year": this_year - (span or 10)}  # "in recent years": 10
         return
     event = _EVENT.search(text)
-    if event and not _YEAR.search(text):
+    # ("between the fall of the Wall and 2000": the event is one end of the period)
+    if event and (not _YEAR.search(text) or words.has(_both(lexicon.BETWEEN))):
         # "nach der Wiedervereinigung", "before the turn of the millennium": the event's year
         year = next(y for cue, y in lexicon.EVENT_YEARS.items() if cue in event.group(1).lower())
         text = text[: event.start()] + f" {year}" + text[event.end() :]

@@ -259,6 +259,11 @@ class Topic:
                 return answer
         return None
 
+    def verify_cues(self, text: str) -> list[str]:
+        """The word beginnings of this topic's yes/no rules that occur in `text`."""
+        words = _words_of(text)
+        return [b for beginnings, _ in self.verify for b in beginnings if _begins_a_word(b, words)]
+
     def fact_for(self, question: str) -> TopicFact | None:
         """The single fact a question asks for ("where is it on display?"), if one matches.
 

@@ -213,7 +213,7 @@ def test_are_there_partners_in_a_region(conversation, lang, text, start) -> None
         (
             "de",
             "Windhuk ist doch die einzige afrikanische Partnerstadt, oder?",
-            "Ja, Windhuk ist Berlins einzige Partnerstadt in Afrika",
+            "Ja, Windhuk (Namibia) ist Berlins einzige Partnerstadt in Afrika",
         ),
         (
             "en",

@@ -82,6 +82,12 @@ def test_operation_and_region(text: str, op: str, regions: list[str], knowledge:
 @pytest.mark.parametrize(
     ("text", "period"),
     [
+        ("partner cities before the fall of the Wall", {"op": "before", "year": 1989}),
+        ("Partnerstädte vor dem Mauerfall", {"op": "before", "year": 1989}),
+        (
+            "partner cities between the fall of the Wall and 2000",
+            {"op": "between", "year": 1989, "to": 2000},
+        ),
         ("Which partner cities joined in 1994?", {"op": "in", "year": 1994}),
         ("Welche Partnerstädte kamen 1994 dazu?", {"op": "in", "year": 1994}),
         ("partner cities before 1990", {"op": "before", "year": 1990}),
