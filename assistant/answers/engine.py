@@ -1514,7 +1514,10 @@ class Answerer:
             if city.note:
                 reply.add("a_text", text=city.note(self.lang))
         else:
-            reply.add("a_yes_partner", **v)
+            # "Peking ist keine Partnerstadt, oder?" - "Doch, ...": a negated question or claim
+            # that the partnership contradicts (English says "Yes" either way).
+            contrary = q.negated or q.denies
+            reply.add("a_yes_partner_contrary" if contrary else "a_yes_partner", **v)
             if city.note:
                 reply.add("a_text", text=city.note(self.lang))
         for other in extra:
@@ -2924,6 +2927,7 @@ _DATED = frozenset(
     (
         "a_city_since",
         "a_yes_partner",
+        "a_yes_partner_contrary",
         "a_yes_partner_dormant",
         "a_yes_city_since",
         "a_no_city_since",

@@ -1325,3 +1325,24 @@ def test_a_question_about_networks_in_general_lists_them_all(  # type: ignore[no
 ) -> None:
     reply = one(conversation(lang)(question, intent="ask_city_networks"))
     assert all(n.name(lang) in reply for n in knowledge.networks.values()), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "first_word"),
+    [
+        ("de", "Tokio ist keine Partnerstadt, oder?", "Doch,"),
+        ("de", "Ist Tokio keine Partnerstadt?", "Doch,"),
+        ("de", "Ist Tokio eine Partnerstadt?", "Ja,"),
+        ("en", "Tokyo isn't a partner city, is it?", "Yes,"),
+        ("en", "Is Tokyo a partner city?", "Yes,"),
+    ],
+)
+def test_a_negated_question_about_a_partner_city_is_contradicted_in_german_with_doch(  # type: ignore[no-untyped-def]
+    conversation, knowledge: Knowledge, lang, question, first_word
+) -> None:
+    tokyo = knowledge.partner("tokyo")
+    assert tokyo is not None
+    reply = one(conversation(lang)(question, intent="ask_is_partner"))
+    assert reply.split()[0] == first_word, reply
+    assert tokyo.name(lang) in reply and str(tokyo.since.year) in reply
+    assert language_of(reply) == lang
