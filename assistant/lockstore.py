@@ -21,7 +21,14 @@ Two more changes for production:
   `assistant.channels.apology.STORAGE_ERRORS`). Rasa's store, and this one before, waited up
   to 23.5 s for a hanging Redis before a message failed (measured; the widget gives up at 20 s).
 - A ticket that cannot be returned after the answer (Redis gone meanwhile) costs no answer: it
-  is logged, and the ticket expires by itself.
+  is logged and returned in the background as soon as Redis answers again (`_returning`), so
+  the conversation's next message, on any Rasa process, waits for Redis to come back, not for
+  the ticket to expire (Rasa's ticket lifetime, ``TICKET_LOCK_LIFETIME``, 60 s, the widget
+  gives up after 20 s). Only that ticket is removed: a ticket of the same number issued after
+  it (the lock emptied and numbering began again) expires later and is left alone. The
+  lifetime itself stays Rasa's: it is also how long a slow message may hold the conversation
+  (an action call may take minutes), and a shorter one would let the next message run beside
+  it. A process that dies holding a ticket still leaves it to expire.
 - Issuing and returning a ticket (the transactions) and looking at the lock while waiting for
   the ticket's turn run in a worker thread, not on the Rasa server's event loop: Rasa's Redis
   client is synchronous, so the server did nothing else while Redis answered, or for the
@@ -39,6 +46,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -57,6 +65,9 @@ T = TypeVar("T")
 BACKOFF = ExponentialBackoff(cap=1.0, base=0.05)
 # A lock key outlives its last ticket by this much (seconds), then Redis drops it.
 KEY_GRACE_SECONDS = 5.0
+# The pause between two attempts to return a ticket late, each of them retried for the
+# retry time: Redis back, the ticket is returned within about this.
+RETURN_PAUSE_SECONDS = 0.5
 _ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
@@ -123,6 +134,7 @@ class AtomicRedisLockStore(RedisLockStore):
             socket_timeout = settings.redis_timeout if socket_timeout is None else socket_timeout
         super().__init__(**kwargs, socket_timeout=float(socket_timeout))
         self.retry = DeadlineRetry(retry_seconds)
+        self._late_returns: set[asyncio.Task[None]] = set()
         # Every call goes through `self.retry` once (`_change`, `get_lock`): the client itself
         # does not retry, or its retries would multiply the time inside each of ours.
         self.red.connection_pool.connection_kwargs.update(
@@ -179,7 +191,10 @@ class AtomicRedisLockStore(RedisLockStore):
         Raises:
             LockError: no ticket could be issued, or the lock not read, within the retries.
         """
+        issued_by = time.time()
         ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
+        expires_by = time.time() + lock_lifetime  # this ticket expires before then
+        issued_by += lock_lifetime  # and after this
         try:
             try:
                 acquired = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
@@ -189,12 +204,42 @@ class AtomicRedisLockStore(RedisLockStore):
         finally:
             try:
                 await asyncio.to_thread(self.cleanup, conversation_id, ticket)
-            except _ERRORS as exc:  # the answer is made; the ticket expires by itself
+            except _ERRORS as exc:  # the answer is made; the ticket goes back later
                 logger.warning(
-                    "Redis lock store: a ticket was not returned (%s); it expires in %.0f s",
+                    "Redis lock store: a ticket was not returned (%s); returning it when "
+                    "Redis answers again, at the latest it expires in %.0f s",
                     type(exc).__name__,
                     lock_lifetime,
                 )
+                task = asyncio.create_task(
+                    self._returning(conversation_id, ticket, issued_by, expires_by)
+                )
+                self._late_returns.add(task)  # the loop keeps only a weak reference
+                task.add_done_callback(self._late_returns.discard)
+
+    async def _returning(
+        self, conversation_id: str, ticket_number: int, issued_by: float, expires_by: float
+    ) -> None:
+        """Return a ticket that the message could not return, once Redis answers again.
+
+        Tried until the ticket has expired by itself (`expires_by`, wall-clock time); the
+        ticket removed is the one whose expiry lies between `issued_by` and `expires_by`.
+        """
+
+        def ours(ticket: Any) -> bool:
+            return ticket.number == ticket_number and issued_by <= ticket.expires <= expires_by
+
+        def remove(lock: TicketLock) -> None:
+            lock.tickets = deque(t for t in lock.tickets if not ours(t))
+
+        while time.time() < expires_by:
+            try:
+                await asyncio.to_thread(self._change, conversation_id, remove)
+            except _ERRORS:
+                await asyncio.sleep(RETURN_PAUSE_SECONDS)
+                continue
+            logger.info("Redis lock store: a ticket not returned before was returned")
+            return
 
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float

@@ -16,6 +16,7 @@ Rasa's silent fallback to a store in memory, and the channels answer with the ap
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -187,6 +188,39 @@ SQLITE_BUSY_SECONDS = 10.0
 POSTGRESQL_CONNECT_SECONDS = 5
 
 
+def postgresql_connect_args(seconds: float) -> dict[str, Any]:
+    """libpq's options for a tracker store connection that gives up after `seconds`.
+
+    PostgreSQL waits without limit by default: for a lock (``LOCK TABLE`` of a long migration,
+    a stuck backup) and for a statement, and libpq for an answer on a connection whose server
+    or network went silent. Here a statement that runs or waits for a lock longer than
+    `seconds` is cancelled by the server (``statement_timeout``, ``lock_timeout``), and a
+    connection whose sent data or keepalive probes stay unacknowledged that long is closed by
+    the kernel (``tcp_user_timeout``; keepalives probe a silent connection after half of it).
+    A load or a save then fails with one statement's wait, or that and a new connection
+    (`POSTGRESQL_CONNECT_SECONDS`) after a lost one (`assistant.trackerstore`), and the
+    visitor gets the apology while the widget still waits. Not covered: a server whose
+    kernel still acknowledges but whose processes answer nothing (stopped with SIGSTOP).
+
+    Args:
+        seconds (float): the settings' `db_timeout`.
+    """
+    milliseconds = int(seconds * 1000)
+    # A lock wait counts towards the statement's time: a shorter lock limit fires first, so that
+    # the log names a lock (LockNotAvailable) rather than a slow statement (QueryCanceled).
+    lock_milliseconds = int(milliseconds * 0.9)
+    half = max(1, math.ceil(seconds / 2))
+    return {
+        "connect_timeout": POSTGRESQL_CONNECT_SECONDS,
+        "options": f"-c statement_timeout={milliseconds} -c lock_timeout={lock_milliseconds}",
+        "keepalives": 1,
+        "keepalives_idle": half,
+        "keepalives_interval": 1,
+        "keepalives_count": half,
+        "tcp_user_timeout": milliseconds,
+    }
+
+
 def _engine_options(engine_kwargs: Any) -> Any:
     """Wraps Rasa's `create_engine_kwargs`: the embedded SQLite store keeps its connections open.
 
@@ -200,8 +234,9 @@ def _engine_options(engine_kwargs: Any) -> Any:
     the retention purge rebuilds the file with `VACUUM`, which took 4 s for 100,000
     conversations (docs/benchmarks.md); the wait happens in a worker thread
     (`assistant.trackerstore`), not on the event loop. PostgreSQL keeps Rasa's pool options and
-    gets a connect timeout (POSTGRESQL_CONNECT_SECONDS); dead connections after a restart are
-    replaced by `assistant.trackerstore`.
+    gets time limits for connecting, statements, locks and silent connections
+    (`postgresql_connect_args`); dead connections after a restart are replaced by
+    `assistant.trackerstore`.
     """
     if getattr(engine_kwargs, "tuned", False):
         return engine_kwargs
@@ -213,8 +248,10 @@ def _engine_options(engine_kwargs: Any) -> Any:
 
         kwargs = dict(engine_kwargs(url))
         if is_postgresql_url(url):
+            from assistant.settings import Settings
+
             kwargs["connect_args"] = {
-                "connect_timeout": POSTGRESQL_CONNECT_SECONDS,
+                **postgresql_connect_args(Settings.from_env().db_timeout),
                 **kwargs.get("connect_args", {}),
             }
         else:

@@ -156,7 +156,11 @@ def purge_and_log(url: URL | str, retention_days: int) -> PurgeReport | None:
 def _engine(url: URL | str) -> Engine:
     from rasa.core.tracker_store import create_engine_kwargs  # Rasa's schema and pool options
 
-    return sa.create_engine(url, **create_engine_kwargs(url))
+    kwargs = create_engine_kwargs(url)
+    # A purge of many conversations runs for minutes and holds no visitor: the tracker store's
+    # statement and lock time limits (`assistant.patches.postgresql_connect_args`) are lifted.
+    connect_args = {k: v for k, v in kwargs.get("connect_args", {}).items() if k != "options"}
+    return sa.create_engine(url, **{**kwargs, "connect_args": connect_args})
 
 
 def _own_tables(connection: Connection) -> list[sa.Table]:

@@ -77,6 +77,12 @@ class Settings:
             on `rasa_port` in front of them.
         action_url (str): the action server's webhook as the Rasa servers reach it.
         db_host, db_port, db_name, db_user, db_password: PostgreSQL of the production profile.
+        db_timeout (float): seconds one tracker store statement may run, or wait for a lock,
+            and an unanswered connection may stay open, before the message gets the apology
+            (PostgreSQL's ``statement_timeout`` and ``lock_timeout``, TCP keepalives and
+            ``tcp_user_timeout``, `assistant.patches`). A web-chat message then waits at most
+            about db_timeout + 5 s (a connection lost, a new one that cannot be opened) for
+            PostgreSQL: 10 s by default, within the widget's own 20 s.
         redis_host, redis_port, redis_db, redis_password: Redis of the production profile
             (conversation locks and rate limits).
         redis_key_prefix (str): letters and digits before every Redis key of ours, so that
@@ -121,6 +127,7 @@ class Settings:
     db_name: str = "assistant"
     db_user: str = "postgres"
     db_password: str = field(default="", repr=False)
+    db_timeout: float = 5.0
     redis_host: str = "127.0.0.1"
     redis_port: int = 6379
     redis_db: int = 1
@@ -269,6 +276,7 @@ class Settings:
             db_name=get("ASSISTANT_DB_NAME") or cls.db_name,
             db_user=get("ASSISTANT_DB_USER") or cls.db_user,
             db_password=get("ASSISTANT_DB_PASSWORD") or "",
+            db_timeout=get_seconds("ASSISTANT_DB_TIMEOUT", cls.db_timeout, 1, 60),
             redis_host=get("ASSISTANT_REDIS_HOST") or cls.redis_host,
             redis_port=get_int("ASSISTANT_REDIS_PORT", cls.redis_port),
             redis_db=get_int("ASSISTANT_REDIS_DB", cls.redis_db),

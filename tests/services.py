@@ -93,6 +93,27 @@ def unreachable_database(name: str) -> Iterator[None]:
         connection.close()
 
 
+@contextlib.contextmanager
+def locked_table(database: str, table: str) -> Iterator[None]:
+    """Another session holds `table` of `database` in ``ACCESS EXCLUSIVE`` mode (as a long
+    migration or a stuck backup would) until the block ends: every query of it waits.
+
+    Only the test's own database is touched; the machine's PostgreSQL keeps serving others.
+    """
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database, connect_timeout=5
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        yield
+        connection.rollback()
+    finally:
+        connection.close()
+
+
 def restart_postgresql() -> None:
     """Restart the machine's PostgreSQL cluster; returns once it accepts connections again."""
     version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[0]

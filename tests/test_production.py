@@ -38,6 +38,7 @@ from tests.services import (
     create_database,
     delete_keys,
     drop_database,
+    locked_table,
     query,
     restart_postgresql,
     shared_redis,
@@ -286,6 +287,41 @@ def test_while_the_database_is_unreachable_the_visitor_gets_the_apology(
     after = events(cluster, sender)
     assert after[: len(before)] == before  # nothing stored before the outage went missing
     assert user_texts(after) == [first, later]  # the apologised message is not stored
+    assert_one_turn_per_message(after)
+
+
+@pytest.mark.parametrize("channel", ["rest", "webchat"])
+@pytest.mark.parametrize(
+    ("lang", "questions"),
+    [
+        ("de", ["Seit wann ist Tokio Partnerstadt?", "Ist Wien Partnerstadt?", QUESTIONS[2]]),
+        ("en", ["Since when is Tokyo a partner city?", "Is Vienna a partner city?", ASIA_EN]),
+    ],
+)
+def test_while_the_events_table_is_locked_the_apology_comes_before_the_widget_gives_up(
+    cluster: ProductionStack, channel: str, lang: Lang, questions: list[str]
+) -> None:
+    sender = unique_name("locked")
+    first, during, later = questions
+    say(cluster.backends[0], channel, sender, first, lang)
+    before = events(cluster, sender)
+    contact = cluster.knowledge().contact
+    waits = []
+    # PostgreSQL takes connections and answers, but every query of the events table waits.
+    with locked_table(cluster.database, "events"):
+        for backend in cluster.backends:
+            started = time.monotonic()
+            reply = "\n\n".join(say(backend, channel, sender, during, lang))
+            waits.append(time.monotonic() - started)
+            assert reply.startswith(APOLOGY[lang]), reply
+            assert contact.phone in reply and contact.web(lang) in reply
+    assert max(waits) < widget_timeout_seconds(), f"the widget had given up: {waits}"
+    answer = "\n\n".join(say(cluster.backends[1], channel, sender, later, lang))
+    assert not answer.startswith(APOLOGY[lang])
+    assert_language(answer, lang)
+    after = events(cluster, sender)
+    assert after[: len(before)] == before
+    assert user_texts(after) == [first, later]
     assert_one_turn_per_message(after)
 
 

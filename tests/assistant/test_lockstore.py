@@ -224,3 +224,37 @@ def test_the_longest_wait_for_redis_ends_before_the_widget_gives_up() -> None:
     worst = 2 * ONE_CALL + rate_limits
     answer = 4.0  # NLU, the action and the tracker store of a loaded 2-core machine, generously
     assert worst + answer < widget_timeout_seconds()
+
+
+async def test_a_ticket_not_returned_is_returned_once_redis_answers_again(
+    private_redis: PrivateRedis,
+) -> None:
+    first = AtomicRedisLockStore(
+        host="127.0.0.1", port=private_redis.port, db=0, retry_seconds=0.5, socket_timeout=0.2
+    )
+    second = paused_store(private_redis)  # another Rasa process, the settings' limits
+    second.key_prefix = first.key_prefix
+    pause = 2.0
+    async with first.lock(CONVERSATION):
+        # Redis answers nothing for two seconds, longer than the ticket's return is retried.
+        private_redis.client().execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
+        paused = time.monotonic()
+    async with second.lock(CONVERSATION, wait_time_in_seconds=0.05):
+        waited = time.monotonic() - paused
+    # Before, the next message waited for the ticket to expire (Rasa's lifetime, 60 s).
+    assert pause * 0.9 <= waited < pause + 2.0, f"the next message waited {waited:.1f} s"
+    assert first.get_lock(CONVERSATION) is None  # nothing left behind
+
+
+async def test_a_late_return_leaves_a_later_ticket_of_the_same_number_alone(
+    redis_prefix: str,
+) -> None:
+    lock_store = store(redis_prefix)
+    assert isinstance(lock_store, AtomicRedisLockStore)
+    lifetime = 60.0
+    assert lock_store.issue_ticket(CONVERSATION, lifetime) == 0  # the lock began anew
+    now = time.time()
+    # Ticket 0 of an earlier message, issued 20 to 30 seconds ago, and since expired from Redis.
+    await lock_store._returning(CONVERSATION, 0, now - 30 + lifetime, now - 20 + lifetime)
+    lock = lock_store.get_lock(CONVERSATION)
+    assert lock is not None and [t.number for t in lock.tickets] == [0]

@@ -102,7 +102,7 @@ def test_sqlite_files_keep_their_connections_and_postgresql_keeps_rasas_options(
     postgres = tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1/assistant")
     assert "pool_pre_ping" not in postgres  # dead connections: assistant.trackerstore
     assert postgres["pool_size"] > 0  # Rasa's own options are kept
-    assert postgres["connect_args"] == {"connect_timeout": patches.POSTGRESQL_CONNECT_SECONDS}
+    assert postgres["connect_args"] == patches.postgresql_connect_args(5.0)  # the default
     from sqlalchemy.pool import QueuePool
 
     sqlite = tracker_store.create_engine_kwargs("sqlite:///var/tracker.db")
@@ -382,3 +382,78 @@ def test_a_postgresql_server_that_never_answers_fails_the_connection_in_time() -
     assert (
         patches.POSTGRESQL_CONNECT_SECONDS * 0.9 <= waited < patches.POSTGRESQL_CONNECT_SECONDS + 2
     )
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """A database of the test's own on the machine's PostgreSQL (tests/services.py)."""
+    from tests.services import (
+        PG_HOST,
+        PG_PORT,
+        PG_USER,
+        create_database,
+        drop_database,
+        unique_name,
+    )
+
+    name = unique_name("assistant_test_")
+    create_database(name)
+    yield f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    drop_database(name)
+
+
+def test_a_statement_waiting_for_a_lock_is_cancelled_after_the_database_timeout(
+    scratch_database: str,
+) -> None:
+    import time
+
+    import sqlalchemy as sa
+
+    seconds = 1.0
+    engine = sa.create_engine(
+        scratch_database, connect_args=patches.postgresql_connect_args(seconds)
+    )
+    holder = sa.create_engine(scratch_database)
+    try:
+        with holder.begin() as setup:
+            setup.execute(sa.text("CREATE TABLE events (id integer)"))
+        with holder.connect() as migration:
+            transaction = migration.begin()
+            migration.execute(sa.text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                with engine.connect() as connection:
+                    connection.execute(sa.text("SELECT count(*) FROM events"))
+            waited = time.monotonic() - started
+            transaction.rollback()
+        with engine.connect() as connection:  # once the lock is gone, the table answers
+            assert connection.execute(sa.text("SELECT count(*) FROM events")).scalar() == 0
+            settings = connection.execute(
+                sa.text(
+                    "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+        holder.dispose()
+    assert seconds * 0.85 <= waited < seconds + 1
+    assert tuple(settings) == ("1s", "900ms")
+
+
+def test_the_retention_purge_has_no_statement_time_limit() -> None:
+    import sqlalchemy as sa
+
+    from assistant import retention
+
+    patches.apply()
+    engine = retention._engine("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        with engine.connect() as connection:
+            limits = connection.execute(
+                sa.text(
+                    "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    assert tuple(limits) == ("0", "0")

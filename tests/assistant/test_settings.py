@@ -47,6 +47,9 @@ def test_settings_split_cors_origins(tmp_path: Path) -> None:
         ("ASSISTANT_REDIS_TIMEOUT", "1s"),
         ("ASSISTANT_REDIS_RETRY_SECONDS", "-1"),
         ("ASSISTANT_REDIS_RETRY_SECONDS", "600"),
+        ("ASSISTANT_DB_TIMEOUT", "0.5"),
+        ("ASSISTANT_DB_TIMEOUT", "61"),
+        ("ASSISTANT_DB_TIMEOUT", "5s"),
     ],
 )
 def test_settings_reject_bad_values_naming_the_variable(
@@ -79,6 +82,12 @@ def test_the_redis_time_limits_are_settings(tmp_path: Path) -> None:
         env_file=tmp_path / "none",
     )
     assert (settings.redis_timeout, settings.redis_retry_seconds) == (0.25, 2.0)
+
+
+def test_the_database_time_limit_is_a_setting(tmp_path: Path) -> None:
+    assert Settings.from_env({}, env_file=tmp_path / "none").db_timeout == 5.0
+    settings = Settings.from_env({"ASSISTANT_DB_TIMEOUT": "2.5"}, env_file=tmp_path / "none")
+    assert settings.db_timeout == 2.5
 
 
 def test_settings_read_the_review_console_variables(tmp_path: Path) -> None:
