@@ -140,6 +140,8 @@ EVENT_YEARS: dict[str, int] = {
     "millenniumswechsel": 2000,
     "turn of the millennium": 2000,
     "millennium": 2000,
+    # the United Kingdom left the EU on 31 January 2020
+    "brexit": 2020,
 }
 # A question that expects yes or no: by its first word, or by a tag at its end.
 VERIFY_START: Cues = {
@@ -398,6 +400,10 @@ QUESTION_WORDS: Cues = {
         "with whom",
         "when's",
         "how's",
+        # typed without the apostrophe
+        "whats",
+        "wheres",
+        "whos",
         "on which",
         "on what",
         "at which",

@@ -54,6 +54,12 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _PART_OF_AMERICA = re.compile(
     r"\b(süd|sued|sud|south|nord|north|latein|latin)[\s-]+amerika\b", re.IGNORECASE
 )
+# "in north or south america", "in Nord- und Südamerika": both parts
+_BOTH_PARTS_OF_AMERICA = re.compile(
+    r"\b(?:nord|north|süd|sued|sud|south)(?:-|\s)*(?:or|and|oder|und|&|/)\s*"
+    r"(?:nord|north|süd|sued|sud|south)[\s-]*ameri[ck]a",
+    re.IGNORECASE,
+)
 # "in the last ten years", "in den letzten 5 Jahren", "over the past decade"
 _RECENT = re.compile(
     r"\b(?:last|past|recent|letzten|vergangenen)\s+(?:(\d{1,2}|[^\W\d_]+)\s+)?"
@@ -120,6 +126,7 @@ _OPEN_PERIOD = re.compile(
     r"(?:later|after|earlier|before|sp(?:ä|ae)ter|danach|fr(?:ü|ue)her|davor)\b",
     re.IGNORECASE,
 )
+_AMERICAS = ("americas", "north_america", "south_america", "latin_america")
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
 _SHORT_QUESTIONS = frozenset(
@@ -151,9 +158,32 @@ _CONJUNCTION = re.compile(
     r"wen|wem|whom|ruht|ruhen|besteht|darf|"
     r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies|"
-    r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen)\b)",
+    r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen|"
+    r"würde|würden|wüsste|möchte|interessiert|i'd|i would|i want|"
+    r"ich möchte|ich würde|ich wüsste)\b)",
     re.IGNORECASE,
 )
+
+# "whats the oldest partner city how many are there": a second question typed straight after
+# the first, without a mark or "and" between them (question words that start no clause inside
+# a question)
+_RUN_ON = re.compile(
+    r"(?<=\w)[\s,]+(?=(?:how many|wie\s?viele|seit wann|since when|wann|wer)\s+\w+\s+\w)",
+    re.IGNORECASE,
+)
+# the word before a question word that makes it part of the sentence ("ich weiß nicht, wer")
+_RUN_ON_BEFORE = frozenset(
+    "seit since ab bis from until know wissen weiß weiss tell sagen sag sagt wonder frage fragen "
+    "ask asking interessiert interessieren and und or oder me mir mich uns us nicht not is ist "
+    "egal matter".split()
+)
+_RUN_ON_HEAD_MIN_WORDS = 4
+_RUN_ON_HEAD = re.compile(
+    r"\s*(?:what['’]?s|whats|who['’]?s|what|who|when|where|which|how|wer|wann|wo|welche\w*|wie|was)\b",
+    re.IGNORECASE,
+)
+# "what i want to know is how many ...": one question
+_KNOWING = frozenset("know wissen weiß weiss wonder frage fragen ask".split())
 
 # "Erstens:", "Secondly,", "Außerdem:", "First, who ...": how a question is joined to the
 # message, not what it asks ("first" would read as "the oldest").
@@ -198,7 +228,7 @@ _OWN_SUBJECT = frozenset("there es you they sie ihr".split())
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
     "gehört ruht ruhen besteht darf could would should may könnte könnten können dürfen muss "
-    "müssen".split()
+    "müssen würde würden wüsste möchte interessiert i'd i ich".split()
 )
 
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
@@ -521,7 +551,31 @@ def split_questions(text: str) -> list[tuple[int, int]]:
                 result.append((cut, s + match.start()))
                 cut = s + match.end()
         result.append((cut, e))
-    return [(s, e) for s, e in result if text[s:e].strip(" ,.;!?")]
+    return [
+        piece
+        for s, e in result
+        for piece in _run_on(text, s, e)
+        if text[piece[0] : piece[1]].strip(" ,.;!?")
+    ]
+
+
+def _run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span split where a second question starts without a mark or a conjunction."""
+    spans: list[tuple[int, int]] = []
+    cut = start
+    for match in _RUN_ON.finditer(text, start, end):
+        head = text[cut : match.start()]
+        words = _WORD.findall(head)
+        if (
+            len(words) >= _RUN_ON_HEAD_MIN_WORDS
+            and _RUN_ON_HEAD.match(head)
+            and words[-1].lower() not in _RUN_ON_BEFORE
+            and not any(w.lower() in _KNOWING for w in words)
+        ):
+            spans.append((cut, match.start()))
+            cut = match.end()
+    spans.append((cut, end))
+    return spans
 
 
 def parse(
@@ -575,7 +629,10 @@ def parse(
         ]
         query.unknown = [u for u in query.unknown if not _norm(u).startswith(tuple(stems))]
     part = _PART_OF_AMERICA.search(text)
-    if part and "americas" in query.regions:
+    if _BOTH_PARTS_OF_AMERICA.search(text):
+        query.regions = [r for r in query.regions if r not in _AMERICAS]
+        query.regions += ["north_america", "south_america"]
+    elif part and "americas" in query.regions:
         # "in Süd Amerika", "Nord amerika": the part, not both Americas
         which = part.group(1).lower()
         query.regions[query.regions.index("americas")] = (
@@ -620,7 +677,8 @@ def parse(
     query.network = _network(words, knowledge)
     query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
     # "a contact person at the Land Berlin": the Land, not a question for a country
-    facts = _Words(_LAND_BERLIN.sub(" ", text)) if _LAND_BERLIN.search(text) else words
+    plain = _COME_OVER.sub(" ", _LAND_BERLIN.sub(" ", text))
+    facts = _Words(plain) if plain != text else words
     query.attribute = _attribute(facts)
     # "Prag: Land, Kontinent, Datum?": every fact asked for, in the order of the knowledge
     query.more_attributes = [
@@ -690,7 +748,7 @@ def parse(
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
     # "Is that true?" asks about.
     query.claim_ended = (
-        words.has(_both(lexicon.ENDED))
+        facts.has(_both(lexicon.ENDED))
         or words.has(_both(lexicon.NO_LONGER))
         or _NO_LONGER_SPLIT.search(text) is not None
     )
@@ -1014,7 +1072,10 @@ def _route(words: _Words, knowledge: Knowledge) -> str | None:
 _ARRIVAL = re.compile(
     r" (?:kommt|kommen|reist|reisen|coming|comes|come|travels|travelling|traveling|flies|flying)"
     r" (?:\S+ ){0,8}?(?:nach|to) berlin "
+    r"| (?:come|comes|coming|came) over "
 )
+# "planning to come over in May": a visit, not a partnership that is over
+_COME_OVER = re.compile(r"\b(?:come|comes|coming|came)\s+over\b", re.IGNORECASE)
 _COUNTED_AMONG = (
     "count among",
     "count as",

@@ -321,3 +321,53 @@ def test_facts_listed_side_by_side(
 ) -> None:
     query = read(text.replace("prag", "Paris"), knowledge)
     assert (query.attribute, query.more_attributes) == (attribute, more)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        # a second question typed straight after the first, without a mark or "and"
+        ("whats the oldest partner city how many are there in total", 2),
+        ("wer ist der regierende bürgermeister wer hat kiew unterschrieben", 2),
+        ("welche ist die älteste partnerstadt wie viele gibt es insgesamt", 2),
+        # a question word inside the sentence starts none
+        ("what i want to know is how many partner cities there are", 1),
+        ("welche stadt ist seit wann partnerstadt", 1),
+        ("weißt du wer die partnerschaft mit kiew unterschrieben hat", 1),
+        # "außerdem würde mich interessieren ...": a second question after the conjunction
+        (
+            "wann wurde die partnerschaft mit paris geschlossen, ausserdem würde mich "
+            "interessieren wie viele botschaften es in berlin gibt",
+            2,
+        ),
+        ("when did paris join and i'd also like to know who handles city networks", 2),
+    ],
+)
+def test_split_questions_typed_without_marks(text: str, parts: int) -> None:
+    assert len(split_questions(text)) == parts, [text[s:e] for s, e in split_questions(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which partner cities are in north or south america",
+        "welche partnerstädte liegen in nord- oder südamerika",
+        "Partnerstädte in Nord- und Südamerika?",
+    ],
+)
+def test_both_parts_of_america(text: str, knowledge: Knowledge) -> None:
+    assert sorted(read(text, knowledge).regions) == ["north_america", "south_america"]
+
+
+def test_coming_over_is_a_visit_not_an_ended_partnership(knowledge: Knowledge) -> None:
+    query = read(
+        "a group from tokyo's assembly is planning to come over in may, who arranges that",
+        knowledge,
+    )
+    assert (query.route_id, query.claim_ended, query.attribute) == ("visit", False, None)
+    assert read("the partnership with moscow is over, isn't it", knowledge).claim_ended
+
+
+def test_an_event_names_its_year(knowledge: Knowledge) -> None:
+    query = read("london ist erst nach dem brexit partnerstadt geworden, stimmt's?", knowledge)
+    assert query.year == {"op": "after", "year": 2020}
