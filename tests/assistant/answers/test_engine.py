@@ -1325,3 +1325,41 @@ def test_a_question_about_networks_in_general_lists_them_all(  # type: ignore[no
 ) -> None:
     reply = one(conversation(lang)(question, intent="ask_city_networks"))
     assert all(n.name(lang) in reply for n in knowledge.networks.values()), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("de", "kiew ist seit 2022 partnerstadt, das weiss ich noch", "Nein"),
+        ("en", "windhoek has been a partner city since 2000", "Yes"),
+    ],
+)
+def test_a_stated_date_is_checked(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="nlu_fallback"))
+    assert reply.startswith(start), reply
+    assert ("2023" if "kiew" in text else "2000") in reply
+
+
+def test_a_need_told_first_covers_the_visit_asked_for(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("de")(
+            "meine oma musste 1938 aus berlin fliehen. kann man sie zu einem besuch einladen?",
+            intent="ask_emigrant_program",
+        )
+    )
+    assert "II A" in reply and "Emigrantenprogramm" in reply, reply
+
+
+def test_a_visa_for_a_visit_is_the_missions_business(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("en")(
+            "i need a visa to visit my friend in berlin, can you help me with that",
+            intent="ask_visa",
+        )
+    )
+    assert "embassies and consulates" in reply and "II A" not in reply, reply
+
+
+def test_both_parts_of_america_are_listed(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("en")("which partner cities are in north or south america"))
+    assert "Los Angeles" in reply, reply
