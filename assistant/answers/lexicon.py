@@ -278,6 +278,17 @@ VERIFY_END: Cues = {
         "weren't they",
         "isn't that right",
         "eh",
+        # typed without the apostrophe
+        "isnt it",
+        "didnt it",
+        "doesnt it",
+        "wasnt it",
+        "hasnt it",
+        "havent they",
+        "arent they",
+        "dont they",
+        "didnt they",
+        "isnt that right",
     ),
 }
 # Yes/no openings that are something else in the other language ("Was ..." asks "what" in

@@ -159,8 +159,11 @@ _CONJUNCTION = re.compile(
     r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies|"
     r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen|"
-    r"würde|würden|wüsste|möchte|interessiert|i'd|i would|i want|"
-    r"ich möchte|ich würde|ich wüsste)\b)",
+    # "außerdem würde mich interessieren, ...", "and i'd also like to know ...": a wish to
+    # know, not "und würden gern eine Feier ausrichten" (the same subject goes on)
+    r"interessiert mich|"
+    r"(?:ich\s+)?(?:würde|würden|wüsste|möchte|i'd|i would|i want)(?:\s+\w+){0,3}?\s+"
+    r"(?:wissen|interessieren|erfahren|know|ask|find out))\b)",
     re.IGNORECASE,
 )
 
@@ -1369,7 +1372,7 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
             and _Words(last_clause).starts_with(_both(lexicon.VERIFY_START))
         )
         or (lang is not None and words.starts_with(lexicon.VERIFY_START_ONLY.get(lang, ())))
-        or words.ends_with(_both(lexicon.VERIFY_END))
+        or (words.ends_with(_both(lexicon.VERIFY_END)) and not _asks_where_or_when(words))
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     ) and not words.starts_with(_WHY)  # "Warum ist Los Angeles keine Hauptstadt?" asks why
@@ -1437,6 +1440,17 @@ _LAND_BERLIN = re.compile(r"\b(?:land(?:es)?|state)\s+berlin\b", re.IGNORECASE)
 # Attributes whose value a telegraphic question asks for ("Windhuk Land?"), not whether.
 _VALUE_ATTRIBUTES = ("continent", "country", "signers", "since", "rank", "history")
 _WHY = ("warum", "wieso", "weshalb", "weswegen", "why", "how come")
+
+
+# "(and) where is it?", "und wann war das?": the tag's words after a question word ask for it
+_WHERE_OR_WHEN = frozenset("where when how wo wann wie".split())
+
+
+def _asks_where_or_when(words: _Words) -> bool:
+    body = words.words[: len(words.words) - _tag_length(words)]
+    if body[:1] in (["and"], ["und"]):
+        body = body[1:]
+    return len(body) == 1 and body[0] in _WHERE_OR_WHEN
 
 
 def _tag_length(words: _Words) -> int:

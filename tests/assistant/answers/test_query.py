@@ -341,6 +341,8 @@ def test_facts_listed_side_by_side(
             2,
         ),
         ("when did paris join and i'd also like to know who handles city networks", 2),
+        # the same subject goes on: one message
+        ("wir sind die botschaft von japan und würden gern eine feier ausrichten", 1),
     ],
 )
 def test_split_questions_typed_without_marks(text: str, parts: int) -> None:
@@ -371,3 +373,17 @@ def test_coming_over_is_a_visit_not_an_ended_partnership(knowledge: Knowledge) -
 def test_an_event_names_its_year(knowledge: Knowledge) -> None:
     query = read("london ist erst nach dem brexit partnerstadt geworden, stimmt's?", knowledge)
     assert query.year == {"op": "after", "year": 2020}
+
+
+@pytest.mark.parametrize(
+    ("text", "yes_no"),
+    [
+        ("paris became a partner before tokyo, didnt it", True),
+        ("windhoek is in africa isnt it", True),
+        # a question word and the tag's words only: no statement to confirm
+        ("where is it", False),
+        ("and where is it?", False),
+    ],
+)
+def test_closing_tags(text: str, yes_no: bool, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).yes_no is yes_no
