@@ -136,6 +136,9 @@ EVENT_YEARS: dict[str, int] = {
     "fall der mauer": 1989,
     "fall of the wall": 1989,
     "fall of the berlin wall": 1989,
+    "wall came down": 1989,
+    "wall fell": 1989,
+    "mauer fiel": 1989,
     "jahrtausendwende": 2000,
     "millenniumswechsel": 2000,
     "turn of the millennium": 2000,
@@ -702,10 +705,10 @@ STATUS_FILTER: dict[str, Cues] = {
 
 # -- periods ----------------------------------------------------------------------------------
 BEFORE: Cues = {
-    "de": ("vor", "bis", "früher als", "vorher", "anfang", "zu beginn", "beginn"),
+    "de": ("vor", "bevor", "bis", "früher als", "vorher", "anfang", "zu beginn", "beginn"),
     "en": ("before", "until", "prior to", "earlier than", "by", "beginning of", "start of"),
 }
-AFTER: Cues = {"de": ("nach", "später als"), "en": ("after", "later than")}
+AFTER: Cues = {"de": ("nach", "nachdem", "später als"), "en": ("after", "later than")}
 FROM: Cues = {"de": ("seit", "ab"), "en": ("since",)}
 # "von 1994", "from 1994" name the year itself ("the partnerships from 1994"), unless a word after
 # the year opens the period ("from 1994 on", "von 1994 an").

@@ -370,9 +370,17 @@ def test_coming_over_is_a_visit_not_an_ended_partnership(knowledge: Knowledge) -
     assert read("the partnership with moscow is over, isn't it", knowledge).claim_ended
 
 
-def test_an_event_names_its_year(knowledge: Knowledge) -> None:
-    query = read("london ist erst nach dem brexit partnerstadt geworden, stimmt's?", knowledge)
-    assert query.year == {"op": "after", "year": 2020}
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("london ist erst nach dem brexit partnerstadt geworden, stimmt's?", ("after", 2020)),
+        ("how many partner cities did berlin get before the wall came down", ("before", 1989)),
+        ("wieviele partnerstädte hatte berlin schon bevor die mauer fiel", ("before", 1989)),
+        ("welche partnerstädte kamen dazu, nachdem die mauer fiel", ("after", 1989)),
+    ],
+)
+def test_an_event_names_its_year(text: str, year: tuple[str, int], knowledge: Knowledge) -> None:
+    assert read(text, knowledge).year == {"op": year[0], "year": year[1]}
 
 
 @pytest.mark.parametrize(
