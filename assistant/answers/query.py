@@ -1175,7 +1175,8 @@ _TOWARDS = (
 # "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"
 _DURATION = re.compile(
     r"\b(how long|for how many years|how many years (?:has|have|had|is|was|did|now)|"
-    r"since how many years|wie lange|seit wie ?viel(?:en)? jahren|"
+    r"since how many years|how old is|how old are|wie lange|wie alt ist|wie alt sind|"
+    r"seit wie ?viel(?:en)? jahren|"
     r"wie ?viele jahre (?:schon|ist|besteht|bestand|gibt|sind|war|hat))\b",
     re.IGNORECASE,
 )

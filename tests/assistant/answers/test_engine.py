@@ -1363,3 +1363,20 @@ def test_a_visa_for_a_visit_is_the_missions_business(conversation) -> None:  # t
 def test_both_parts_of_america_are_listed(conversation) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation("en")("which partner cities are in north or south america"))
     assert "Los Angeles" in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "en",
+            "our mayor from a small town in italy would love to sign the golden book, is that ok",
+            "No",
+        ),
+        ("de", "darf der bürgermeister unserer kleinen stadt ins goldene buch?", "Nein"),
+        ("en", "can the mayor of a partner city sign the golden book?", "Yes"),
+    ],
+)
+def test_the_golden_book_for_a_mayor(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="ask_golden_book"))
+    assert reply.startswith(start), reply

@@ -395,3 +395,10 @@ def test_an_event_names_its_year(text: str, year: tuple[str, int], knowledge: Kn
 )
 def test_closing_tags(text: str, yes_no: bool, knowledge: Knowledge) -> None:
     assert read(text, knowledge).yes_no is yes_no
+
+
+@pytest.mark.parametrize(
+    "text", ["how old is the partnership with paris", "wie alt ist die partnerschaft mit paris"]
+)
+def test_how_old_asks_for_the_duration(text: str, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).duration
