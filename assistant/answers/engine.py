@@ -634,6 +634,16 @@ class Answerer:
             and (q.attribute is None or self._attribute_is_filter(q))
         )
 
+    def _contradicts_last_list(self, q: Query) -> bool:
+        """Whether the query's status or capital condition is the opposite of the last list's."""
+        if not self.context.query:
+            return False
+        last = Query.from_dict(self.context.query)
+        return bool(
+            (q.status and last.status and q.status != last.status)
+            or (q.capital is not None and last.capital is not None and q.capital != last.capital)
+        )
+
     def _complement_follow_up(self, q: Query) -> Query | None:
         """ "Und welche sind keine?", "which one isn't?", "and the others?" right after a list
         or a count with a condition: the same question with that condition turned round (a
@@ -1985,6 +1995,10 @@ class Answerer:
         # last list, although "there" can point back.
         # "und wie viele bleiben dann übrig?" after the dormant one: the others, not within.
         within = (q.among or q.continuation) and not _REMAINING.search(q.text)
+        if within and self._contradicts_last_list(q):
+            # "which are dormant?" - "and how many are active then?": none of that list can
+            # be; the question is about all of them.
+            within = False
         if q.has_filters and within and self.context.results:
             # "and how many of those are capitals?": the new condition within the last list.
             cities, criteria, _ = self._filtered(q)

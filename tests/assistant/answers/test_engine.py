@@ -1380,3 +1380,19 @@ def test_both_parts_of_america_are_listed(conversation) -> None:  # type: ignore
 def test_the_golden_book_for_a_mayor(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
     reply = one(conversation(lang)(text, intent="ask_golden_book"))
     assert reply.startswith(start), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "listed", "counted", "count"),
+    [
+        ("en", "which partner cities are dormant", "and how many are active then", "6"),
+        ("de", "welche partnerschaft ruht gerade", "und wie viele sind dann aktiv", "6"),
+    ],
+)
+def test_a_count_that_contradicts_the_last_list_counts_all(  # type: ignore[no-untyped-def]
+    conversation, lang, listed, counted, count
+) -> None:
+    ask = conversation(lang)
+    ask(listed, intent="list_partner_cities")
+    reply = one(ask(counted, intent="count_partner_cities"))
+    assert reply.startswith(count), reply
