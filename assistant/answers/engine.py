@@ -219,6 +219,12 @@ class Answerer:
     def answer(self, queries: list[Query]) -> list[Reply]:
         replies: list[Reply] = []
         self._note_someone(queries)
+        if len(queries) == 1 and _stated_claim(queries[0]):
+            # "kiew ist seit 2022 partnerstadt, das weiss ich noch": a date stated, not asked,
+            # is checked as a claim ("Nein: ... seit 14. September 2023").
+            q = queries[0]
+            year = int((q.year or {})["year"])
+            queries = [replace(q, op="verify", yes_no=True, claim_year=year, year=None)]
         # ("... for an official visit. who organises the programme": typed without "?", the
         # last part still asks.)
         # ("ich fliege bald nach budapest. ist das eine partnerstadt von berlin": a yes/no
@@ -232,7 +238,11 @@ class Answerer:
         ):
             # "Our mayor plans a visit to Berlin. Whom should we contact?": the statement is
             # context for the question that follows it, not a question of its own.
-            queries = _fold_statements(queries, {r.id for r in self.k.routes if r.first})
+            queries = _fold_statements(
+                queries,
+                {r.id for r in self.k.routes if r.first},
+                {r.id: set(r.covers) for r in self.k.routes if r.covers},
+            )
         expanded: list[Query] = []
         for query in queries:
             expanded.append(query)
@@ -622,6 +632,16 @@ class Answerer:
             and (q.continuation or len(q.text.split()) <= 4)
             and previous.get("op") in ("list", "count")
             and (q.attribute is None or self._attribute_is_filter(q))
+        )
+
+    def _contradicts_last_list(self, q: Query) -> bool:
+        """Whether the query's status or capital condition is the opposite of the last list's."""
+        if not self.context.query:
+            return False
+        last = Query.from_dict(self.context.query)
+        return bool(
+            (q.status and last.status and q.status != last.status)
+            or (q.capital is not None and last.capital is not None and q.capital != last.capital)
         )
 
     def _complement_follow_up(self, q: Query) -> Query | None:
@@ -1978,6 +1998,10 @@ class Answerer:
         # last list, although "there" can point back.
         # "und wie viele bleiben dann übrig?" after the dormant one: the others, not within.
         within = (q.among or q.continuation) and not _REMAINING.search(q.text)
+        if within and self._contradicts_last_list(q):
+            # "which are dormant?" - "and how many are active then?": none of that list can
+            # be; the question is about all of them.
+            within = False
         if q.has_filters and within and self.context.results:
             # "and how many of those are capitals?": the new condition within the last list.
             cities, criteria, _ = self._filtered(q)
@@ -2241,6 +2265,9 @@ class Answerer:
         return reply
 
     # -- topics, routes, contact ------------------------------------------------------------
+    def _first_route(self, route_id: str) -> bool:
+        return any(r.id == route_id and r.first for r in self.k.routes)
+
     def _topic_of(self, q: Query) -> Reply | None:
         intent = q.intent or ""
         district_question = q.partner_words or intent in (
@@ -2259,6 +2286,15 @@ class Answerer:
         if named is not None and named.unit is None and _WEDDING.search(q.text):
             # "Can we have our wedding ceremony in the Red City Hall?": a registry office's
             # service, not one of the Land's ceremonies.
+            return self.topic(named.id, q)
+        if (
+            named is not None
+            and named.id in ELSEWHERE_TOPICS
+            and q.route_id is not None
+            and not self._first_route(q.route_id)
+        ):
+            # "I need a visa to visit my friend, can you help?": another authority's business;
+            # the route's word ("visit") tells why, not whom to ask.
             return self.topic(named.id, q)
         statement = not (q.asks or q.yes_no or q.text.rstrip().endswith("?")) and q.op is None
         if (
@@ -2741,12 +2777,17 @@ def answer_templates() -> list[str]:
     return names
 
 
-def _fold_statements(queries: list[Query], first_routes: set[str] | None = None) -> list[Query]:
+def _fold_statements(
+    queries: list[Query],
+    first_routes: set[str] | None = None,
+    covers: dict[str, set[str]] | None = None,
+) -> list[Query]:
     """Statements that lead up to a question become its context; a last statement stays.
 
     Of several statements the last one is the context, but a route that wins whenever its
     words occur (`first_routes`: "I represent the Embassy of Japan. We would like to organise a
-    commemoration.") is kept from an earlier one.
+    commemoration.") is kept from an earlier one, and so is a route whose need includes the
+    question's (`covers`: "She had to flee Berlin in 1938. Can she be invited for a visit?").
     """
     kept: list[Query] = []
     context: Query | None = None
@@ -2829,6 +2870,9 @@ def _fold_statements(queries: list[Query], first_routes: set[str] | None = None)
                 continue
             # "... a reception at the town hall. does the senate have a language service?":
             # a need of its own keeps its own topic.
+            covered = q.route_id in (covers or {}).get(context.route_id or "", set())
+            if covered:
+                q.route_id = context.route_id
             own_need = q.route_id is not None and q.route_id != context.route_id
             q.route_id = q.route_id or context.route_id
             q.topic = q.topic or (None if own_need else context.topic)
@@ -2903,6 +2947,20 @@ PREMISE = "premise"
 _PREMISE_START = re.compile(
     r"\s*(since|as|given that|now that|because|da|weil|nachdem|wo doch)\b", re.IGNORECASE
 )
+
+
+def _stated_claim(q: Query) -> bool:
+    """A message that states when one partner city joined and asks nothing."""
+    return (
+        _is_statement(q)
+        and len(q.cities) == 1
+        and q.partner_words
+        and q.op in (None, "lookup")
+        and q.claim_year is None
+        and q.year is not None
+        and q.year["op"] in ("in", "from")
+        and not (q.route or q.topic or q.superlative or q.compare or q.relative)
+    )
 
 
 def _checkable(q: Query) -> bool:

@@ -136,10 +136,15 @@ EVENT_YEARS: dict[str, int] = {
     "fall der mauer": 1989,
     "fall of the wall": 1989,
     "fall of the berlin wall": 1989,
+    "wall came down": 1989,
+    "wall fell": 1989,
+    "mauer fiel": 1989,
     "jahrtausendwende": 2000,
     "millenniumswechsel": 2000,
     "turn of the millennium": 2000,
     "millennium": 2000,
+    # the United Kingdom left the EU on 31 January 2020
+    "brexit": 2020,
 }
 # A question that expects yes or no: by its first word, or by a tag at its end.
 VERIFY_START: Cues = {
@@ -276,6 +281,17 @@ VERIFY_END: Cues = {
         "weren't they",
         "isn't that right",
         "eh",
+        # typed without the apostrophe
+        "isnt it",
+        "didnt it",
+        "doesnt it",
+        "wasnt it",
+        "hasnt it",
+        "havent they",
+        "arent they",
+        "dont they",
+        "didnt they",
+        "isnt that right",
     ),
 }
 # Yes/no openings that are something else in the other language ("Was ..." asks "what" in
@@ -398,6 +414,10 @@ QUESTION_WORDS: Cues = {
         "with whom",
         "when's",
         "how's",
+        # typed without the apostrophe
+        "whats",
+        "wheres",
+        "whos",
         "on which",
         "on what",
         "at which",
@@ -685,10 +705,10 @@ STATUS_FILTER: dict[str, Cues] = {
 
 # -- periods ----------------------------------------------------------------------------------
 BEFORE: Cues = {
-    "de": ("vor", "bis", "früher als", "vorher", "anfang", "zu beginn", "beginn"),
+    "de": ("vor", "bevor", "bis", "früher als", "vorher", "anfang", "zu beginn", "beginn"),
     "en": ("before", "until", "prior to", "earlier than", "by", "beginning of", "start of"),
 }
-AFTER: Cues = {"de": ("nach", "später als"), "en": ("after", "later than")}
+AFTER: Cues = {"de": ("nach", "nachdem", "später als"), "en": ("after", "later than")}
 FROM: Cues = {"de": ("seit", "ab"), "en": ("since",)}
 # "von 1994", "from 1994" name the year itself ("the partnerships from 1994"), unless a word after
 # the year opens the period ("from 1994 on", "von 1994 an").

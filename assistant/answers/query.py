@@ -54,6 +54,12 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _PART_OF_AMERICA = re.compile(
     r"\b(süd|sued|sud|south|nord|north|latein|latin)[\s-]+amerika\b", re.IGNORECASE
 )
+# "in north or south america", "in Nord- und Südamerika": both parts
+_BOTH_PARTS_OF_AMERICA = re.compile(
+    r"\b(?:nord|north|süd|sued|sud|south)(?:-|\s)*(?:or|and|oder|und|&|/)\s*"
+    r"(?:nord|north|süd|sued|sud|south)[\s-]*ameri[ck]a",
+    re.IGNORECASE,
+)
 # "in the last ten years", "in den letzten 5 Jahren", "over the past decade"
 _RECENT = re.compile(
     r"\b(?:last|past|recent|letzten|vergangenen)\s+(?:(\d{1,2}|[^\W\d_]+)\s+)?"
@@ -120,6 +126,7 @@ _OPEN_PERIOD = re.compile(
     r"(?:later|after|earlier|before|sp(?:ä|ae)ter|danach|fr(?:ü|ue)her|davor)\b",
     re.IGNORECASE,
 )
+_AMERICAS = ("americas", "north_america", "south_america", "latin_america")
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)?(\d)0)(?:'?s|er|er jahre|ern|er-jahre)\b", re.IGNORECASE)
 
 _SHORT_QUESTIONS = frozenset(
@@ -151,9 +158,35 @@ _CONJUNCTION = re.compile(
     r"wen|wem|whom|ruht|ruhen|besteht|darf|"
     r"sag|nenn|zeig|whether|ob|"
     r"liegt|liegen|war|wurde|gehört|has|have|was|were|lies|"
-    r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen)\b)",
+    r"could|would|should|may|könnte|könnten|können|dürfen|muss|müssen|"
+    # "außerdem würde mich interessieren, ...", "and i'd also like to know ...": a wish to
+    # know, not "und würden gern eine Feier ausrichten" (the same subject goes on)
+    r"interessiert mich|"
+    r"(?:ich\s+)?(?:würde|würden|wüsste|möchte|i'd|i would|i want)(?:\s+\w+){0,3}?\s+"
+    r"(?:wissen|interessieren|erfahren|know|ask|find out))\b)",
     re.IGNORECASE,
 )
+
+# "whats the oldest partner city how many are there": a second question typed straight after
+# the first, without a mark or "and" between them (question words that start no clause inside
+# a question)
+_RUN_ON = re.compile(
+    r"(?<=\w)[\s,]+(?=(?:how many|wie\s?viele|seit wann|since when|wann|wer)\s+\w+\s+\w)",
+    re.IGNORECASE,
+)
+# the word before a question word that makes it part of the sentence ("ich weiß nicht, wer")
+_RUN_ON_BEFORE = frozenset(
+    "seit since ab bis from until know wissen weiß weiss tell sagen sag sagt wonder frage fragen "
+    "ask asking interessiert interessieren and und or oder me mir mich uns us nicht not is ist "
+    "egal matter".split()
+)
+_RUN_ON_HEAD_MIN_WORDS = 4
+_RUN_ON_HEAD = re.compile(
+    r"\s*(?:what['’]?s|whats|who['’]?s|what|who|when|where|which|how|wer|wann|wo|welche\w*|wie|was)\b",
+    re.IGNORECASE,
+)
+# "what i want to know is how many ...": one question
+_KNOWING = frozenset("know wissen weiß weiss wonder frage fragen ask".split())
 
 # "Erstens:", "Secondly,", "Außerdem:", "First, who ...": how a question is joined to the
 # message, not what it asks ("first" would read as "the oldest").
@@ -198,7 +231,7 @@ _OWN_SUBJECT = frozenset("there es you they sie ihr".split())
 _VERBS = frozenset(
     "is are does do did can has have was were lies ist sind gibt hat kann liegt liegen war wurde "
     "gehört ruht ruhen besteht darf could would should may könnte könnten können dürfen muss "
-    "müssen".split()
+    "müssen würde würden wüsste möchte interessiert i'd i ich".split()
 )
 
 OPERATIONS = ("lookup", "list", "count", "superlative", "compare", "verify", "relative")
@@ -521,7 +554,31 @@ def split_questions(text: str) -> list[tuple[int, int]]:
                 result.append((cut, s + match.start()))
                 cut = s + match.end()
         result.append((cut, e))
-    return [(s, e) for s, e in result if text[s:e].strip(" ,.;!?")]
+    return [
+        piece
+        for s, e in result
+        for piece in _run_on(text, s, e)
+        if text[piece[0] : piece[1]].strip(" ,.;!?")
+    ]
+
+
+def _run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span split where a second question starts without a mark or a conjunction."""
+    spans: list[tuple[int, int]] = []
+    cut = start
+    for match in _RUN_ON.finditer(text, start, end):
+        head = text[cut : match.start()]
+        words = _WORD.findall(head)
+        if (
+            len(words) >= _RUN_ON_HEAD_MIN_WORDS
+            and _RUN_ON_HEAD.match(head)
+            and words[-1].lower() not in _RUN_ON_BEFORE
+            and not any(w.lower() in _KNOWING for w in words)
+        ):
+            spans.append((cut, match.start()))
+            cut = match.end()
+    spans.append((cut, end))
+    return spans
 
 
 def parse(
@@ -575,7 +632,10 @@ def parse(
         ]
         query.unknown = [u for u in query.unknown if not _norm(u).startswith(tuple(stems))]
     part = _PART_OF_AMERICA.search(text)
-    if part and "americas" in query.regions:
+    if _BOTH_PARTS_OF_AMERICA.search(text):
+        query.regions = [r for r in query.regions if r not in _AMERICAS]
+        query.regions += ["north_america", "south_america"]
+    elif part and "americas" in query.regions:
         # "in Süd Amerika", "Nord amerika": the part, not both Americas
         which = part.group(1).lower()
         query.regions[query.regions.index("americas")] = (
@@ -620,7 +680,8 @@ def parse(
     query.network = _network(words, knowledge)
     query.district = next((d for d in lexicon.DISTRICTS if words.has((d,))), None)
     # "a contact person at the Land Berlin": the Land, not a question for a country
-    facts = _Words(_LAND_BERLIN.sub(" ", text)) if _LAND_BERLIN.search(text) else words
+    plain = _COME_OVER.sub(" ", _LAND_BERLIN.sub(" ", text))
+    facts = _Words(plain) if plain != text else words
     query.attribute = _attribute(facts)
     # "Prag: Land, Kontinent, Datum?": every fact asked for, in the order of the knowledge
     query.more_attributes = [
@@ -690,7 +751,7 @@ def parse(
     # "Berlin ended its partnership with Moscow in 2022." - also as a statement that a later
     # "Is that true?" asks about.
     query.claim_ended = (
-        words.has(_both(lexicon.ENDED))
+        facts.has(_both(lexicon.ENDED))
         or words.has(_both(lexicon.NO_LONGER))
         or _NO_LONGER_SPLIT.search(text) is not None
     )
@@ -1014,7 +1075,10 @@ def _route(words: _Words, knowledge: Knowledge) -> str | None:
 _ARRIVAL = re.compile(
     r" (?:kommt|kommen|reist|reisen|coming|comes|come|travels|travelling|traveling|flies|flying)"
     r" (?:\S+ ){0,8}?(?:nach|to) berlin "
+    r"| (?:come|comes|coming|came) over "
 )
+# "planning to come over in May": a visit, not a partnership that is over
+_COME_OVER = re.compile(r"\b(?:come|comes|coming|came)\s+over\b", re.IGNORECASE)
 _COUNTED_AMONG = (
     "count among",
     "count as",
@@ -1111,7 +1175,8 @@ _TOWARDS = (
 # "How long has Tokyo been a partner?", "Seit wie vielen Jahren ist Prag Partnerstadt?"
 _DURATION = re.compile(
     r"\b(how long|for how many years|how many years (?:has|have|had|is|was|did|now)|"
-    r"since how many years|wie lange|seit wie ?viel(?:en)? jahren|"
+    r"since how many years|how old is|how old are|wie lange|wie alt ist|wie alt sind|"
+    r"seit wie ?viel(?:en)? jahren|"
     r"wie ?viele jahre (?:schon|ist|besteht|bestand|gibt|sind|war|hat))\b",
     re.IGNORECASE,
 )
@@ -1308,7 +1373,7 @@ def _operation(query: Query, words: _Words, lang: Lang | None = None) -> str | N
             and _Words(last_clause).starts_with(_both(lexicon.VERIFY_START))
         )
         or (lang is not None and words.starts_with(lexicon.VERIFY_START_ONLY.get(lang, ())))
-        or words.ends_with(_both(lexicon.VERIFY_END))
+        or (words.ends_with(_both(lexicon.VERIFY_END)) and not _asks_where_or_when(words))
         or (not asks and words.has(_both(lexicon.CLAIM)))
         or statement_question
     ) and not words.starts_with(_WHY)  # "Warum ist Los Angeles keine Hauptstadt?" asks why
@@ -1376,6 +1441,17 @@ _LAND_BERLIN = re.compile(r"\b(?:land(?:es)?|state)\s+berlin\b", re.IGNORECASE)
 # Attributes whose value a telegraphic question asks for ("Windhuk Land?"), not whether.
 _VALUE_ATTRIBUTES = ("continent", "country", "signers", "since", "rank", "history")
 _WHY = ("warum", "wieso", "weshalb", "weswegen", "why", "how come")
+
+
+# "(and) where is it?", "und wann war das?": the tag's words after a question word ask for it
+_WHERE_OR_WHEN = frozenset("where when how wo wann wie".split())
+
+
+def _asks_where_or_when(words: _Words) -> bool:
+    body = words.words[: len(words.words) - _tag_length(words)]
+    if body[:1] in (["and"], ["und"]):
+        body = body[1:]
+    return len(body) == 1 and body[0] in _WHERE_OR_WHEN
 
 
 def _tag_length(words: _Words) -> int:

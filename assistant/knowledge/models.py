@@ -323,6 +323,9 @@ class Route:
         unless (dict[str, tuple[str, ...]]): word beginnings per language that show the words
             mean something else ("a school class wants to visit the Rotes Rathaus" is a tour,
             not an international visit).
+        covers (tuple[str, ...]): ids of routes whose need is part of this one when a message
+            tells of it first ("my grandmother had to flee in 1938. can she be invited for a
+            visit?" is the Emigrant Programme, not an official visit).
     """
 
     id: str
@@ -332,6 +335,7 @@ class Route:
     only_when_asked: bool = False
     first: bool = False
     unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

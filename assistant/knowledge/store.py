@@ -297,6 +297,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                 if r.has("unless")
                 else {}
             ),
+            covers=r.strings("covers") if r.has("covers") else (),
         )
         for r in organisation.items("routes")
     )

@@ -1346,3 +1346,74 @@ def test_a_negated_question_about_a_partner_city_is_contradicted_in_german_with_
     assert reply.split()[0] == first_word, reply
     assert tokyo.name(lang) in reply and str(tokyo.since.year) in reply
     assert language_of(reply) == lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("de", "kiew ist seit 2022 partnerstadt, das weiss ich noch", "Nein"),
+        ("en", "windhoek has been a partner city since 2000", "Yes"),
+    ],
+)
+def test_a_stated_date_is_checked(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="nlu_fallback"))
+    assert reply.startswith(start), reply
+    assert ("2023" if "kiew" in text else "2000") in reply
+
+
+def test_a_need_told_first_covers_the_visit_asked_for(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("de")(
+            "meine oma musste 1938 aus berlin fliehen. kann man sie zu einem besuch einladen?",
+            intent="ask_emigrant_program",
+        )
+    )
+    assert "II A" in reply and "Emigrantenprogramm" in reply, reply
+
+
+def test_a_visa_for_a_visit_is_the_missions_business(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(
+        conversation("en")(
+            "i need a visa to visit my friend in berlin, can you help me with that",
+            intent="ask_visa",
+        )
+    )
+    assert "embassies and consulates" in reply and "II A" not in reply, reply
+
+
+def test_both_parts_of_america_are_listed(conversation) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation("en")("which partner cities are in north or south america"))
+    assert "Los Angeles" in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        (
+            "en",
+            "our mayor from a small town in italy would love to sign the golden book, is that ok",
+            "No",
+        ),
+        ("de", "darf der bürgermeister unserer kleinen stadt ins goldene buch?", "Nein"),
+        ("en", "can the mayor of a partner city sign the golden book?", "Yes"),
+    ],
+)
+def test_the_golden_book_for_a_mayor(conversation, lang, text, start) -> None:  # type: ignore[no-untyped-def]
+    reply = one(conversation(lang)(text, intent="ask_golden_book"))
+    assert reply.startswith(start), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "listed", "counted", "count"),
+    [
+        ("en", "which partner cities are dormant", "and how many are active then", "6"),
+        ("de", "welche partnerschaft ruht gerade", "und wie viele sind dann aktiv", "6"),
+    ],
+)
+def test_a_count_that_contradicts_the_last_list_counts_all(  # type: ignore[no-untyped-def]
+    conversation, lang, listed, counted, count
+) -> None:
+    ask = conversation(lang)
+    ask(listed, intent="list_partner_cities")
+    reply = one(ask(counted, intent="count_partner_cities"))
+    assert reply.startswith(count), reply

@@ -321,3 +321,84 @@ def test_facts_listed_side_by_side(
 ) -> None:
     query = read(text.replace("prag", "Paris"), knowledge)
     assert (query.attribute, query.more_attributes) == (attribute, more)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        # a second question typed straight after the first, without a mark or "and"
+        ("whats the oldest partner city how many are there in total", 2),
+        ("wer ist der regierende bürgermeister wer hat kiew unterschrieben", 2),
+        ("welche ist die älteste partnerstadt wie viele gibt es insgesamt", 2),
+        # a question word inside the sentence starts none
+        ("what i want to know is how many partner cities there are", 1),
+        ("welche stadt ist seit wann partnerstadt", 1),
+        ("weißt du wer die partnerschaft mit kiew unterschrieben hat", 1),
+        # "außerdem würde mich interessieren ...": a second question after the conjunction
+        (
+            "wann wurde die partnerschaft mit paris geschlossen, ausserdem würde mich "
+            "interessieren wie viele botschaften es in berlin gibt",
+            2,
+        ),
+        ("when did paris join and i'd also like to know who handles city networks", 2),
+        # the same subject goes on: one message
+        ("wir sind die botschaft von japan und würden gern eine feier ausrichten", 1),
+    ],
+)
+def test_split_questions_typed_without_marks(text: str, parts: int) -> None:
+    assert len(split_questions(text)) == parts, [text[s:e] for s, e in split_questions(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which partner cities are in north or south america",
+        "welche partnerstädte liegen in nord- oder südamerika",
+        "Partnerstädte in Nord- und Südamerika?",
+    ],
+)
+def test_both_parts_of_america(text: str, knowledge: Knowledge) -> None:
+    assert sorted(read(text, knowledge).regions) == ["north_america", "south_america"]
+
+
+def test_coming_over_is_a_visit_not_an_ended_partnership(knowledge: Knowledge) -> None:
+    query = read(
+        "a group from tokyo's assembly is planning to come over in may, who arranges that",
+        knowledge,
+    )
+    assert (query.route_id, query.claim_ended, query.attribute) == ("visit", False, None)
+    assert read("the partnership with moscow is over, isn't it", knowledge).claim_ended
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("london ist erst nach dem brexit partnerstadt geworden, stimmt's?", ("after", 2020)),
+        ("how many partner cities did berlin get before the wall came down", ("before", 1989)),
+        ("wieviele partnerstädte hatte berlin schon bevor die mauer fiel", ("before", 1989)),
+        ("welche partnerstädte kamen dazu, nachdem die mauer fiel", ("after", 1989)),
+    ],
+)
+def test_an_event_names_its_year(text: str, year: tuple[str, int], knowledge: Knowledge) -> None:
+    assert read(text, knowledge).year == {"op": year[0], "year": year[1]}
+
+
+@pytest.mark.parametrize(
+    ("text", "yes_no"),
+    [
+        ("paris became a partner before tokyo, didnt it", True),
+        ("windhoek is in africa isnt it", True),
+        # a question word and the tag's words only: no statement to confirm
+        ("where is it", False),
+        ("and where is it?", False),
+    ],
+)
+def test_closing_tags(text: str, yes_no: bool, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).yes_no is yes_no
+
+
+@pytest.mark.parametrize(
+    "text", ["how old is the partnership with paris", "wie alt ist die partnerschaft mit paris"]
+)
+def test_how_old_asks_for_the_duration(text: str, knowledge: Knowledge) -> None:
+    assert read(text, knowledge).duration
